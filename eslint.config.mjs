@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.cache/**', '**/*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', '.cache/**', '**/*.mjs', 'test/cluster/demo/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['src/**/*.ts', 'test/**/*.ts'],

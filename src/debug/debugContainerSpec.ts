@@ -1,0 +1,456 @@
+/**
+ * Builds the ephemeral debug container spec: the one place where profiles and policies are applied. Modelled
+ * on kubectl `pkg/cmd/debug` (options → complete → validate → run), and stricter: everything the API server,
+ * Pod Security admission or the kubelet would reject is refused here with a one-line, actionable message.
+ */
+import type { V1EnvVar, V1EphemeralContainer, V1Pod, V1SecurityContext } from '@kubernetes/client-node';
+import { mergeCustomContainerSpec, validateCustomContainerSpec, type CustomContainerSpec } from './customSpec';
+import { DebugSpecError } from './errors';
+import { globMatches, imageMatchesAnyPattern, parseImageReference, type ImageReference } from './imageReference';
+import {
+  checkContainerOnly,
+  evaluatePodSecurity,
+  findNonCompliantEphemeralContainers,
+  formatViolation,
+  type PodSecurityLevel,
+  type PodSecurityViolation,
+} from './podSecurity';
+import {
+  DEBUG_PROFILES,
+  NAMED_PROFILES,
+  PROFILE_PRIVILEGE_RANK,
+  chooseAutoProfile,
+  ephemeralSecurityContextFor,
+  isNamedProfile,
+  isProfileChoice,
+  isProfileWithin,
+  profilesWithin,
+  securityContextExceedsProfile,
+  type AutoProfileDecision,
+  type NamedProfile,
+  type ProfileChoice,
+} from './profiles';
+
+export { DebugSpecError } from './errors';
+
+export interface DebugContainerOptions {
+  readonly image: string;
+  /** A regular or init container whose process namespace the debug container joins. */
+  readonly targetContainer?: string;
+  readonly profile: ProfileChoice;
+  readonly env?: readonly { readonly name: string; readonly value: string }[];
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  /** Defaults to `debugger-` plus 5 random characters. */
+  readonly name?: string;
+  /** Default true. */
+  readonly stdin?: boolean;
+  /** Default true. */
+  readonly tty?: boolean;
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** Partial container spec merged after the profile (kubectl --custom). */
+  readonly custom?: CustomContainerSpec;
+  /** Exposed to the container as DEBUG_SESSION_ID. */
+  readonly sessionId?: string;
+}
+
+export interface DebugPolicy {
+  /** Glob patterns (`*` within a path segment, `**` across); matched against the image as written and fully qualified. */
+  readonly allowedImages?: readonly string[];
+  /** Require an `@sha256:` digest. */
+  readonly requireDigest?: boolean;
+  readonly maxProfile?: NamedProfile;
+  /** Glob patterns of namespace names. */
+  readonly allowedNamespaces?: readonly string[];
+}
+
+export interface DebugContainerContext {
+  readonly pod: V1Pod;
+  readonly namespacePodSecurityLevel: PodSecurityLevel;
+  readonly policy?: DebugPolicy;
+  /** Source of randomness for the default name; injectable for tests. */
+  readonly random?: () => number;
+  /**
+   * Skip the Pod Security precheck, for users or runtime classes exempted from Pod Security admission
+   * (exemptions are not visible to clients).
+   */
+  readonly skipPodSecurityPrecheck?: boolean;
+}
+
+export interface DebugContainerResult {
+  readonly container: V1EphemeralContainer;
+  /** The profile applied (auto resolved). */
+  readonly profile: NamedProfile;
+  /** One line on why this profile (for auto) or what it does. */
+  readonly profileReason: string;
+  readonly warnings: readonly string[];
+  readonly autoDecision?: AutoProfileDecision;
+}
+
+export const DEBUG_CONTAINER_NAME_PREFIX = 'debugger-';
+/** kubectl's utilrand alphabet: no vowels (no accidental words) and no look-alike characters. */
+export const DEBUG_CONTAINER_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+export const DEBUG_SESSION_ENV = 'DEBUG_SESSION_ID';
+
+const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const maxLabelLength = 63;
+const maxNameAttempts = 1000;
+const mirrorPodAnnotation = 'kubernetes.io/config.mirror';
+
+function existingContainerNames(pod: V1Pod): Set<string> {
+  const spec = pod.spec;
+  return new Set([...(spec?.initContainers ?? []), ...(spec?.containers ?? []), ...(spec?.ephemeralContainers ?? [])].map((c) => c.name));
+}
+
+/** `debugger-xxxxx`, regenerated until no init, regular or ephemeral container has the name (as kubectl). */
+export function generateDebugContainerName(pod: V1Pod, random: () => number = Math.random): string {
+  const taken = existingContainerNames(pod);
+  for (let attempt = 0; attempt < maxNameAttempts; attempt++) {
+    let suffix = '';
+    for (let i = 0; i < 5; i++) {
+      const index = Math.min(Math.floor(random() * DEBUG_CONTAINER_NAME_ALPHABET.length), DEBUG_CONTAINER_NAME_ALPHABET.length - 1);
+      suffix += DEBUG_CONTAINER_NAME_ALPHABET[index];
+    }
+    const candidate = DEBUG_CONTAINER_NAME_PREFIX + suffix;
+    if (!taken.has(candidate)) {
+      return candidate;
+    }
+  }
+  throw new DebugSpecError('duplicate-name', `could not find an unused debug container name after ${maxNameAttempts} attempts; pass a name explicitly`);
+}
+
+/** Options after defaults are filled in (kubectl's Complete). */
+interface CompletedOptions {
+  readonly image: ImageReference;
+  readonly profile: ProfileChoice;
+  readonly name: string;
+  readonly stdin: boolean;
+  readonly tty: boolean;
+  readonly env: V1EnvVar[];
+}
+
+export function buildDebugContainer(options: DebugContainerOptions, context: DebugContainerContext): DebugContainerResult {
+  const { pod } = context;
+  const policy = context.policy ?? {};
+  const podName = pod.metadata?.name ?? '(unnamed)';
+  const namespace = pod.metadata?.namespace ?? 'default';
+  const warnings: string[] = [];
+
+  // --- validate: the pod, the policy and the options, before building anything ---
+  validatePod(pod, podName);
+  validatePolicy(policy);
+  if (policy.allowedNamespaces !== undefined && !policy.allowedNamespaces.some((pattern) => globMatches(pattern, namespace))) {
+    throw new DebugSpecError(
+      'namespace-not-allowed',
+      `debugging in namespace "${namespace}" is not allowed by policy (allowed namespaces: ${policy.allowedNamespaces.join(', ') || 'none'}); ask an administrator to add it`,
+    );
+  }
+  if (!isProfileChoice(options.profile)) {
+    throw new DebugSpecError('unknown-profile', `unknown profile "${String(options.profile)}"; choose auto, ${NAMED_PROFILES.join(', ')}`);
+  }
+  const image = validateImage(options.image, policy);
+  const stdin = options.stdin ?? true;
+  const tty = options.tty ?? true;
+  if (tty && !stdin) {
+    throw new DebugSpecError('invalid-option', 'a TTY needs stdin: enable stdin or disable tty');
+  }
+  if (options.imagePullPolicy !== undefined && !['Always', 'IfNotPresent', 'Never'].includes(options.imagePullPolicy)) {
+    throw new DebugSpecError('invalid-option', `invalid image pull policy "${String(options.imagePullPolicy)}"; use Always, IfNotPresent or Never`);
+  }
+  const name = options.name !== undefined ? validateName(options.name, pod) : generateDebugContainerName(pod, context.random);
+  validateTarget(options.targetContainer, pod, podName, warnings);
+  const env = buildEnv(options);
+  if (options.custom !== undefined) {
+    validateCustomContainerSpec(options.custom, pod);
+  }
+  const completed: CompletedOptions = { image, profile: options.profile, name, stdin, tty, env };
+
+  // --- resolve the profile ---
+  let profile: NamedProfile;
+  let profileReason: string;
+  let identity: V1SecurityContext = {};
+  let autoDecision: AutoProfileDecision | undefined;
+  if (completed.profile === 'auto') {
+    autoDecision = chooseAutoProfile({
+      pod,
+      targetContainerName: options.targetContainer,
+      podSecurityLevel: context.namespacePodSecurityLevel,
+      maxProfile: policy.maxProfile,
+    });
+    profile = autoDecision.profile;
+    profileReason = autoDecision.reason;
+    identity = { ...autoDecision.identity };
+    if (autoDecision.targetFilesystemReadable !== 'yes') {
+      warnings.push(`auto profile: ${autoDecision.reason}`);
+    }
+  } else {
+    profile = completed.profile;
+    profileReason = DEBUG_PROFILES[profile].summary;
+    if (policy.maxProfile !== undefined && !isProfileWithin(profile, policy.maxProfile)) {
+      throw new DebugSpecError(
+        'profile-not-allowed',
+        `profile "${profile}" exceeds the maximum profile "${policy.maxProfile}" allowed by policy; choose auto or one of ${profilesWithin(policy.maxProfile).join(', ')}`,
+      );
+    }
+  }
+  const deprecation = DEBUG_PROFILES[profile].deprecation;
+  if (deprecation) {
+    warnings.push(deprecation);
+  }
+
+  // --- run: base container, then profile, then auto's identity, then the custom spec ---
+  const container = assembleContainer(completed, options, profile, identity);
+
+  // --- checks on the result ---
+  if (policy.maxProfile !== undefined) {
+    const excess = securityContextExceedsProfile(container.securityContext, pod, policy.maxProfile);
+    if (excess !== undefined) {
+      throw new DebugSpecError(
+        'profile-not-allowed',
+        `the custom spec grants more than the maximum profile "${policy.maxProfile}" allowed by policy: ${excess}; remove those securityContext settings`,
+      );
+    }
+  }
+  if (!context.skipPodSecurityPrecheck) {
+    checkPodSecurity(container, completed, options, context, { podName, namespace, identity });
+  }
+  warnings.push(...runtimeWarnings(container, pod, options.targetContainer));
+
+  return { container, profile, profileReason, warnings, autoDecision };
+}
+
+function validatePod(pod: V1Pod, podName: string): void {
+  if (!pod.spec || (pod.spec.containers ?? []).length === 0) {
+    throw new DebugSpecError('invalid-pod', `pod "${podName}" has no spec or containers; fetch the full pod before building a debug container`);
+  }
+  if (pod.metadata?.annotations?.[mirrorPodAnnotation] !== undefined) {
+    throw new DebugSpecError('invalid-pod', `pod "${podName}" is a static (mirror) pod, which rejects ephemeral containers; debug the node or a copy of the pod instead`);
+  }
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') {
+    throw new DebugSpecError('invalid-pod', `pod "${podName}" has finished (phase ${phase}), so an ephemeral container would never start; debug a copy of the pod instead`);
+  }
+}
+
+function validatePolicy(policy: DebugPolicy): void {
+  if (policy.maxProfile !== undefined && !isNamedProfile(policy.maxProfile)) {
+    throw new DebugSpecError('invalid-policy', `policy maxProfile "${String(policy.maxProfile)}" is not a profile; use one of ${NAMED_PROFILES.join(', ')}`);
+  }
+}
+
+function validateImage(image: string, policy: DebugPolicy): ImageReference {
+  const parsed = parseImageReference(image);
+  if ('error' in parsed) {
+    throw new DebugSpecError('invalid-image', `invalid image name "${image}": ${parsed.error}; e.g. busybox:1.36 or registry.example.com:5000/tools/debug@sha256:<64 hex>`);
+  }
+  if (policy.allowedImages !== undefined && !imageMatchesAnyPattern(parsed, policy.allowedImages)) {
+    throw new DebugSpecError(
+      'image-not-allowed',
+      `image "${image}" is not allowed by policy (allowed: ${policy.allowedImages.join(', ') || 'none'}); pick a matching image or ask an administrator`,
+    );
+  }
+  if (policy.requireDigest && parsed.digest === undefined) {
+    throw new DebugSpecError('digest-required', `image "${image}" is not pinned and policy requires a digest; use ${image}@sha256:<digest> (e.g. from "crane digest ${image}")`);
+  }
+  return parsed;
+}
+
+function validateName(name: string, pod: V1Pod): string {
+  if (name.length > maxLabelLength || !dns1123Label.test(name)) {
+    throw new DebugSpecError(
+      'invalid-name',
+      `invalid container name "${name}": it must be a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most ${maxLabelLength} characters)`,
+    );
+  }
+  if (existingContainerNames(pod).has(name)) {
+    throw new DebugSpecError('duplicate-name', `container name "${name}" is already used in this pod (names are unique across init, regular and ephemeral containers); choose another or leave it empty`);
+  }
+  return name;
+}
+
+function validateTarget(target: string | undefined, pod: V1Pod, podName: string, warnings: string[]): void {
+  if (target === undefined) {
+    if (pod.spec?.shareProcessNamespace !== true) {
+      warnings.push('no target container: the debug container gets its own process namespace and will not see the application processes');
+    }
+    return;
+  }
+  const spec = pod.spec;
+  const regular = (spec?.containers ?? []).find((c) => c.name === target);
+  const init = (spec?.initContainers ?? []).find((c) => c.name === target);
+  if (regular || init) {
+    if (init && init.restartPolicy !== 'Always') {
+      warnings.push(`target "${target}" is an init container that has finished; its processes are gone`);
+    }
+    return;
+  }
+  const candidates = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])].map((c) => c.name).join(', ');
+  if ((spec?.ephemeralContainers ?? []).some((c) => c.name === target)) {
+    throw new DebugSpecError('invalid-target', `target "${target}" is an ephemeral container; a target must be a regular or init container (${candidates})`);
+  }
+  throw new DebugSpecError('invalid-target', `target container "${target}" is not in pod "${podName}"; choose one of ${candidates}`);
+}
+
+function buildEnv(options: DebugContainerOptions): V1EnvVar[] {
+  const byName = new Map<string, V1EnvVar>();
+  for (const variable of options.env ?? []) {
+    // Names are printable ASCII without '=' (the relaxed rule, Kubernetes 1.34+).
+    if (variable.name === '' || variable.name.includes('=') || !/^[\x20-\x7e]+$/.test(variable.name)) {
+      throw new DebugSpecError('invalid-option', `invalid environment variable name "${variable.name}": use printable ASCII characters without '='`);
+    }
+    byName.delete(variable.name); // the last value wins, and moves to the end like a re-assignment
+    byName.set(variable.name, { name: variable.name, value: variable.value });
+  }
+  if (options.sessionId !== undefined) {
+    byName.delete(DEBUG_SESSION_ENV);
+    byName.set(DEBUG_SESSION_ENV, { name: DEBUG_SESSION_ENV, value: options.sessionId });
+  }
+  return [...byName.values()];
+}
+
+function assembleContainer(completed: CompletedOptions, options: DebugContainerOptions, profile: NamedProfile, identity: V1SecurityContext): V1EphemeralContainer {
+  let container: V1EphemeralContainer = {
+    name: completed.name,
+    image: completed.image.original,
+    stdin: completed.stdin,
+    tty: completed.tty,
+    terminationMessagePolicy: 'File',
+  };
+  if (options.imagePullPolicy !== undefined) {
+    container.imagePullPolicy = options.imagePullPolicy;
+  }
+  if (completed.env.length > 0) {
+    container.env = completed.env;
+  }
+  if (options.command !== undefined && options.command.length > 0) {
+    container.command = [...options.command];
+  }
+  if (options.args !== undefined && options.args.length > 0) {
+    container.args = [...options.args];
+  }
+  if (options.targetContainer !== undefined) {
+    container.targetContainerName = options.targetContainer;
+  }
+  const securityContext = ephemeralSecurityContextFor(profile);
+  const withIdentity = Object.keys(identity).length > 0 ? { ...securityContext, ...identity } : securityContext;
+  if (withIdentity !== undefined) {
+    container.securityContext = withIdentity;
+  }
+  if (options.custom !== undefined) {
+    container = mergeCustomContainerSpec(container, options.custom);
+  }
+  return container;
+}
+
+interface PodSecurityCheckInfo {
+  readonly podName: string;
+  readonly namespace: string;
+  readonly identity: V1SecurityContext;
+}
+
+function checkPodSecurity(
+  container: V1EphemeralContainer,
+  completed: CompletedOptions,
+  options: DebugContainerOptions,
+  context: DebugContainerContext,
+  info: PodSecurityCheckInfo,
+): void {
+  const level = context.namespacePodSecurityLevel;
+  if (level === 'privileged') {
+    return;
+  }
+  const { pod } = context;
+  const levelText = `PodSecurity "${level}:latest"`;
+
+  // Admission re-checks the whole pod on every add, so what is already there can block us.
+  const existing = evaluatePodSecurity(pod, level);
+  if (existing.length > 0) {
+    const leftovers = findNonCompliantEphemeralContainers(pod, level);
+    if (leftovers.length > 0) {
+      const names = leftovers.map((l) => `"${l.name}"`).join(', ');
+      const details = describeViolations(leftovers.flatMap((l) => l.violations));
+      throw new DebugSpecError(
+        'pod-security-pod',
+        `pod "${info.podName}" already has ephemeral container(s) ${names} that violate ${levelText} (${details}); ephemeral containers cannot be removed and admission re-checks them, so every new debug container will be rejected: recreate the pod (delete it or restart its workload) or debug a copy`,
+      );
+    }
+    throw new DebugSpecError(
+      'pod-security-pod',
+      `pod "${info.podName}" itself violates ${levelText} enforced in namespace "${info.namespace}" (${describeViolations(existing)}), and admission re-checks the whole pod when a debug container is added; recreate the pod compliant, or skip this precheck if you are exempt from Pod Security`,
+    );
+  }
+
+  const violations = checkContainerOnly(container, pod, level);
+  if (violations.length === 0) {
+    return;
+  }
+  const passing = findPassingProfile(completed, options, context, info.identity);
+  const fix =
+    passing !== undefined
+      ? `use profile "${passing}" instead${options.custom !== undefined ? ' (with the same custom spec)' : ''}`
+      : options.custom !== undefined
+        ? 'no profile passes with this custom spec: remove the securityContext settings named above from it'
+        : `no allowed profile passes ${levelText}`;
+  throw new DebugSpecError(
+    'pod-security-container',
+    `debug container "${container.name}" would be rejected: ${levelText} is enforced in namespace "${info.namespace}" and the container ${describeViolations(violations)}; ${fix}`,
+  );
+}
+
+function describeViolations(violations: readonly PodSecurityViolation[]): string {
+  return violations.map(formatViolation).join(', ');
+}
+
+/** The most privileged allowed profile that would pass, closest to what was asked for. */
+function findPassingProfile(
+  completed: CompletedOptions,
+  options: DebugContainerOptions,
+  context: DebugContainerContext,
+  identity: V1SecurityContext,
+): NamedProfile | undefined {
+  const maximum = context.policy?.maxProfile;
+  const candidates = NAMED_PROFILES.filter((p) => p !== 'legacy' && (maximum === undefined || isProfileWithin(p, maximum))).sort(
+    (a, b) => PROFILE_PRIVILEGE_RANK[b] - PROFILE_PRIVILEGE_RANK[a],
+  );
+  return candidates.find((candidate) => {
+    const container = assembleContainer(completed, options, candidate, identity);
+    return checkContainerOnly(container, context.pod, context.namespacePodSecurityLevel).length === 0;
+  });
+}
+
+/** Problems Pod Security does not catch but that make the container fail or its privileges useless. */
+function runtimeWarnings(container: V1EphemeralContainer, pod: V1Pod, target: string | undefined): string[] {
+  const warnings: string[] = [];
+  const own = container.securityContext;
+  const podLevel = pod.spec?.securityContext;
+
+  // kubectl 1.33+ (#127696): capabilities are not effective for a non-root process.
+  const podRunsAsNonRoot = podLevel?.runAsUser !== undefined && podLevel.runAsUser !== 0;
+  const containerForcesRoot = own?.runAsUser === 0;
+  const grantsPrivileges = own?.privileged === true || (own?.capabilities?.add ?? []).length > 0;
+  if (podRunsAsNonRoot && own !== undefined && !containerForcesRoot && grantsPrivileges) {
+    warnings.push(
+      'Non-root user is configured for the entire target Pod, and some capabilities granted by debug profile may not work; use a custom spec with "securityContext.runAsUser: 0"',
+    );
+  }
+
+  const mustBeNonRoot = (own?.runAsNonRoot ?? podLevel?.runAsNonRoot) === true;
+  const uid = own?.runAsUser ?? podLevel?.runAsUser;
+  if (mustBeNonRoot && uid === undefined) {
+    warnings.push(
+      `the debug container must run as non-root but sets no runAsUser: unless image "${container.image}" declares a numeric non-root USER it fails with CreateContainerConfigError; set securityContext.runAsUser in a custom spec`,
+    );
+  }
+  if (target !== undefined && uid !== undefined && uid !== 0) {
+    const targetUid = resolveTargetUid(pod, target);
+    if (targetUid !== undefined && targetUid !== uid) {
+      warnings.push(`the debug container runs as uid ${uid} but target "${target}" runs as uid ${targetUid}: /proc/<pid>/root of the target will not be readable`);
+    }
+  }
+  return warnings;
+}
+
+function resolveTargetUid(pod: V1Pod, target: string): number | undefined {
+  const container = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((c) => c.name === target);
+  return container?.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
+}
