@@ -1,0 +1,125 @@
+/**
+ * The one facade every feature uses to talk to a cluster. Implemented over @kubernetes/client-node in
+ * `client.ts`; nothing else in the extension calls client-node's API classes directly, so logging, error
+ * mapping and the strategic-merge patch for ephemeral containers live in one place.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type {
+  V1EphemeralContainer,
+  V1Namespace,
+  V1Pod,
+  V1ResourceAttributes,
+  V1Status,
+} from '@kubernetes/client-node';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
+
+export interface ListResult<T> {
+  items: T[];
+  /** The list's resourceVersion: where a watch resumes from. */
+  resourceVersion: string;
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface WatchOptions extends ListOptions {
+  resourceVersion?: string;
+  allowWatchBookmarks?: boolean;
+}
+
+/** A running watch. `done` settles when the server or the network ends it (or `stop()` was called). */
+export interface WatchHandle {
+  stop(): void;
+  /** Resolves when the watch ended normally or was stopped; rejects with a ClusterError (410 Gone included). */
+  readonly done: Promise<void>;
+}
+
+/** A stdout stream that also carries terminal size, the shape client-node's TTY resizing looks for. */
+export interface TerminalSizedWritable extends Writable {
+  rows: number;
+  columns: number;
+}
+
+/** An open exec or attach WebSocket. */
+export interface StreamConnection {
+  close(): void;
+  /** Resolves with the channel-3 Status (exec), or undefined when the stream closed without one (attach). */
+  readonly closed: Promise<V1Status | undefined>;
+}
+
+export interface StreamOptions {
+  stdout: Writable | TerminalSizedWritable | null;
+  stderr?: Writable | null;
+  stdin?: Readable | null;
+  tty: boolean;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  tailLines?: number;
+  previous?: boolean;
+  timestamps?: boolean;
+}
+
+export interface ClusterApi {
+  /** The kubeconfig context this facade serves. */
+  readonly contextName: string;
+  /** The context's default namespace ('default' when unset). */
+  readonly defaultNamespace: string;
+
+  listNamespaces(): Promise<ListResult<V1Namespace>>;
+  readNamespace(name: string): Promise<V1Namespace>;
+  watchNamespaces(options: WatchOptions, onEvent: (type: WatchEventType, namespace: V1Namespace) => void): Promise<WatchHandle>;
+
+  /** All namespaces when `namespace` is undefined. */
+  listPods(namespace: string | undefined, options?: ListOptions): Promise<ListResult<V1Pod>>;
+  readPod(namespace: string, name: string): Promise<V1Pod>;
+  watchPods(namespace: string | undefined, options: WatchOptions, onEvent: (type: WatchEventType, pod: V1Pod) => void): Promise<WatchHandle>;
+
+  /**
+   * Appends one ephemeral container with a strategic-merge patch on pods/ephemeralcontainers (what kubectl
+   * sends; client-node would otherwise send a JSON patch). `pod` is the state the patch is computed from.
+   */
+  addEphemeralContainer(pod: V1Pod, container: V1EphemeralContainer): Promise<V1Pod>;
+
+  /** SelfSubjectAccessReview for each attribute set, in order. */
+  canI(attributes: readonly V1ResourceAttributes[]): Promise<boolean[]>;
+
+  exec(namespace: string, pod: string, container: string, command: readonly string[], streams: StreamOptions): Promise<StreamConnection>;
+  attach(namespace: string, pod: string, container: string, streams: StreamOptions): Promise<StreamConnection>;
+  /** Streams a container's log into `out`; abort to stop following. Resolves when the stream ends. */
+  streamLog(namespace: string, pod: string, container: string, options: LogOptions, out: Writable, signal?: AbortSignal): Promise<void>;
+  /** The whole (tail of a) log as text. */
+  readLog(namespace: string, pod: string, container: string, options: LogOptions): Promise<string>;
+}
+
+/**
+ * Every failure of a ClusterApi call: a one-line, actionable `message` (what failed, why, what to do),
+ * plus the server's Status for "Show Details".
+ */
+export class ClusterError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status code; 0 when the server was not reached. */
+    readonly code: number,
+    /** metav1.Status reason (NotFound, Forbidden, Invalid, …), or a network reason (ECONNREFUSED, …). */
+    readonly reason: string,
+    /** The server's Status when it sent one. */
+    readonly status?: V1Status,
+    readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'ClusterError';
+  }
+}
+
+/** The sink for one line per API call (method, path, status, ms) and other diagnostics; never secrets. */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
