@@ -45,7 +45,9 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`\n${signal}: stopping the loopback cluster…`);
     await cluster.stop();
-    console.log('stopped; nothing left behind.');
+    const alive = cluster.kubelet.livePids();
+    console.log(alive.length === 0 ? 'stopped: every process, namespace and mount it made is gone.'
+      : `stopped, but processes ${alive.join(', ')} are still alive: end them with kill -9.`);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

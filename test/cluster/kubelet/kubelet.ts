@@ -324,9 +324,14 @@ export class Kubelet implements KubeletApi {
         this.pushStatus(w);
         return succeeded;
       }
-      const delay = Math.min(this.backoffBaseMs * 2 ** failures, this.backoffBaseMs * 30);
       failures++;
       c.lastState = c.state;
+      if (failures === 1) {
+        // The real kubelet has no back-off entry for a container's first exit, so it restarts at once.
+        c.restartCount++;
+        continue;
+      }
+      const delay = Math.min(this.backoffBaseMs * 2 ** (failures - 2), this.backoffBaseMs * 30);
       c.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(delay)} restarting failed container=${c.name} pod=${w.id}` } };
       this.pushStatus(w);
       await sleep(delay, w.abort.signal);

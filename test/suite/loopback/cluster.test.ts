@@ -13,6 +13,7 @@ import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { cacheDir, LoopbackCluster } from '../../cluster/cluster';
+import { Kubelet } from '../../cluster/kubelet/kubelet';
 import { containerStatus, execCollect, isRunning, kubeConfigFor, waitForPod } from './helpers/client';
 import { leftoversSince, snapshotHost, type HostSnapshot } from './helpers/leftovers';
 
@@ -42,7 +43,11 @@ describe('loopback cluster, end to end', function () {
   }
 
   before(async function () {
-    if (process.platform !== 'linux' || process.getuid?.() !== 0) this.skip(); // pods need namespaces (root on Linux)
+    const noNamespaces = Kubelet.whyNoNamespaces(cacheDir);
+    if (noNamespaces) {
+      console.log(`      skipped: the end-to-end journeys need real pods, and ${noNamespaces}`);
+      this.skip();
+    }
     hostBefore = snapshotHost(cacheDir);
     workDir = mkdtempSync(join(tmpdir(), 'loopback-e2e-'));
     kubeconfigPath = join(workDir, 'kubeconfig');
