@@ -1,19 +1,48 @@
-// Wiring only: each concern lives in its own module and is registered here.
+// Wiring only: each concern lives in its own module and is registered here. Activation is lazy (VS Code
+// activates on the view or a command); nothing touches a cluster until the view asks for its children or a
+// command runs.
 import * as vscode from 'vscode';
+import { AttachCommand } from './ui/attachCommand';
+import { ClusterExplorerBridge } from './ui/clusterExplorerBridge';
 import { ClusterTreeProvider } from './ui/clusterTree';
+import { Clusters } from './ui/clusters';
+import { registerCommands } from './ui/commands';
+import { ErrorPresenter } from './ui/errorPresenter';
+import { SettingsReader } from './ui/settings';
+import { Terminals } from './ui/terminals';
+import type { AttachCommandResult } from './ui/attachCommand';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What other extensions get from `activate()`; `ephemeralDebug.attach` with arguments does the same. */
+export interface EphemeralDebugApi {
+  attach(args?: unknown): Promise<AttachCommandResult | undefined>;
+}
+
+export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
+  // The log channel is the Logger of every layer: API calls at debug level, never tokens or env values.
   const log = vscode.window.createOutputChannel('Kubernetes Ephemeral Debug', { log: true });
   context.subscriptions.push(log);
 
-  const tree = new ClusterTreeProvider();
+  const settings = new SettingsReader(log);
+  const clusters = new Clusters(settings, context.globalState, log);
+  const errors = new ErrorPresenter(log);
+  const terminals = new Terminals(log);
+  const tree = new ClusterTreeProvider(clusters, settings, log);
+  const attach = new AttachCommand({ clusters, settings, errors, terminals, clusterExplorer: new ClusterExplorerBridge(log), globalState: context.globalState, logger: log });
+  const view = vscode.window.createTreeView('ephemeralDebug.explorer', { treeDataProvider: tree, showCollapseAll: true });
+
   context.subscriptions.push(
-    vscode.window.registerTreeDataProvider('ephemeralDebug.explorer', tree),
-    vscode.commands.registerCommand('ephemeralDebug.showLog', () => log.show()),
+    settings,
+    clusters,
+    errors,
+    terminals,
+    tree,
+    view,
+    ...registerCommands({ attach, tree, clusters, settings, errors, terminals, logger: log }),
   );
-  log.info(`activated (extension host Node ${process.version})`);
+  log.info(`activated (extension host Node ${process.version}${vscode.workspace.isTrusted ? '' : ', untrusted workspace: workspace values of image, command, profile and kubeconfig settings are ignored'})`);
+  return { attach: (args) => attach.run(args) };
 }
 
 export function deactivate(): void {
-  // Disposables registered on the context are released by VS Code.
+  // Disposables registered on the context are released by VS Code (watches stop, terminals close).
 }

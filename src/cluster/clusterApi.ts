@@ -109,7 +109,7 @@ export class ClusterError extends Error {
     readonly reason: string,
     /** The server's Status when it sent one. */
     readonly status?: V1Status,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
   ) {
     super(message);
     this.name = 'ClusterError';

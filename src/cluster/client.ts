@@ -1,0 +1,221 @@
+/**
+ * The ClusterApi facade over @kubernetes/client-node 2.x: one KubeConfig context, every call logged as one
+ * line and every failure mapped to a ClusterError (see errors.ts).
+ */
+import { PassThrough, type Writable } from 'node:stream';
+import {
+  Attach,
+  AuthorizationV1Api,
+  CoreV1Api,
+  Exec,
+  KubeConfig,
+  Log,
+  PatchStrategy,
+  ServerConfiguration,
+  createConfiguration,
+  setHeaderMiddleware,
+  setHeaderOptions,
+  type V1EphemeralContainer,
+  type V1Namespace,
+  type V1Pod,
+  type V1ResourceAttributes,
+  type V1Status,
+} from '@kubernetes/client-node';
+import { buildEphemeralContainerPatch } from '../debug/strategicPatch';
+import {
+  ClusterError,
+  type ClusterApi,
+  type ListOptions,
+  type ListResult,
+  type LogOptions,
+  type Logger,
+  type StreamConnection,
+  type StreamOptions,
+  type WatchEventType,
+  type WatchHandle,
+  type WatchOptions,
+} from './clusterApi';
+import { toClusterError, type CallDescription } from './errors';
+import { logCall, loggingHttpLibrary } from './requestLog';
+import { LoggedStreamSocket, UpgradeRefused, streamConnection } from './streamSocket';
+import { startWatch } from './watch';
+
+export interface ClusterApiOptions {
+  /** The context to serve; the kubeconfig's current context when omitted. The KubeConfig is not modified. */
+  context?: string;
+  logger?: Logger;
+}
+
+const USER_AGENT = 'kubernetes-ephemeral-debug';
+
+export function createClusterApi(kubeConfig: KubeConfig, options: ClusterApiOptions = {}): ClusterApi {
+  return new ClientNodeClusterApi(forContext(kubeConfig, options.context), options.logger);
+}
+
+/** A private copy pinned to one context, so switching contexts elsewhere never redirects this facade. */
+function forContext(source: KubeConfig, context: string | undefined): KubeConfig {
+  const name = context ?? source.getCurrentContext();
+  if (!name || !source.getContextObject(name)) {
+    throw new ClusterError(name ? `context "${name}" is not in the kubeconfig` : 'the kubeconfig has no current context: choose one',
+      0, 'NoContext');
+  }
+  const copy = new KubeConfig();
+  copy.loadFromOptions({ clusters: source.clusters, users: source.users, contexts: source.contexts, currentContext: name });
+  if (!copy.getCurrentCluster()) throw new ClusterError(`context "${name}" names a cluster that is not in the kubeconfig`, 0, 'NoCluster');
+  return copy;
+}
+
+class ClientNodeClusterApi implements ClusterApi {
+  readonly contextName: string;
+  readonly defaultNamespace: string;
+  private readonly core: CoreV1Api;
+  private readonly authorization: AuthorizationV1Api;
+  private readonly server: string;
+  private readonly execCommand?: string;
+
+  constructor(private readonly kc: KubeConfig, private readonly logger: Logger | undefined) {
+    this.contextName = kc.getCurrentContext();
+    this.defaultNamespace = kc.getContextObject(this.contextName)?.namespace || 'default';
+    this.server = kc.getCurrentCluster()?.server ?? '';
+    this.execCommand = kc.getCurrentUser()?.exec?.command;
+    const configuration = createConfiguration({
+      baseServer: new ServerConfiguration(this.server, {}),
+      authMethods: { default: kc },
+      httpApi: loggingHttpLibrary(logger),
+      middleware: [setHeaderMiddleware('User-Agent', USER_AGENT)],
+    });
+    this.core = new CoreV1Api(configuration);
+    this.authorization = new AuthorizationV1Api(configuration);
+  }
+
+  listNamespaces(): Promise<ListResult<V1Namespace>> {
+    return this.call({ verb: 'list', resource: 'namespaces' }, async () => {
+      const list = await this.core.listNamespace();
+      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+    });
+  }
+
+  readNamespace(name: string): Promise<V1Namespace> {
+    return this.call({ verb: 'get', resource: 'namespaces', name }, () => this.core.readNamespace({ name }));
+  }
+
+  watchNamespaces(options: WatchOptions, onEvent: (type: WatchEventType, namespace: V1Namespace) => void): Promise<WatchHandle> {
+    return startWatch(this.kc, this.logger, '/api/v1/namespaces', options, this.describe({ verb: 'watch', resource: 'namespaces' }), onEvent);
+  }
+
+  listPods(namespace: string | undefined, options: ListOptions = {}): Promise<ListResult<V1Pod>> {
+    return this.call({ verb: 'list', resource: 'pods', namespace }, async () => {
+      const list = namespace === undefined
+        ? await this.core.listPodForAllNamespaces({ ...options })
+        : await this.core.listNamespacedPod({ namespace, ...options });
+      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+    });
+  }
+
+  readPod(namespace: string, name: string): Promise<V1Pod> {
+    return this.call({ verb: 'get', resource: 'pods', namespace, name }, () => this.core.readNamespacedPod({ namespace, name }));
+  }
+
+  watchPods(namespace: string | undefined, options: WatchOptions, onEvent: (type: WatchEventType, pod: V1Pod) => void): Promise<WatchHandle> {
+    const path = namespace === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
+    return startWatch(this.kc, this.logger, path, options, this.describe({ verb: 'watch', resource: 'pods', namespace }), onEvent);
+  }
+
+  addEphemeralContainer(pod: V1Pod, container: V1EphemeralContainer): Promise<V1Pod> {
+    const namespace = pod.metadata?.namespace ?? this.defaultNamespace;
+    const name = pod.metadata?.name ?? '';
+    let body: ReturnType<typeof buildEphemeralContainerPatch>;
+    try {
+      body = buildEphemeralContainerPatch(pod, container);
+    } catch (error) {
+      return Promise.reject(new ClusterError(`${(error as Error).message}: choose another name`, 0, 'AlreadyExists', undefined, error));
+    }
+    return this.call({ verb: 'patch', resource: 'pods/ephemeralcontainers', namespace, name }, () => {
+      // Without the override client-node sends application/json-patch+json, which this body is not.
+      return this.core.patchNamespacedPodEphemeralcontainers({ name, namespace, body },
+        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
+    });
+  }
+
+  async canI(attributes: readonly V1ResourceAttributes[]): Promise<boolean[]> {
+    return Promise.all(attributes.map((resourceAttributes) =>
+      this.call({ verb: 'create', resource: 'selfsubjectaccessreviews.authorization.k8s.io' }, async () => {
+        const review = await this.authorization.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes } } });
+        return review.status?.allowed === true;
+      })));
+  }
+
+  exec(namespace: string, pod: string, container: string, command: readonly string[], streams: StreamOptions): Promise<StreamConnection> {
+    return this.call({ verb: 'create', resource: 'pods/exec', namespace, name: pod }, async () => {
+      let onStatus!: (status: V1Status) => void;
+      const status = new Promise<V1Status>((resolve) => { onStatus = resolve; });
+      const socket = await new Exec(this.kc, this.socketFor(streams)).exec(namespace, pod, container, [...command],
+        streams.stdout, streams.stderr ?? null, streams.stdin ?? null, streams.tty, onStatus);
+      return streamConnection(socket, status);
+    });
+  }
+
+  attach(namespace: string, pod: string, container: string, streams: StreamOptions): Promise<StreamConnection> {
+    return this.call({ verb: 'create', resource: 'pods/attach', namespace, name: pod }, async () => {
+      const socket = await new Attach(this.kc, this.socketFor(streams)).attach(namespace, pod, container,
+        streams.stdout, streams.stderr ?? null, streams.stdin ?? null, streams.tty);
+      return streamConnection(socket);
+    });
+  }
+
+  /** Does not end `out`: the caller owns it (a terminal may print "log ended" after). */
+  async streamLog(namespace: string, pod: string, container: string, options: LogOptions, out: Writable, signal?: AbortSignal): Promise<void> {
+    const call = this.describe({ verb: 'get', resource: 'pods/log', namespace, name: pod });
+    const startedAt = performance.now();
+    const url = `${this.server}/api/v1/namespaces/${namespace}/pods/${pod}/log`;
+    const relay = new PassThrough();
+    relay.pipe(out, { end: false });
+    // client-node pipes the response into `relay` without an error listener, so aborting (our only way
+    // to stop following) would be an uncaught AbortError: catch it on the source as it is piped in.
+    relay.on('pipe', (source: NodeJS.ReadableStream) => source.on('error', (error: unknown) => relay.destroy(error as Error)));
+    let controller: AbortController;
+    try {
+      controller = await new Log(this.kc).log(namespace, pod, container, relay, { ...options });
+    } catch {
+      // client-node's Log drops the Status (and turns network errors into a fake 500): ask again with a
+      // plain read, which reports the real cause, and fail with that.
+      logCall(this.logger, 'GET', url, 'error', startedAt, ' (log stream)');
+      await this.readLog(namespace, pod, container, { ...options, follow: false, tailLines: 1 });
+      throw new ClusterError(`cannot stream the log of ${namespace}/${pod} container ${container}`, 0, 'Unknown');
+    }
+    logCall(this.logger, 'GET', url, '200', startedAt, ' (log stream)');
+    await new Promise<void>((resolve, reject) => {
+      const stop = () => {
+        controller.abort();
+        relay.unpipe(out);
+        resolve();
+      };
+      if (signal?.aborted) return stop();
+      signal?.addEventListener('abort', stop, { once: true });
+      relay.on('end', () => resolve());
+      relay.on('error', (error) => (signal?.aborted ? resolve() : reject(toClusterError(error, call))));
+    });
+  }
+
+  readLog(namespace: string, pod: string, container: string, options: LogOptions): Promise<string> {
+    return this.call({ verb: 'get', resource: 'pods/log', namespace, name: pod }, () =>
+      this.core.readNamespacedPodLog({ namespace, name: pod, container, follow: false, tailLines: options.tailLines,
+        previous: options.previous, timestamps: options.timestamps }));
+  }
+
+  private socketFor(streams: StreamOptions): LoggedStreamSocket {
+    return new LoggedStreamSocket(this.kc, this.logger, { stdout: streams.stdout, stderr: streams.stderr });
+  }
+
+  private describe(call: Pick<CallDescription, 'verb' | 'resource' | 'namespace' | 'name'>): CallDescription {
+    return { ...call, server: this.server, contextName: this.contextName, execCommand: this.execCommand };
+  }
+
+  private async call<T>(call: Pick<CallDescription, 'verb' | 'resource' | 'namespace' | 'name'>, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toClusterError(error instanceof UpgradeRefused ? { code: error.code, body: error.body } : error, this.describe(call));
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The one error type the attach engine throws past its callers: a one-line, actionable message for the
+ * notification, a code the UI can branch on (e.g. offer Reattach or another profile), and the server's Status
+ * when there was one, for "Show Details".
+ */
+import type { V1Status } from '@kubernetes/client-node';
+
+export type DebugFlowErrorCode =
+  | 'preflight'
+  | 'spec'
+  | 'cancelled'
+  | 'feature-disabled'
+  | 'forbidden'
+  | 'pod-security'
+  | 'invalid'
+  | 'name-clash'
+  | 'not-found'
+  | 'conflict'
+  | 'image-pull'
+  | 'container-config'
+  | 'container-terminated'
+  | 'timeout'
+  | 'connection-lost'
+  | 'pod-deleted'
+  | 'exec-failed'
+  | 'unknown';
+
+export class DebugFlowError extends Error {
+  constructor(
+    readonly code: DebugFlowErrorCode,
+    message: string,
+    /** The API server's Status, when the failure came from it. */
+    readonly status?: V1Status,
+    /** Extra lines for "Show Details" (e.g. the debug container's last log lines). */
+    readonly details?: readonly string[],
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'DebugFlowError';
+  }
+}
+
+export function isAbortError(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || (error instanceof DebugFlowError && error.code === 'cancelled'));
+}
+
+/** Throws a 'cancelled' DebugFlowError when the signal has fired; `what` says what was stopped. */
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) {
+    throw new DebugFlowError('cancelled', `${what} cancelled`);
+  }
+}

@@ -1,0 +1,39 @@
+/** Runs a short, non-interactive command through `api.exec` and collects its output and exit code. */
+import { Writable } from 'node:stream';
+import type { V1Status } from '@kubernetes/client-node';
+import type { ClusterApi } from '../cluster/clusterApi';
+
+export interface CapturedExec {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** 0 on Success; the ExitCode cause otherwise; undefined when the stream ended without a Status. */
+  readonly exitCode: number | undefined;
+  readonly status: V1Status | undefined;
+}
+
+class TextSink extends Writable {
+  private readonly chunks: Buffer[] = [];
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.chunks.push(chunk);
+    callback();
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+export async function execCapture(api: ClusterApi, namespace: string, pod: string, container: string, command: readonly string[], signal?: AbortSignal): Promise<CapturedExec> {
+  const stdout = new TextSink();
+  const stderr = new TextSink();
+  const connection = await api.exec(namespace, pod, container, command, { stdout, stderr, tty: false });
+  const onAbort = (): void => connection.close();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const status = await connection.closed;
+    const cause = status?.details?.causes?.find((c) => c.reason === 'ExitCode');
+    const exitCode = status === undefined ? undefined : status.status === 'Success' ? 0 : cause?.message !== undefined ? Number(cause.message) : undefined;
+    return { stdout: stdout.text(), stderr: stderr.text(), exitCode, status };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * "Stop Debug Container". Ephemeral containers cannot be removed, but their processes can end, after which the
+ * pod shows the container Terminated and it holds nothing. An exec in the container kills every process that
+ * shares its mount namespace (i.e. belongs to this container, whatever PID namespace it shares) except itself:
+ * TERM first, then KILL for what ignored it (an interactive shell ignores TERM).
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import type { ClusterApi } from '../cluster/clusterApi';
+import { DebugFlowError } from './debugFlowError';
+import { ephemeralContainerSpec, ephemeralContainerStatus } from './debugContainers';
+import { execCapture } from './execCapture';
+import { waitForEphemeralTermination } from './waitForTermination';
+
+export const STOP_SCRIPT = [
+  'me=$(readlink /proc/self/ns/mnt)',
+  'victims() { for d in /proc/[0-9]*; do p=${d#/proc/}; [ "$p" = "$$" ] && continue; [ "$(readlink $d/ns/mnt 2>/dev/null)" = "$me" ] && echo $p; done; }',
+  'v=$(victims)',
+  '[ -z "$v" ] && exit 0',
+  'kill -TERM $v 2>/dev/null',
+  'i=0; while [ $i -lt 10 ]; do sleep 0.2; v=$(victims); [ -z "$v" ] && exit 0; i=$((i+1)); done',
+  'kill -KILL $v 2>/dev/null',
+  'exit 0',
+].join('\n');
+
+export interface StopOptions {
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (message: string) => void;
+}
+
+/** Ends the debug container's processes and resolves with the pod once its status says Terminated. */
+export async function stopDebugContainer(api: ClusterApi, namespace: string, podName: string, containerName: string, options: StopOptions = {}): Promise<V1Pod> {
+  const pod = await api.readPod(namespace, podName);
+  if (ephemeralContainerSpec(pod, containerName) === undefined) {
+    throw new DebugFlowError('not-found', `Pod ${podName} has no ephemeral container ${containerName}`);
+  }
+  const state = ephemeralContainerStatus(pod, containerName)?.state;
+  if (state?.terminated !== undefined) {
+    return pod;
+  }
+  if (state?.running === undefined) {
+    throw new DebugFlowError('exec-failed', `Debug container ${containerName} is not running (${state?.waiting?.reason ?? 'not started'}), so there is nothing to stop`);
+  }
+  options.onProgress?.(`ending the processes of ${containerName}…`);
+  try {
+    // The exec may be cut off when the container's main process dies under it; the status decides.
+    await execCapture(api, namespace, podName, containerName, ['sh', '-c', STOP_SCRIPT], options.signal);
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    throw new DebugFlowError('exec-failed', `Could not run a command in ${containerName} to stop it (${text}): it needs a shell; exit its attached shell instead`, undefined, undefined, error);
+  }
+  options.onProgress?.(`waiting for ${containerName} to be reported terminated…`);
+  return waitForEphemeralTermination(api, namespace, podName, containerName, options);
+}

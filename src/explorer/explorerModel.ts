@@ -1,0 +1,224 @@
+/**
+ * The explorer's model, free of vscode: clusters → namespaces → pods → containers as NodeDescriptors, kept
+ * live by watches, with change events that name exactly the nodes to refresh. A cluster starts watching
+ * the first time its children are asked for (or on `watch()`), so unexpanded contexts cost nothing.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import type { ClusterApi } from '../cluster/clusterApi';
+import { ClusterWatcher, type ClusterChange, type ClusterStatus, type ExplorerFilters } from './clusterWatcher';
+import { clusterId, clusterNode, containerNodes, messageNode, namespaceId, namespaceNode, podId, podNode, type NodeDescriptor } from './descriptors';
+import { DEFAULT_BACKOFF, type BackoffOptions } from './listWatch';
+import { summarizePod } from './podStatus';
+
+export interface ExplorerContext {
+  name: string;
+  server: string;
+  /** The kubeconfig's current context (or the in-memory choice): marked in the tree and expanded. */
+  current: boolean;
+  /** Called at start and again after failures, so refreshed credentials or certificates are picked up. */
+  createApi(): ClusterApi;
+}
+
+export interface ExplorerModelOptions {
+  contexts: readonly ExplorerContext[];
+  filters?: ExplorerFilters;
+  backoff?: BackoffOptions;
+}
+
+/** A node to refresh, with its subtree. Keys, not descriptors: the UI asks for fresh descriptors. */
+export type ExplorerChange =
+  | { kind: 'root' }
+  | { kind: 'cluster'; contextName: string; id: string }
+  | { kind: 'namespace'; contextName: string; namespace: string; id: string }
+  | { kind: 'pod'; contextName: string; namespace: string; pod: string; id: string };
+
+export type ExplorerListener = (changes: readonly ExplorerChange[]) => void;
+
+export class ExplorerModel {
+  private readonly clusters = new Map<string, { context: ExplorerContext; watcher: ClusterWatcher }>();
+  private readonly listeners = new Set<ExplorerListener>();
+  private pending = new Map<string, ExplorerChange>();
+  private flushScheduled = false;
+  private filters: ExplorerFilters;
+  private readonly backoff: BackoffOptions;
+  private disposed = false;
+
+  constructor(options: ExplorerModelOptions) {
+    this.filters = options.filters ?? {};
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.setContexts(options.contexts);
+  }
+
+  /** Changes are coalesced per tick: a relist of 5,000 pods is one cluster change, not 5,000. */
+  onDidChange(listener: ExplorerListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Replace the contexts (kubeconfig reloaded, current context switched); kept ones keep their watches. */
+  setContexts(contexts: readonly ExplorerContext[]): void {
+    const wanted = new Set(contexts.map((c) => c.name));
+    for (const [name, entry] of this.clusters) {
+      if (!wanted.has(name)) {
+        entry.watcher.dispose();
+        this.clusters.delete(name);
+      }
+    }
+    for (const context of contexts) {
+      const existing = this.clusters.get(context.name);
+      if (existing) {
+        existing.context = context;
+        continue;
+      }
+      const watcher = new ClusterWatcher(() => context.createApi(), this.filters, this.backoff,
+        (change) => this.queue(context.name, change));
+      this.clusters.set(context.name, { context, watcher });
+    }
+    this.queueRoot();
+  }
+
+  setFilters(filters: ExplorerFilters): void {
+    this.filters = filters;
+    for (const { watcher } of this.clusters.values()) watcher.setFilters(filters);
+  }
+
+  getFilters(): ExplorerFilters {
+    return this.filters;
+  }
+
+  /** Start watching a context now (normally done on first expansion). */
+  watch(contextName: string): void {
+    this.clusters.get(contextName)?.watcher.start();
+  }
+
+  /** Relist one context, or every started one. */
+  refresh(contextName?: string): void {
+    for (const [name, { watcher }] of this.clusters) {
+      if (contextName === undefined || name === contextName) watcher.restart();
+    }
+  }
+
+  status(contextName: string): ClusterStatus | undefined {
+    return this.clusters.get(contextName)?.watcher.state;
+  }
+
+  getPod(contextName: string, namespace: string, name: string): V1Pod | undefined {
+    return this.clusters.get(contextName)?.watcher.pods.get(namespace)?.get(name);
+  }
+
+  roots(): NodeDescriptor[] {
+    return [...this.clusters.values()].map(({ context, watcher }) => clusterNode({
+      contextName: context.name, server: context.server, current: context.current, phase: watcher.isStarted ? watcher.state.phase : 'ready',
+      errorMessage: watcher.state.error?.message, podCount: 0,
+    }));
+  }
+
+  /** Children of a node; asking for a cluster's children starts its watches. */
+  children(node: NodeDescriptor | undefined): NodeDescriptor[] {
+    if (!node) return this.roots();
+    const entry = this.clusters.get(node.contextName);
+    if (!entry) return [];
+    const { watcher } = entry;
+    const context = node.contextName;
+    switch (node.kind) {
+      case 'cluster': {
+        watcher.start();
+        const state = watcher.state;
+        if (state.phase === 'error') {
+          const retry = state.retryInMs !== undefined ? ` (retrying in ${Math.ceil(state.retryInMs / 1000)} s)` : '';
+          return [messageNode(context, 'error', `${state.error?.message ?? 'error'}${retry}`, 'error')];
+        }
+        if (state.phase === 'connecting') return [messageNode(context, 'loading', 'Loading…', 'info')];
+        const namespaces = watcher.visibleNamespaces();
+        if (namespaces.length === 0) return [messageNode(context, 'empty', 'No namespaces match the filter', 'info')];
+        return namespaces.map((namespace) => {
+          const pods = [...(watcher.pods.get(namespace)?.values() ?? [])];
+          const troubled = pods.filter((p) => isTroubled(p)).length;
+          return namespaceNode(context, namespace, pods.length, troubled, watcher.namespaces.get(namespace)?.status?.phase);
+        });
+      }
+      case 'namespace': {
+        const pods = watcher.pods.get(node.namespace ?? '');
+        if (!pods || pods.size === 0) return [];
+        return [...pods.values()].sort(byName).map((pod) => podNode(context, pod));
+      }
+      case 'pod': {
+        const pod = watcher.pods.get(node.namespace ?? '')?.get(node.pod ?? '');
+        return pod ? containerNodes(context, pod) : [];
+      }
+      default:
+        return [];
+    }
+  }
+
+  /** The descriptor for an id (for reveal and for refreshing one node). */
+  node(contextName: string, namespace?: string, pod?: string): NodeDescriptor | undefined {
+    const entry = this.clusters.get(contextName);
+    if (!entry) return undefined;
+    if (pod !== undefined && namespace !== undefined) {
+      const found = entry.watcher.pods.get(namespace)?.get(pod);
+      return found ? podNode(contextName, found) : undefined;
+    }
+    if (namespace !== undefined) {
+      const pods = [...(entry.watcher.pods.get(namespace)?.values() ?? [])];
+      return namespaceNode(contextName, namespace, pods.length, pods.filter(isTroubled).length);
+    }
+    return this.roots().find((r) => r.contextName === contextName);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const { watcher } of this.clusters.values()) watcher.dispose();
+    this.clusters.clear();
+    this.listeners.clear();
+    this.pending.clear();
+  }
+
+  private queueRoot(): void {
+    this.pending = new Map([['root', { kind: 'root' }]]);
+    this.scheduleFlush();
+  }
+
+  private queue(contextName: string, change: ClusterChange): void {
+    if (this.disposed || this.pending.has('root')) return;
+    const cluster = clusterId(contextName);
+    if (this.pending.has(cluster)) return;
+    if (change.kind === 'cluster') {
+      // The cluster's subtree is refreshed anyway: its namespace and pod changes are redundant.
+      for (const [key, pending] of this.pending) if (pending.kind !== 'root' && pending.contextName === contextName) this.pending.delete(key);
+      this.pending.set(cluster, { kind: 'cluster', contextName, id: cluster });
+    } else if (change.kind === 'namespace') {
+      const id = namespaceId(contextName, change.namespace);
+      for (const [key, pending] of this.pending) {
+        if (pending.kind === 'pod' && pending.contextName === contextName && pending.namespace === change.namespace) this.pending.delete(key);
+      }
+      this.pending.set(id, { kind: 'namespace', contextName, namespace: change.namespace, id });
+    } else {
+      if (this.pending.has(namespaceId(contextName, change.namespace))) return;
+      const id = podId(contextName, change.namespace, change.pod);
+      this.pending.set(id, { kind: 'pod', contextName, namespace: change.namespace, pod: change.pod, id });
+    }
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this.disposed || this.pending.size === 0) return;
+      const changes = [...this.pending.values()];
+      this.pending = new Map();
+      for (const listener of [...this.listeners]) listener(changes);
+    });
+  }
+}
+
+function byName(a: V1Pod, b: V1Pod): number {
+  return (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
+}
+
+function isTroubled(pod: V1Pod): boolean {
+  const health = summarizePod(pod).health;
+  return health === 'crashing' || health === 'unready';
+}

@@ -1,0 +1,45 @@
+/**
+ * The attach terminal: a TTY attached to the debug container's main process (what `kubectl debug -it` gives).
+ * Closing it leaves the container running, so it can be reattached; its shell ends with `exit` or Ctrl-D.
+ */
+import type { ClusterApi, StreamConnection } from '../cluster/clusterApi';
+import { TerminalSession, type TerminalStreams, type TerminalTarget } from './terminalSession';
+import type { TerminalOutput } from './terminalOutput';
+
+export class AttachTerminal extends TerminalSession {
+  constructor(api: ClusterApi, target: TerminalTarget) {
+    super(api, target);
+  }
+
+  banner(): string {
+    return formatBanner('Attached to', this.target);
+  }
+
+  protected connect(newStreams: () => TerminalStreams): Promise<StreamConnection> {
+    const { output, stdin } = newStreams();
+    return this.api.attach(this.target.namespace, this.target.podName, this.target.containerName, { stdout: output, stdin, tty: true });
+  }
+
+  /**
+   * The shell printed its prompt before we attached. Like kubectl, change the size and change it back: the
+   * SIGWINCH makes line editors redraw the prompt.
+   */
+  protected override afterOpen(output: TerminalOutput): void {
+    const { columns, rows } = output;
+    output.setDimensions(columns + 1, rows + 1);
+    output.setDimensions(columns, rows);
+  }
+}
+
+/** `Attached to demo/node-app · container debugger-x · image busybox:1.36 · profile general · target app` (dimmed). */
+export function formatBanner(verb: string, target: TerminalTarget, extra?: string): string {
+  const parts = [
+    `${verb} ${target.namespace}/${target.podName}`,
+    `container ${target.containerName}`,
+    target.image ? `image ${target.image}` : undefined,
+    target.profile ? `profile ${target.profile}` : undefined,
+    target.targetContainer ? `target ${target.targetContainer}` : undefined,
+    extra,
+  ].filter((part): part is string => part !== undefined);
+  return `\x1b[2m${parts.join(' · ')}\x1b[0m`;
+}

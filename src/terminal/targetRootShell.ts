@@ -1,0 +1,91 @@
+/**
+ * "Shell in Target Root": a shell whose `/` is the target container's filesystem, with the debug image's tools
+ * on PATH. Run in the debug container (which shares the target's PID namespace):
+ *
+ *   chroot /proc/<target>/root /proc/<keeper>/root/bin/busybox sh
+ *
+ * `<keeper>` is the `sh -c` that runs chroot as a child and waits: it stays in the debug image's root, so
+ * `/proc/<keeper>/root` — reached through the target's own /proc, which is the same PID namespace — keeps the
+ * debug image reachable after the chroot without any mount privilege. (`exec chroot` would not work: the
+ * magic link follows the process's root, which the chroot changes.) Needs CAP_SYS_CHROOT (in the runtime's
+ * default set, dropped by the restricted profile) and read access to the target (same uid or SYS_PTRACE); the
+ * tools must be static (busybox is) because after the chroot the dynamic loader would come from the target.
+ * When chroot is not permitted the shell falls back to the debug root with its working directory at
+ * /proc/<target>/root, saying why.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import type { ClusterApi } from '../cluster/clusterApi';
+import { execCapture } from '../debug/execCapture';
+import { ExecTerminal } from './execTerminal';
+import { chooseTargetProcess, LIST_PROCESSES_SCRIPT, parseProcessListing } from './targetProcess';
+import type { TerminalTarget } from './terminalSession';
+
+/** Exit code of the script when the target's filesystem cannot be read at all. */
+export const TARGET_UNREADABLE_EXIT = 126;
+
+/**
+ * The `sh -c` script. `pid` is the target's main process ('1' when it is PID 1). Messages start with
+ * "target-root:" so tests and users can tell them from shell output.
+ */
+export function buildTargetRootShellScript(pid: number, label = 'target'): string {
+  if (!Number.isInteger(pid) || pid < 1 || !/^[\w .-]*$/.test(label)) {
+    throw new Error(`invalid target process ${pid} or label ${label}`);
+  }
+  return [
+    `t=${pid}`,
+    'tools=/proc/$$/root',
+    'if [ "$t" = 1 ] && [ "$(readlink /proc/1/ns/mnt 2>/dev/null)" = "$(readlink /proc/self/ns/mnt)" ]; then',
+    '  echo "target-root: PID 1 is this debug container: the runtime ignored targetContainerName, so the target is not visible" >&2; exit 126',
+    'fi',
+    'if ! ls /proc/$t/root/ >/dev/null 2>&1; then',
+    `  echo "target-root: cannot read the ${label} filesystem (/proc/$t/root: permission denied): the debug container needs the target's uid or SYS_PTRACE (profile general, or run as its user)" >&2; exit ${TARGET_UNREADABLE_EXIT}`,
+    'fi',
+    // A static shell from the debug image: busybox where it exists (static in the busybox images).
+    'if [ -x $tools/bin/busybox ]; then sh_cmd="$tools/bin/busybox sh"; else sh_cmd="$tools/bin/sh"; fi',
+    'bins="$tools/bin:$tools/usr/bin:$tools/sbin:$tools/usr/sbin"',
+    'why=$(chroot /proc/$t/root $sh_cmd -c true 2>&1) || {',
+    `  echo "target-root: cannot chroot into the ${label} filesystem ($why); the debug container needs CAP_SYS_CHROOT (dropped by the restricted profile) and a static shell. Opening a shell at /proc/$t/root instead: its paths are relative there" >&2`,
+    '  cd /proc/$t/root && exec sh',
+    '}',
+    `echo "target-root: / is the ${label} filesystem (pid $t); debug tools are on PATH from $tools" >&2`,
+    `PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$bins" HOME=/ chroot /proc/$t/root $sh_cmd`,
+    // Not the last command, so the shell forks for chroot instead of exec'ing it and keeps /proc/$$/root alive.
+    'exit $?',
+  ].join('\n');
+}
+
+export function buildTargetRootShellCommand(pid: number, label?: string): string[] {
+  return ['sh', '-c', buildTargetRootShellScript(pid, label)];
+}
+
+export interface TargetRootShellInput {
+  readonly namespace: string;
+  readonly pod: V1Pod;
+  /** The running debug container to exec in. */
+  readonly debugContainer: string;
+  /** The container whose filesystem becomes `/`. */
+  readonly targetContainer: string;
+  readonly image?: string;
+  readonly profile?: string;
+}
+
+/**
+ * Resolves the target process (a listing exec only when the pod shares its PID namespace) and returns an exec
+ * terminal running the script; the UI opens it like any other terminal. Rejects with a one-line message when the
+ * target cannot be identified.
+ */
+export async function createTargetRootShell(api: ClusterApi, input: TargetRootShellInput): Promise<ExecTerminal> {
+  const podName = input.pod.metadata?.name ?? '';
+  let pid = 1;
+  if (input.pod.spec?.shareProcessNamespace === true) {
+    const listing = await execCapture(api, input.namespace, podName, input.debugContainer, ['sh', '-c', LIST_PROCESSES_SCRIPT]);
+    const choice = chooseTargetProcess(parseProcessListing(listing.stdout), input.pod, input.targetContainer);
+    if ('error' in choice) {
+      throw new Error(`Shell in Target Root: ${choice.error}`);
+    }
+    pid = choice.pid;
+  }
+  const label = `container ${input.targetContainer}`; // a DNS-1123 label: safe inside the script's quotes
+  const target: TerminalTarget = { namespace: input.namespace, podName, containerName: input.debugContainer, image: input.image, profile: input.profile, targetContainer: input.targetContainer };
+  return new ExecTerminal(api, target, { commands: [buildTargetRootShellCommand(pid, label)], description: `root of ${input.targetContainer} (pid ${pid})` });
+}

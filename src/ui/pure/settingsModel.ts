@@ -1,0 +1,286 @@
+/**
+ * The extension's settings as data: their keys, defaults, which of them an untrusted workspace may not set,
+ * and normalisation of the raw values (invalid entries are dropped and reported, never thrown).
+ * vscode-free: the reader in `../settings.ts` feeds it `inspect()` results.
+ */
+import type { CustomContainerSpec } from '../../debug/customSpec';
+import { parseCustomContainerSpec } from '../../debug/customSpec';
+import { imageMatchesAnyPattern, parseImageReference } from '../../debug/imageReference';
+import { isProfileChoice, type ProfileChoice } from '../../debug/profiles';
+import { normalizeCommand, normalizeEnv, type EnvAssignment } from './commandLine';
+
+export const SETTINGS_SECTION = 'ephemeralDebug';
+
+/** Keys relative to SETTINGS_SECTION. */
+export const SETTING = {
+  kubeconfig: 'kubeconfig',
+  defaultImage: 'defaultImage',
+  imagePresets: 'imagePresets',
+  defaultProfile: 'defaultProfile',
+  allowedImages: 'allowedImages',
+  waitTimeoutSeconds: 'waitTimeoutSeconds',
+  confirmPrivilegedProfiles: 'confirmPrivilegedProfiles',
+  showEphemeralNotice: 'showEphemeralNotice',
+  templates: 'templates',
+  namespaceFilter: 'namespaceFilter',
+  labelSelector: 'labelSelector',
+} as const;
+
+export type SettingKey = (typeof SETTING)[keyof typeof SETTING];
+
+/**
+ * Settings whose workspace values are ignored in untrusted workspaces: they pick kubeconfig files (whose exec
+ * plugins run programs), images, commands and profiles. Listed in package.json's restrictedConfigurations too.
+ */
+export const RESTRICTED_SETTINGS: readonly SettingKey[] = [
+  SETTING.kubeconfig,
+  SETTING.defaultImage,
+  SETTING.imagePresets,
+  SETTING.defaultProfile,
+  SETTING.allowedImages,
+  SETTING.templates,
+];
+
+/** The Kubernetes extension's settings object and the kubeconfig key inside it (a dotted key in an object). */
+export const KUBERNETES_EXTENSION_SECTION = 'vs-kubernetes';
+export const KUBERNETES_EXTENSION_KUBECONFIG_KEY = 'vs-kubernetes.kubeconfig';
+
+export interface ImagePreset {
+  readonly image: string;
+  readonly description?: string;
+}
+
+export const DEFAULT_IMAGE = 'busybox:1.36';
+export const DEFAULT_WAIT_TIMEOUT_SECONDS = 120;
+
+export const DEFAULT_IMAGE_PRESETS: readonly ImagePreset[] = [
+  { image: 'busybox:1.36', description: 'small shell and core tools' },
+  { image: 'nicolaka/netshoot', description: 'network tools: ip, ss, curl, tcpdump, strace' },
+  { image: 'ubuntu', description: 'GNU userland; apt-get for anything else' },
+  { image: 'node:22', description: 'Node.js 22: node inspect, npm' },
+  { image: 'python:3.12', description: 'Python 3.12: pdb, pip (add debugpy)' },
+  { image: 'eclipse-temurin:17', description: 'Java 17 JDK: jcmd, jstack, jdb' },
+  { image: 'ghcr.io/go-delve/delve', description: 'Go: dlv attach' },
+];
+
+export interface DebugTemplate {
+  readonly name: string;
+  readonly description?: string;
+  readonly image: string;
+  readonly profile?: ProfileChoice;
+  readonly env?: readonly EnvAssignment[];
+  readonly command?: readonly string[];
+  readonly customSpec?: CustomContainerSpec;
+}
+
+export interface EphemeralDebugSettings {
+  /** Our own kubeconfig path setting (may list several files with the platform's path delimiter). */
+  readonly kubeconfig?: string;
+  /** `vs-kubernetes.kubeconfig` of the Kubernetes extension, when set. */
+  readonly kubernetesExtensionKubeconfig?: string;
+  readonly defaultImage: string;
+  readonly imagePresets: readonly ImagePreset[];
+  readonly defaultProfile: ProfileChoice;
+  /** Undefined: any image; otherwise only images matching one of these glob patterns. */
+  readonly allowedImages?: readonly string[];
+  readonly waitTimeoutSeconds: number;
+  readonly confirmPrivilegedProfiles: boolean;
+  readonly showEphemeralNotice: boolean;
+  readonly templates: readonly DebugTemplate[];
+  readonly namespaceFilter: readonly string[];
+  readonly labelSelector: string;
+  /** Whether restricted settings were limited to user values because the workspace is untrusted. */
+  readonly restricted: boolean;
+  /** One line per ignored invalid value, for the log. */
+  readonly problems: readonly string[];
+}
+
+/** What `WorkspaceConfiguration.inspect()` returns, reduced to what matters here. */
+export interface InspectedValue<T = unknown> {
+  readonly defaultValue?: T;
+  readonly globalValue?: T;
+  readonly workspaceValue?: T;
+  readonly workspaceFolderValue?: T;
+}
+
+/**
+ * The effective value of a setting. In an untrusted workspace a restricted setting takes only the user's
+ * (global) value or the default; VS Code does the same for restrictedConfigurations, this makes it explicit.
+ */
+export function effectiveSettingValue<T>(inspected: InspectedValue<T> | undefined, options: { trusted: boolean; restricted: boolean }): T | undefined {
+  if (inspected === undefined) {
+    return undefined;
+  }
+  if (options.restricted && !options.trusted) {
+    return inspected.globalValue ?? inspected.defaultValue;
+  }
+  return inspected.workspaceFolderValue ?? inspected.workspaceValue ?? inspected.globalValue ?? inspected.defaultValue;
+}
+
+const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
+
+function imageProblem(image: string): string | undefined {
+  const parsed = parseImageReference(image);
+  return 'error' in parsed ? parsed.error : undefined;
+}
+
+/** Normalises raw values keyed like SETTING (relative keys); unknown or invalid values fall back to defaults. */
+export function normalizeSettings(raw: Readonly<Partial<Record<SettingKey, unknown>>> & { kubernetesExtensionKubeconfig?: unknown }, restricted = false): EphemeralDebugSettings {
+  const problems: string[] = [];
+  const setting = (key: SettingKey): string => `${SETTINGS_SECTION}.${key}`;
+
+  let defaultImage = DEFAULT_IMAGE;
+  if (isNonEmptyString(raw.defaultImage)) {
+    const problem = imageProblem(raw.defaultImage.trim());
+    if (problem === undefined) {
+      defaultImage = raw.defaultImage.trim();
+    } else {
+      problems.push(`${setting(SETTING.defaultImage)}: "${raw.defaultImage}" is not an image reference (${problem}); using ${DEFAULT_IMAGE}`);
+    }
+  }
+
+  let imagePresets: ImagePreset[] = [...DEFAULT_IMAGE_PRESETS];
+  if (Array.isArray(raw.imagePresets)) {
+    imagePresets = [];
+    raw.imagePresets.forEach((entry: unknown, index) => {
+      const image = typeof entry === 'string' ? entry : typeof entry === 'object' && entry !== null ? (entry as { image?: unknown }).image : undefined;
+      const description = typeof entry === 'object' && entry !== null ? (entry as { description?: unknown }).description : undefined;
+      if (!isNonEmptyString(image) || imageProblem(image.trim()) !== undefined) {
+        problems.push(`${setting(SETTING.imagePresets)}[${index}]: not an image reference; ignored`);
+        return;
+      }
+      if (!imagePresets.some((p) => p.image === image.trim())) {
+        imagePresets.push({ image: image.trim(), ...(typeof description === 'string' && description !== '' ? { description } : {}) });
+      }
+    });
+  } else if (raw.imagePresets !== undefined && raw.imagePresets !== null) {
+    problems.push(`${setting(SETTING.imagePresets)}: expected a list; using the built-in presets`);
+  }
+
+  let defaultProfile: ProfileChoice = 'auto';
+  if (typeof raw.defaultProfile === 'string' && isProfileChoice(raw.defaultProfile)) {
+    defaultProfile = raw.defaultProfile;
+  } else if (raw.defaultProfile !== undefined && raw.defaultProfile !== null) {
+    problems.push(`${setting(SETTING.defaultProfile)}: "${String(raw.defaultProfile)}" is not a profile; using auto`);
+  }
+
+  let allowedImages: string[] | undefined;
+  if (Array.isArray(raw.allowedImages)) {
+    const patterns = raw.allowedImages.filter(isNonEmptyString).map((p) => p.trim());
+    if (patterns.length !== raw.allowedImages.length) {
+      problems.push(`${setting(SETTING.allowedImages)}: non-string or empty patterns ignored`);
+    }
+    // An empty list means "no restriction"; a list whose every entry was invalid must not allow everything.
+    allowedImages = patterns.length > 0 || raw.allowedImages.length > 0 ? patterns : undefined;
+  }
+
+  let waitTimeoutSeconds = DEFAULT_WAIT_TIMEOUT_SECONDS;
+  if (typeof raw.waitTimeoutSeconds === 'number' && Number.isFinite(raw.waitTimeoutSeconds) && raw.waitTimeoutSeconds > 0) {
+    waitTimeoutSeconds = Math.min(raw.waitTimeoutSeconds, 3600);
+  } else if (raw.waitTimeoutSeconds !== undefined && raw.waitTimeoutSeconds !== null) {
+    problems.push(`${setting(SETTING.waitTimeoutSeconds)}: expected a positive number of seconds; using ${DEFAULT_WAIT_TIMEOUT_SECONDS}`);
+  }
+
+  const templates: DebugTemplate[] = [];
+  if (Array.isArray(raw.templates)) {
+    raw.templates.forEach((entry: unknown, index) => {
+      const result = normalizeTemplate(entry, `${setting(SETTING.templates)}[${index}]`);
+      if ('error' in result) {
+        problems.push(`${result.error}; template ignored`);
+      } else if (templates.some((t) => t.name === result.value.name)) {
+        problems.push(`${setting(SETTING.templates)}[${index}]: a template named "${result.value.name}" comes earlier; ignored`);
+      } else {
+        templates.push(result.value);
+      }
+    });
+  }
+
+  const namespaceFilter = Array.isArray(raw.namespaceFilter) ? raw.namespaceFilter.filter(isNonEmptyString).map((n) => n.trim()) : [];
+  const labelSelector = typeof raw.labelSelector === 'string' ? raw.labelSelector.trim() : '';
+
+  return {
+    kubeconfig: isNonEmptyString(raw.kubeconfig) ? raw.kubeconfig.trim() : undefined,
+    kubernetesExtensionKubeconfig: isNonEmptyString(raw.kubernetesExtensionKubeconfig) ? raw.kubernetesExtensionKubeconfig.trim() : undefined,
+    defaultImage,
+    imagePresets,
+    defaultProfile,
+    allowedImages,
+    waitTimeoutSeconds,
+    confirmPrivilegedProfiles: raw.confirmPrivilegedProfiles !== false,
+    showEphemeralNotice: raw.showEphemeralNotice !== false,
+    templates,
+    namespaceFilter,
+    labelSelector,
+    restricted,
+    problems,
+  };
+}
+
+export function normalizeTemplate(entry: unknown, source: string): { value: DebugTemplate } | { error: string } {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    return { error: `${source}: expected an object with at least "name" and "image"` };
+  }
+  const raw = entry as Record<string, unknown>;
+  if (!isNonEmptyString(raw.name)) {
+    return { error: `${source}: "name" is missing` };
+  }
+  const name = raw.name.trim();
+  if (!isNonEmptyString(raw.image)) {
+    return { error: `${source} ("${name}"): "image" is missing` };
+  }
+  const image = raw.image.trim();
+  const problem = imageProblem(image);
+  if (problem !== undefined) {
+    return { error: `${source} ("${name}"): invalid image "${image}" (${problem})` };
+  }
+  let profile: ProfileChoice | undefined;
+  if (raw.profile !== undefined && raw.profile !== null) {
+    if (typeof raw.profile !== 'string' || !isProfileChoice(raw.profile)) {
+      return { error: `${source} ("${name}"): "${String(raw.profile)}" is not a profile` };
+    }
+    profile = raw.profile;
+  }
+  const env = normalizeEnv(raw.env, `${source} ("${name}") env`);
+  if ('error' in env) {
+    return { error: env.error };
+  }
+  const command = normalizeCommand(raw.command, `${source} ("${name}") command`);
+  if ('error' in command) {
+    return { error: command.error };
+  }
+  let customSpec: CustomContainerSpec | undefined;
+  const customRaw = raw.customSpec ?? raw.custom;
+  if (customRaw !== undefined && customRaw !== null) {
+    try {
+      customSpec = typeof customRaw === 'string' ? parseCustomContainerSpec(customRaw, `${source} ("${name}") customSpec`) : parseCustomObject(customRaw);
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  }
+  return {
+    value: {
+      name,
+      image,
+      ...(isNonEmptyString(raw.description) ? { description: raw.description } : {}),
+      ...(profile !== undefined ? { profile } : {}),
+      ...(env.value.length > 0 ? { env: env.value } : {}),
+      ...(command.value.length > 0 ? { command: command.value } : {}),
+      ...(customSpec !== undefined ? { customSpec } : {}),
+    },
+  };
+}
+
+function parseCustomObject(value: unknown): CustomContainerSpec {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error('customSpec must be an object of container fields, or YAML/JSON text');
+  }
+  return structuredClone(value as Record<string, unknown>);
+}
+
+export function isImageAllowed(image: string, allowedImages: readonly string[] | undefined): boolean {
+  if (allowedImages === undefined) {
+    return true;
+  }
+  const parsed = parseImageReference(image);
+  return !('error' in parsed) && imageMatchesAnyPattern(parsed, allowedImages);
+}

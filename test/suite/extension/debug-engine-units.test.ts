@@ -1,0 +1,74 @@
+/** The attach engine's pure parts, without a cluster: target process choice, Pod Security fixes, privileges. */
+import assert from 'node:assert/strict';
+import type { V1Pod } from '@kubernetes/client-node';
+import { privilegesGranted } from '../../../src/debug/attachFlow';
+import { defaultTargetContainer } from '../../../src/debug/debugContainers';
+import { requiredChanges } from '../../../src/debug/serverErrors';
+import { chooseTargetProcess, parseProcessListing } from '../../../src/terminal/targetProcess';
+import { buildTargetRootShellScript } from '../../../src/terminal/targetRootShell';
+
+const sharedPod: V1Pod = {
+  metadata: { name: 'shared' },
+  spec: {
+    shareProcessNamespace: true,
+    containers: [
+      { name: 'app', image: 'node-app' },
+      { name: 'sidecar', image: 'busybox', command: ['sh', '-c', 'while true; do sleep 30; done'] },
+    ],
+  },
+};
+
+const listing = [
+  '1\t0\tmnt:[100]\t/pause ',
+  '7\t0\tmnt:[200]\tsh -c while true; do sleep 30; done ',
+  '8\t0\tmnt:[300]\t/nodejs/bin/node /app/server.js ',
+  '12\t7\tmnt:[200]\tsleep 30 ',
+  '20\t0\tmnt:[400]\tsh ',
+  'self\tmnt:[400]',
+].join('\n');
+
+describe('debug engine: pure parts', () => {
+  it('picks the target behind /pause, ruling out the sidecar by its command and the debug container by its mount namespace', () => {
+    const choice = chooseTargetProcess(parseProcessListing(listing), sharedPod, 'app');
+    assert.ok('pid' in choice, JSON.stringify(choice));
+    assert.equal(choice.pid, 8);
+    const sidecar = chooseTargetProcess(parseProcessListing(listing), sharedPod, 'sidecar');
+    assert.ok('pid' in sidecar);
+    assert.equal(sidecar.pid, 7);
+  });
+
+  it('says so when PID 1 is the debug container itself (targetContainerName ignored by the runtime)', () => {
+    const own: V1Pod = { spec: { containers: [{ name: 'app' }] } };
+    const choice = chooseTargetProcess(parseProcessListing('1\t0\tmnt:[400]\tsh \nself\tmnt:[400]'), own, 'app');
+    assert.ok('error' in choice && /ignored targetContainerName/.test(choice.error));
+  });
+
+  it('turns Pod Security details into edits', () => {
+    assert.deepEqual(requiredChanges('container "d" must set securityContext.allowPrivilegeEscalation=false'), ['set securityContext.allowPrivilegeEscalation=false']);
+    assert.deepEqual(requiredChanges('containers "d" must not set securityContext.privileged=true'), ['unset securityContext.privileged']);
+    assert.deepEqual(requiredChanges('container "d" must set securityContext.capabilities.drop=["ALL"]; container "d" must not include "SYS_PTRACE" in securityContext.capabilities.add'), [
+      'remove "SYS_PTRACE" from securityContext.capabilities.add',
+      'set securityContext.capabilities.drop=["ALL"]',
+    ]);
+  });
+
+  it('names what a container gets beyond the runtime defaults', () => {
+    assert.deepEqual(privilegesGranted({ name: 'd', securityContext: { capabilities: { add: ['SYS_PTRACE', 'CHOWN'] } } }), ['SYS_PTRACE']);
+    assert.deepEqual(privilegesGranted({ name: 'd', securityContext: { privileged: true } }), ['privileged']);
+    assert.deepEqual(privilegesGranted({ name: 'd' }), []);
+  });
+
+  it('defaults the target to the first running regular container', () => {
+    const pod: V1Pod = { spec: { containers: [{ name: 'a' }, { name: 'b' }] }, status: { containerStatuses: [
+      { name: 'a', image: '', imageID: '', ready: false, restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } } },
+      { name: 'b', image: '', imageID: '', ready: true, restartCount: 0, state: { running: {} } },
+    ] } };
+    assert.equal(defaultTargetContainer(pod), 'b');
+  });
+
+  it('refuses to build a target-root script from anything but a pid and a plain label', () => {
+    assert.throws(() => buildTargetRootShellScript(0));
+    assert.throws(() => buildTargetRootShellScript(1, 'x"; rm -rf /'));
+    assert.match(buildTargetRootShellScript(8, 'container app'), /^t=8\n/);
+  });
+});
