@@ -3,10 +3,18 @@
  * (ThemeIcon(icon.id, ThemeColor(icon.color)), MarkdownString(tooltip), contextValue for menus).
  */
 import type { V1Container, V1ContainerStatus, V1EphemeralContainer, V1Pod } from '@kubernetes/client-node';
+import {
+  NAMESPACE_CONTEXT_VALUE,
+  clusterContextValue,
+  containerContextValue,
+  messageContextValue,
+  podContextValue,
+  type ContainerKind,
+} from './contextValues';
 import { describeContainerState, summarizePod, type PodHealth } from './podStatus';
 
 export type NodeKind = 'cluster' | 'namespace' | 'pod' | 'container' | 'message';
-export type ContainerKind = 'init' | 'regular' | 'ephemeral';
+export type { ContainerKind } from './contextValues';
 
 export interface NodeDescriptor {
   /** Stable across refreshes: `cluster:<ctx>`, `namespace:<ctx>/<ns>`, `pod:<ctx>/<ns>/<pod>`, `container:<ctx>/<ns>/<pod>/<kind>/<name>`. */
@@ -46,7 +54,6 @@ export interface ClusterNodeInput {
 
 export function clusterNode(input: ClusterNodeInput): NodeDescriptor {
   const { contextName, current, phase } = input;
-  const state = phase === 'error' ? 'error' : current ? 'current' : undefined;
   return {
     id: clusterId(contextName),
     kind: 'cluster',
@@ -56,7 +63,7 @@ export function clusterNode(input: ClusterNodeInput): NodeDescriptor {
       phase === 'error' ? `$(error) ${md(input.errorMessage ?? 'error')}` : `${input.podCount} pods`].join('\n\n'),
     icon: phase === 'error' ? { id: 'error', color: 'list.errorForeground' }
       : { id: 'server-environment', color: current ? 'charts.green' : undefined },
-    contextValue: state ? `ephemeralDebug.cluster.${state}` : 'ephemeralDebug.cluster',
+    contextValue: clusterContextValue({ active: current, error: phase === 'error' }),
     collapsible: current ? 'expanded' : 'collapsed',
     contextName,
   };
@@ -69,7 +76,7 @@ export function messageNode(contextName: string, key: string, text: string, seve
     label: text,
     tooltip: md(text),
     icon: severity === 'error' ? { id: 'error', color: 'list.errorForeground' } : { id: 'info' },
-    contextValue: `ephemeralDebug.message.${severity}`,
+    contextValue: messageContextValue(severity),
     collapsible: 'none',
     contextName,
   };
@@ -83,7 +90,7 @@ export function namespaceNode(contextName: string, namespace: string, podCount: 
     description: `${podCount} pods${troubled ? ` · ${troubled} need attention` : ''}${phase === 'Terminating' ? ' · Terminating' : ''}`,
     tooltip: `**Namespace ${md(namespace)}**\n\n${podCount} pods${troubled ? `, ${troubled} crashing or not ready` : ''}`,
     icon: { id: 'symbol-namespace', color: troubled ? 'list.warningForeground' : undefined },
-    contextValue: 'ephemeralDebug.namespace',
+    contextValue: NAMESPACE_CONTEXT_VALUE,
     collapsible: 'collapsed',
     contextName,
     namespace,
@@ -120,7 +127,7 @@ export function podNode(contextName: string, pod: V1Pod): NodeDescriptor {
     description,
     tooltip,
     icon: POD_ICONS[summary.health],
-    contextValue: summary.health === 'crashing' ? 'ephemeralDebug.pod.crashing' : summary.health === 'unready' ? 'ephemeralDebug.pod.unready' : 'ephemeralDebug.pod',
+    contextValue: podContextValue(pod, needsDebug),
     collapsible: 'collapsed',
     contextName,
     namespace,
@@ -166,8 +173,7 @@ function containerNode(contextName: string, pod: V1Pod, kind: ContainerKind, con
       waitingMessage ? md(waitingMessage) : '',
     ].filter(Boolean).join('\n\n'),
     icon,
-    contextValue: kind === 'ephemeral' ? `ephemeralDebug.container.ephemeral.${state}`
-      : kind === 'init' ? 'ephemeralDebug.container.init' : 'ephemeralDebug.container',
+    contextValue: containerContextValue(pod, kind, container.name),
     collapsible: 'none',
     contextName,
     namespace,

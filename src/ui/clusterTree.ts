@@ -13,7 +13,6 @@ import { clusterId, messageNode, namespaceId, podId, type NodeDescriptor } from 
 import { ExplorerModel, type ExplorerChange, type ExplorerContext } from '../explorer/explorerModel';
 import type { ExplorerFilters } from '../explorer/clusterWatcher';
 import type { Clusters } from './clusters';
-import { NAMESPACE_CONTEXT_VALUE, clusterContextValue, containerContextValue, messageContextValue, podContextValue } from './pure/contextValues';
 import type { SettingsReader } from './settings';
 
 /** A tree element: the model's descriptor, kept per id so a refresh fires the object the tree knows. */
@@ -69,34 +68,11 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
     item.description = d.description;
     item.tooltip = new vscode.MarkdownString(d.tooltip, true);
     item.iconPath = new vscode.ThemeIcon(d.icon.id, d.icon.color !== undefined ? new vscode.ThemeColor(d.icon.color) : undefined);
-    item.contextValue = this.contextValueOf(d);
+    item.contextValue = d.contextValue;
     if (d.kind === 'message') {
       item.accessibilityInformation = { label: d.label, role: 'alert' };
     }
     return item;
-  }
-
-  private contextValueOf(d: NodeDescriptor): string {
-    switch (d.kind) {
-      case 'cluster':
-        return clusterContextValue({
-          active: d.contextName === this.activeContext,
-          kubeconfigCurrent: d.contextName === this.loaded?.fileCurrentContext,
-          error: this.model?.status(d.contextName)?.phase === 'error',
-        });
-      case 'namespace':
-        return NAMESPACE_CONTEXT_VALUE;
-      case 'pod': {
-        const pod = this.podOf(d);
-        return pod !== undefined ? podContextValue(pod, d.needsDebug === true) : 'ephemeralDebug.pod';
-      }
-      case 'container': {
-        const pod = this.podOf(d);
-        return pod !== undefined && d.containerKind !== undefined && d.container !== undefined ? containerContextValue(pod, d.containerKind, d.container) : 'ephemeralDebug.container';
-      }
-      case 'message':
-        return messageContextValue(d.icon.id === 'error' ? 'error' : 'info');
-    }
   }
 
   getParent(node: ExplorerNode): ExplorerNode | undefined {
@@ -182,10 +158,6 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
       node.descriptor = descriptor;
     }
     return node;
-  }
-
-  private podOf(d: NodeDescriptor): V1Pod | undefined {
-    return d.namespace !== undefined && d.pod !== undefined ? this.model?.getPod(d.contextName, d.namespace, d.pod) : undefined;
   }
 
   // --- targeted refresh ---

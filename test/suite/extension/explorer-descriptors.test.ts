@@ -47,14 +47,14 @@ describe('explorer pod status (kubectl STATUS column)', () => {
 
   it('marks crashing and unready pods for Debug and describes containers of each kind', () => {
     const crashing = podNode('ctx', pod('Running', [{ restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } } }]));
-    assert.equal(crashing.contextValue, 'ephemeralDebug.pod.crashing');
+    assert.equal(crashing.contextValue, 'ephemeralDebug.pod.debuggable.troubled');
     assert.equal(crashing.description, 'CrashLoopBackOff · 0/1 · 4 restarts');
-    assert.equal(podNode('ctx', pod('Running', [{ state: { running: {} } }])).contextValue, 'ephemeralDebug.pod.unready');
+    assert.equal(podNode('ctx', pod('Running', [{ state: { running: {} } }])).contextValue, 'ephemeralDebug.pod.debuggable.troubled');
     const withDebug = pod('Running', [{ ready: true, state: { running: {} } }], {}, [{ state: { terminated: { exitCode: 0, reason: 'Completed' } } }]);
     withDebug.spec!.ephemeralContainers = [{ name: 'debugger-x', image: 'busybox', targetContainerName: 'c0' }];
     withDebug.status!.ephemeralContainerStatuses = [{ name: 'debugger-x', image: 'busybox', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: 'no such image' } } }];
     const nodes = containerNodes('ctx', withDebug);
-    assert.deepEqual(nodes.map((n) => n.contextValue), ['ephemeralDebug.container.init', 'ephemeralDebug.container', 'ephemeralDebug.container.ephemeral.waiting']);
+    assert.deepEqual(nodes.map((n) => n.contextValue), ['ephemeralDebug.container.init.started', 'ephemeralDebug.container.regular.running.started.targetable', 'ephemeralDebug.container.ephemeral.hasTarget']);
     assert.equal(nodes[2]!.description, 'ephemeral · busybox · → c0 · waiting: ImagePullBackOff');
     assert.equal(nodes[2]!.id, 'container:ctx/ns/p/ephemeral/debugger-x');
     assert.match(nodes[2]!.tooltip, /no such image/);

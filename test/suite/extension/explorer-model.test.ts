@@ -104,7 +104,7 @@ describe('explorer model (live, watch-driven)', function () {
   });
 
   it('shows the demo tree, the current context marked', async () => {
-    assert.deepEqual(model.roots().map((r) => r.contextValue), ['ephemeralDebug.cluster.current', 'ephemeralDebug.cluster', 'ephemeralDebug.cluster']);
+    assert.deepEqual(model.roots().map((r) => r.contextValue), ['ephemeralDebug.cluster.active', 'ephemeralDebug.cluster', 'ephemeralDebug.cluster']);
     assert.equal(model.children(root(admin))[0]?.label, 'Loading…');
     await until(() => model.status(admin)?.phase === 'ready', () => JSON.stringify(model.status(admin)));
     const namespaces = model.children(root(admin)).map((n) => n.label);
@@ -114,7 +114,7 @@ describe('explorer model (live, watch-driven)', function () {
     await waitForPod(kc, 'demo', 'node-app', isRunning('app'));
     await until(() => /^Running · 1\/1/.test(podNodeOf('demo', 'node-app')?.description ?? ''), () => String(podNodeOf('demo', 'node-app')?.description));
     const containers = model.children(podNodeOf('demo', 'node-app'));
-    assert.deepEqual(containers.map((c) => [c.label, c.contextValue]), [['app', 'ephemeralDebug.container']]);
+    assert.deepEqual(containers.map((c) => [c.label, c.contextValue]), [['app', 'ephemeralDebug.container.regular.running.started.targetable']]);
     assert.match(containers[0]!.description ?? '', /loopback\.local\/demo\/node-app:1\.0 · running/);
   });
 
@@ -124,7 +124,7 @@ describe('explorer model (live, watch-driven)', function () {
     const api = createClusterApi(kc);
     const pod = await api.readPod('demo', 'node-app');
     await api.addEphemeralContainer(pod, { name: 'debugger-exp01', image: 'busybox', targetContainerName: 'app', command: ['sleep', '3600'] });
-    await until(() => model.children(podNodeOf('demo', 'node-app')).some((c) => c.contextValue === 'ephemeralDebug.container.ephemeral.running'),
+    await until(() => model.children(podNodeOf('demo', 'node-app')).some((c) => /^ephemeralDebug\.container\.ephemeral\.running\b/.test(c.contextValue)),
       () => JSON.stringify(model.children(podNodeOf('demo', 'node-app')).map((c) => c.description)));
     // Other demo pods (crashloop) keep changing meanwhile: look at what names node-app or is wider than a namespace.
     const kinds = changes.flat().filter((c) => c.kind === 'root' || c.kind === 'cluster' || (c.kind === 'pod' && c.pod === 'node-app'))
@@ -142,7 +142,7 @@ describe('explorer model (live, watch-driven)', function () {
     await until(() => /^CrashLoopBackOff · 0\/1 · [1-9]\d* restarts/.test(podNodeOf('demo', 'crashloop')?.description ?? ''),
       () => String(podNodeOf('demo', 'crashloop')?.description));
     const node = podNodeOf('demo', 'crashloop')!;
-    assert.equal(node.contextValue, 'ephemeralDebug.pod.crashing');
+    assert.equal(node.contextValue, 'ephemeralDebug.pod.debuggable.troubled');
     assert.equal(node.needsDebug, true);
     assert.deepEqual(node.icon, { id: 'error', color: 'testing.iconFailed' });
     assert.match(find(model.children(root(admin)), 'demo').description ?? '', /need attention/);
@@ -166,7 +166,7 @@ describe('explorer model (live, watch-driven)', function () {
     model.children(bad);
     await until(() => model.status('bad-token')?.phase === 'error', () => JSON.stringify(model.status('bad-token')));
     assert.match(model.status('bad-token')!.error!.message, /401 Unauthorized/);
-    assert.equal(root('bad-token').contextValue, 'ephemeralDebug.cluster.error');
+    assert.match(root('bad-token').contextValue, /^ephemeralDebug\.cluster\b.*\.error$/);
     const [message] = model.children(root('bad-token'));
     assert.equal(message?.kind, 'message');
     assert.match(message?.label ?? '', /rejected the credentials .* \(retrying in \d+ s\)/);
@@ -186,7 +186,7 @@ describe('explorer model (live, watch-driven)', function () {
     await until(() => model.status(admin)?.phase === 'ready', () => 'not ready');
     await cluster.api.stop();
     await until(() => /cannot reach the API server/.test(model.status(admin)?.error?.message ?? ''), () => JSON.stringify(model.status(admin)));
-    assert.equal(root(admin).contextValue, 'ephemeralDebug.cluster.error');
+    assert.equal(root(admin).contextValue, 'ephemeralDebug.cluster.active.error');
     await cluster.api.start(cluster.port);
     await until(() => model.status(admin)?.phase === 'ready', () => JSON.stringify(model.status(admin)), 15_000);
     assert.ok(model.getPod(admin, 'demo', 'node-app'));

@@ -4,7 +4,7 @@ import { ClusterError } from '../../../src/cluster/clusterApi';
 import { DebugFlowError } from '../../../src/debug/debugFlowError';
 import { DebugSpecError } from '../../../src/debug/errors';
 import { clusterExplorerFromBrokerAnswer, resolveClusterExplorerPod } from '../../../src/ui/pure/clusterExplorerTarget';
-import { clusterContextValue, containerContextValue, podContextValue } from '../../../src/ui/pure/contextValues';
+import { clusterContextValue, containerContextValue, podContextValue } from '../../../src/explorer/contextValues';
 import { isCancellation, presentError } from '../../../src/ui/pure/errorText';
 
 describe('ui: Cluster Explorer targets', () => {
@@ -74,8 +74,8 @@ describe('ui: context values', () => {
     assert.match(podContextValue(pod, false), attach);
     const finished: V1Pod = { ...pod, status: { phase: 'Failed' } };
     assert.equal(podContextValue(finished, true), 'ephemeralDebug.pod');
-    assert.equal(clusterContextValue({ active: true, kubeconfigCurrent: true, error: false }), 'ephemeralDebug.cluster.active.current');
-    assert.doesNotMatch(clusterContextValue({ active: true, kubeconfigCurrent: false, error: false }), /^ephemeralDebug\.cluster\b(?!.*\.active\b)/);
+    assert.equal(clusterContextValue({ active: true, error: false }), 'ephemeralDebug.cluster.active');
+    assert.doesNotMatch(clusterContextValue({ active: true, error: false }), /^ephemeralDebug\.cluster\b(?!.*\.active\b)/);
   });
 });
 

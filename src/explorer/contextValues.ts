@@ -1,14 +1,16 @@
 /**
  * The `contextValue` of each tree node, which package.json's menus match: `ephemeralDebug.<kind>` followed by
  * `.flag` words, e.g. `ephemeralDebug.container.ephemeral.running.started.hasTarget`. Menus test flags with
- * `viewItem =~ /^ephemeralDebug\.container\b.*\.running\b/`. vscode-free.
+ * `viewItem =~ /^ephemeralDebug\.container\b.*\.running\b/`. The one place that grammar is written: the
+ * explorer's descriptors use it, and a unit test checks every menu `when` clause against it.
  */
 import type { V1ContainerStatus, V1EphemeralContainer, V1Pod } from '@kubernetes/client-node';
 
 export type ContainerKind = 'init' | 'regular' | 'ephemeral';
 
-export function clusterContextValue(flags: { active: boolean; kubeconfigCurrent: boolean; error: boolean }): string {
-  return ['ephemeralDebug.cluster', flags.active ? 'active' : '', flags.kubeconfigCurrent ? 'current' : '', flags.error ? 'error' : ''].filter(Boolean).join('.');
+/** `active`: the context the extension uses (chosen with Use Context, else the kubeconfig's current-context). */
+export function clusterContextValue(flags: { active: boolean; error: boolean }): string {
+  return ['ephemeralDebug.cluster', flags.active ? 'active' : '', flags.error ? 'error' : ''].filter(Boolean).join('.');
 }
 
 export const NAMESPACE_CONTEXT_VALUE = 'ephemeralDebug.namespace';
