@@ -9,6 +9,8 @@ import { Clusters } from './ui/clusters';
 import { registerCommands } from './ui/commands';
 import { ErrorPresenter } from './ui/errorPresenter';
 import { SettingsReader } from './ui/settings';
+import { registerTargetFs } from './ui/targetFsCommands';
+import { TargetFsProvider } from './ui/targetFsProvider';
 import { Terminals } from './ui/terminals';
 import type { AttachCommandResult } from './ui/attachCommand';
 
@@ -38,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
     tree,
     view,
     ...registerCommands({ attach, tree, clusters, settings, errors, terminals, logger: log }),
+    ...registerTargetFs({ provider: new TargetFsProvider(clusters, settings, log), clusters, errors, logger: log }),
   );
   log.info(`activated (extension host Node ${process.version}${vscode.workspace.isTrusted ? '' : ', untrusted workspace: workspace values of image, command, profile and kubeconfig settings are ignored'})`);
   return { attach: (args) => attach.run(args) };

@@ -2,7 +2,8 @@
  * The ClusterApi facade over @kubernetes/client-node 2.x: one KubeConfig context, every call logged as one
  * line and every failure mapped to a ClusterError (see errors.ts).
  */
-import { PassThrough, type Writable } from 'node:stream';
+import { PassThrough, Writable, type Duplex } from 'node:stream';
+import WebSocket from 'ws';
 import {
   Attach,
   AuthorizationV1Api,
@@ -11,6 +12,7 @@ import {
   KubeConfig,
   Log,
   PatchStrategy,
+  PortForward,
   ServerConfiguration,
   createConfiguration,
   setHeaderMiddleware,
@@ -29,6 +31,7 @@ import {
   type ListResult,
   type LogOptions,
   type Logger,
+  type PortForwardStream,
   type StreamConnection,
   type StreamOptions,
   type WatchEventType,
@@ -163,6 +166,35 @@ class ClientNodeClusterApi implements ClusterApi {
     });
   }
 
+  portForward(namespace: string, pod: string, port: number, socket: Duplex): Promise<PortForwardStream> {
+    return this.call({ verb: 'create', resource: 'pods/portforward', namespace, name: pod }, async () => {
+      const errorChunks: Buffer[] = [];
+      const errorSink = new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          errorChunks.push(chunk);
+          callback();
+        },
+      });
+      let ws: WebSocket | undefined;
+      // client-node writes every message into `output` ignoring back-pressure: relay to the socket at once
+      // and pause the WebSocket while the socket's buffer is full.
+      const output = new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          if (!socket.destroyed && !socket.write(chunk) && ws !== undefined) {
+            const paused = ws;
+            paused.pause();
+            socket.once('drain', () => paused.resume());
+          }
+          callback();
+        },
+      });
+      socket.on('error', (error) => this.logger?.debug(`port-forward ${namespace}/${pod}:${port}: local socket: ${error.message}`));
+      ws = await new PortForward(this.kc, true, new LoggedStreamSocket(this.kc, this.logger, {}))
+        .portForward(namespace, pod, [port], output, errorSink, socket) as unknown as WebSocket;
+      return forwardedConnection(ws, socket, errorChunks);
+    });
+  }
+
   /** Does not end `out`: the caller owns it (a terminal may print "log ended" after). */
   async streamLog(namespace: string, pod: string, container: string, options: LogOptions, out: Writable, signal?: AbortSignal): Promise<void> {
     const call = this.describe({ verb: 'get', resource: 'pods/log', namespace, name: pod });
@@ -218,4 +250,70 @@ class ClientNodeClusterApi implements ClusterApi {
       throw toClusterError(error instanceof UpgradeRefused ? { code: error.code, body: error.body } : error, this.describe(call));
     }
   }
+}
+
+/** Above this many bytes queued on the WebSocket, the local socket is paused until it drains. */
+const WS_HIGH_WATER = 1024 * 1024;
+const WS_DRAIN_POLL_MS = 2;
+/** After the pod's side ended and the local socket flushed, how long its peer gets to close before we destroy it. */
+const LOCAL_LINGER_MS = 2000;
+
+/** Ties one port-forward WebSocket to its local socket: each side's end or failure ends the other. */
+function forwardedConnection(ws: WebSocket, socket: Duplex, errorChunks: Buffer[]): PortForwardStream {
+  // client-node sends each chunk at once; hold the socket while the WebSocket's own buffer is full (ws has
+  // no drain event, so poll its bufferedAmount while paused).
+  let waiting = false;
+  const waitForDrain = (): void => {
+    if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount < WS_HIGH_WATER) {
+      waiting = false;
+      if (!socket.destroyed) socket.resume();
+      return;
+    }
+    setTimeout(waitForDrain, WS_DRAIN_POLL_MS);
+  };
+  socket.on('data', () => {
+    if (!waiting && ws.bufferedAmount >= WS_HIGH_WATER) {
+      waiting = true;
+      socket.pause();
+      setTimeout(waitForDrain, WS_DRAIN_POLL_MS);
+    }
+  });
+
+  const wsClosed = new Promise<void>((resolve) => {
+    if (ws.readyState === WebSocket.CLOSED) resolve();
+    else ws.once('close', () => resolve());
+  });
+  const socketClosed = new Promise<void>((resolve) => {
+    if (socket.destroyed) resolve();
+    else socket.once('close', () => resolve());
+  });
+  ws.on('error', () => socket.destroy());
+  // The pod's side ended (or the kubelet failed): flush what came, then end the local socket.
+  void wsClosed.then(() => {
+    if (socket.destroyed) return;
+    if (socket.writableEnded) return;
+    socket.end(() => {
+      const timer = setTimeout(() => socket.destroy(), LOCAL_LINGER_MS);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    });
+  });
+  // The local side closed (or failed): nothing more can be delivered, close the WebSocket.
+  void socketClosed.then(() => {
+    if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
+  });
+  // client-node reads the socket with a 'data' listener, which does not restart a socket paused on purpose
+  // (accepted with pauseOnConnect, or held until the WebSocket opened).
+  if (!socket.destroyed) socket.resume();
+  const closed = Promise.all([wsClosed, socketClosed]).then(() => {
+    const text = Buffer.concat(errorChunks).toString('utf8').trim();
+    return text ? { error: text } : {};
+  });
+  return {
+    close: () => {
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
+      socket.destroy();
+    },
+    closed,
+  };
 }

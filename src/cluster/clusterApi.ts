@@ -3,7 +3,7 @@
  * `client.ts`; nothing else in the extension calls client-node's API classes directly, so logging, error
  * mapping and the strategic-merge patch for ephemeral containers live in one place.
  */
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type {
   V1EphemeralContainer,
   V1Namespace,
@@ -57,6 +57,17 @@ export interface StreamOptions {
   tty: boolean;
 }
 
+/** One forwarded TCP connection: a WebSocket to pods/portforward carrying one local socket's bytes. */
+export interface PortForwardStream {
+  /** Closes the WebSocket and destroys the local socket. */
+  close(): void;
+  /**
+   * Settles once both the WebSocket and the local socket are closed: with the kubelet's message from the
+   * error channel when it sent one (e.g. nothing listens on the port), else undefined.
+   */
+  readonly closed: Promise<{ readonly error?: string }>;
+}
+
 export interface LogOptions {
   follow?: boolean;
   tailLines?: number;
@@ -90,6 +101,13 @@ export interface ClusterApi {
 
   exec(namespace: string, pod: string, container: string, command: readonly string[], streams: StreamOptions): Promise<StreamConnection>;
   attach(namespace: string, pod: string, container: string, streams: StreamOptions): Promise<StreamConnection>;
+  /**
+   * Forwards one connection to `port` of the pod over pods/portforward (one WebSocket per connection, as
+   * client-node does). Bytes flow both ways with back-pressure; when either side ends or fails the other is
+   * ended too (client-node itself never ends `socket`). Rejects with a ClusterError when the upgrade fails.
+   * Optional only so that stand-ins written before it existed still type-check; client.ts implements it.
+   */
+  portForward?(namespace: string, pod: string, port: number, socket: Duplex): Promise<PortForwardStream>;
   /** Streams a container's log into `out`; abort to stop following. Resolves when the stream ends. */
   streamLog(namespace: string, pod: string, container: string, options: LogOptions, out: Writable, signal?: AbortSignal): Promise<void>;
   /** The whole (tail of a) log as text. */

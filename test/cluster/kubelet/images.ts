@@ -57,7 +57,7 @@ export const IMAGES: readonly ImageDefinition[] = [
   image('gcr.io/distroless/nodejs22-debian12', ['nonroot'], 'distroless-nodejs',
     'distroless-style node 22, nonroot variant (uid 65532)', { entrypoint: ['/nodejs/bin/node'], user: '65532', workingDir: '/home/nonroot' }),
   image('docker.io/library/python', ['latest', '3.12', '3.12-slim', '3'], 'python',
-    'Stand-in for python:3.12: Debian 12\'s python3 3.11 with debugpy (python3-debugpy), busybox shell',
+    'Stand-in for python:3.12: Debian 12\'s python3 3.11 with debugpy (python3-debugpy) and gdb (for debugpy --pid), busybox shell',
     { cmd: ['python3'], env: [DEFAULT_PATH, 'PYTHONUNBUFFERED=1'] }),
   image('docker.io/library/eclipse-temurin', ['latest', '17', '17-jdk'], 'temurin',
     'Stand-in for eclipse-temurin:17: Debian 12\'s OpenJDK 17 JDK (java, jcmd, jdb) at /opt/java/openjdk, busybox shell',

@@ -307,7 +307,8 @@ export class Kubelet implements KubeletApi {
     const policy = c.kind === 'ephemeral' ? 'Never' : (w.pod.spec?.restartPolicy ?? 'Always');
     let failures = 0;
     for (;;) {
-      if (w.terminating) return false;
+      // Stopping the kubelet kills containers without marking pods terminating: their exit must not restart them.
+      if (w.terminating || w.abort.signal.aborted) return false;
       const image = await this.pull(w, c);
       const configError = this.prepare(w, c, image);
       if (configError) {
@@ -316,7 +317,7 @@ export class Kubelet implements KubeletApi {
         return false; // the spec cannot change, so retrying could never succeed
       }
       const exit = await this.runInstance(w, c);
-      if (w.terminating) return false;
+      if (w.terminating || w.abort.signal.aborted) return false;
       const succeeded = exit.exitCode === 0;
       if (c.kind === 'init' && succeeded) return true;
       const restart = policy === 'Always' || (policy === 'OnFailure' && !succeeded) || (c.kind === 'init' && policy !== 'Never' && !succeeded);

@@ -83,7 +83,7 @@ export async function setupRuntime(options = {}) {
   distroless.skeleton({ minimal: true, users: [['nonroot', 65532]] });
   distroless.binary(node, '/nodejs/bin/node');
 
-  log('image: python (Debian python3.11 + debugpy)');
+  log('image: python (Debian python3.11 + debugpy + gdb)');
   const python = image('python');
   python.skeleton();
   python.busybox();
@@ -94,6 +94,12 @@ export async function setupRuntime(options = {}) {
   python.tree('/usr/lib/python3/dist-packages/debugpy', '/usr/lib/python3/dist-packages/debugpy');
   python.libraries(findFiles('/usr/lib/python3.11/lib-dynload', (f) => f.endsWith('.so')));
   python.libraries(findFiles('/usr/lib/python3/dist-packages/debugpy', (f) => f.endsWith('.so')));
+  // `python -m debugpy --pid` injects through gdb, so the python debug image carries it (as the real
+  // ones used for debugpy attach do); its Python scripts live in the image's /usr/lib/python3.11 already.
+  if (fs.existsSync('/usr/bin/gdb')) {
+    python.binary('/usr/bin/gdb', '/usr/bin/gdb');
+    if (fs.existsSync('/usr/share/gdb')) python.tree('/usr/share/gdb', '/usr/share/gdb');
+  }
 
   log('image: eclipse-temurin:17 (Debian openjdk-17 JDK, jcmd)');
   const temurin = image('temurin');

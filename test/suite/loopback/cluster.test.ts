@@ -61,6 +61,8 @@ describe('loopback cluster, end to end', function () {
     if (!cluster) return;
     await cluster.stop();
     rmSync(workDir, { recursive: true, force: true });
+    await new Promise((resolve) => setTimeout(resolve, 200)); // room for a late restart to show itself
+    assert.equal(existsSync(cluster.kubelet.runDirectory), false, 'the kubelet removed its run directory');
     assert.deepEqual(leftoversSince(hostBefore, snapshotHost(cacheDir)), [], 'the cluster left something behind');
   });
 

@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import type { KubeletApi } from '../../contracts';
 import type { ChannelConnection } from './channels';
-import { errorMessage } from './remotecommand';
+import { PodWriteGate, forwardingError } from './podWriteGate';
 
 /** Parses `ports` like the kubelet (repeatable, comma-separated); returns an error message when invalid. */
 export function parsePorts(query: URLSearchParams): number[] | string {
@@ -26,14 +26,9 @@ export function parsePorts(query: URLSearchParams): number[] | string {
   return ports;
 }
 
-/** Pending client bytes held while the connection to the pod is being made, before pausing the socket. */
-const PENDING_LIMIT = 1024 * 1024;
-
 class ForwardedPort {
   private target: Duplex | undefined;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private pausedForPending = false;
+  private readonly toPod: PodWriteGate;
   private finished = false;
   private clientGone = false;
 
@@ -43,7 +38,9 @@ class ForwardedPort {
     private readonly index: number,
     private readonly podId: string,
     private readonly onDone: () => void,
-  ) {}
+  ) {
+    this.toPod = new PodWriteGate(conn);
+  }
 
   private get dataChannel(): number { return this.index * 2; }
   private get errorChannel(): number { return this.index * 2 + 1; }
@@ -62,20 +59,7 @@ class ForwardedPort {
 
   private fromClient(payload: Buffer): void {
     if (this.finished || payload.length === 0) return;
-    const target = this.target;
-    if (!target) {
-      this.pending.push(payload);
-      this.pendingBytes += payload.length;
-      if (this.pendingBytes > PENDING_LIMIT && !this.pausedForPending) {
-        this.pausedForPending = true;
-        this.conn.pauseInbound();
-      }
-      return;
-    }
-    if (!target.write(payload)) {
-      this.conn.pauseInbound();
-      target.once('drain', () => this.conn.resumeInbound());
-    }
+    this.toPod.write(payload);
   }
 
   private connected(target: Duplex): void {
@@ -85,37 +69,23 @@ class ForwardedPort {
     }
     this.target = target;
     target.on('error', (err) => this.fail(err));
-    for (const chunk of this.pending) target.write(chunk);
-    this.pending = [];
-    this.pendingBytes = 0;
-    if (this.pausedForPending) {
-      this.pausedForPending = false;
-      this.conn.resumeInbound();
-    }
+    this.toPod.connected(target);
     // The pod side ended: flush what it sent, then this port is done (the kubelet then closes the socket).
     const sink = this.conn.writable(this.dataChannel);
     target.pipe(sink);
     sink.on('finish', () => this.done());
   }
 
-  /** The kubelet's message: "error forwarding port %d to pod %s, uid %v: %v" (uid is empty with CRI). */
   private fail(err: unknown): void {
     if (this.finished) return;
-    if (!this.clientGone) {
-      this.conn.send(this.errorChannel,
-        Buffer.from(`error forwarding port ${this.port} to pod ${this.podId}, uid : ${errorMessage(err)}`));
-    }
+    if (!this.clientGone) this.conn.send(this.errorChannel, forwardingError(this.port, this.podId, err));
     this.done();
   }
 
   private done(): void {
     if (this.finished) return;
     this.finished = true;
-    this.pending = [];
-    if (this.pausedForPending) {
-      this.pausedForPending = false;
-      this.conn.resumeInbound();
-    }
+    this.toPod.discard();
     this.target?.destroy();
     this.onDone();
   }

@@ -17,7 +17,7 @@ import type * as stream from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { KubeletApi } from '../../contracts';
 import { offeredProtocols } from './channels';
-import { errorMessage } from './remotecommand';
+import { PodWriteGate, forwardingError } from './podWriteGate';
 import {
   SpdySession, socketTransport, webSocketTransport, type SpdySessionHandler, type SpdyStream, type SpdyTransport,
 } from './spdy-session';
@@ -28,8 +28,6 @@ export const SPDY_TUNNEL_PREFIX = 'SPDY/3.1+';
 
 /** The kubelet's wait for the second stream of a pair (DefaultStreamCreationTimeout). */
 const STREAM_CREATION_TIMEOUT_MS = 30_000;
-/** Client bytes held while the pod connection is being made, before the client is paused. */
-const PENDING_LIMIT = 1024 * 1024;
 
 export interface SpdyPortForwardTarget {
   namespace: string;
@@ -221,10 +219,7 @@ class PortForwardHandler implements SpdySessionHandler {
 /** One forwarded connection: the data stream relayed to a pod port, failures on the error stream. */
 class Forward {
   private target: stream.Duplex | undefined;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private pausedForPending = false;
-  private pausedForTarget = false;
+  private readonly toPod: PodWriteGate;
   private clientEnded = false;
   private finished = false;
 
@@ -235,7 +230,9 @@ class Forward {
     readonly port: number,
     private readonly podId: string,
     private readonly onDone: () => void,
-  ) {}
+  ) {
+    this.toPod = new PodWriteGate(session);
+  }
 
   start(connect: () => Promise<stream.Duplex>): void {
     this.error.attach({ data: () => undefined, end: () => undefined, reset: () => undefined });
@@ -252,34 +249,7 @@ class Forward {
 
   private fromClient(chunk: Buffer): void {
     if (this.finished) return;
-    const target = this.target;
-    if (!target) {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
-      if (this.pendingBytes > PENDING_LIMIT && !this.pausedForPending) {
-        this.pausedForPending = true;
-        this.session.pauseInbound();
-      }
-      return;
-    }
-    if (!target.write(chunk) && !this.pausedForTarget) {
-      // The pod is not reading: stop reading the whole connection (streams share it) until it drains.
-      this.pausedForTarget = true;
-      this.session.pauseInbound();
-      target.once('drain', () => this.releaseTargetPause());
-    }
-  }
-
-  private releaseTargetPause(): void {
-    if (!this.pausedForTarget) return;
-    this.pausedForTarget = false;
-    this.session.resumeInbound();
-  }
-
-  private releasePendingPause(): void {
-    if (!this.pausedForPending) return;
-    this.pausedForPending = false;
-    this.session.resumeInbound();
+    this.toPod.write(chunk);
   }
 
   /** The client half-closed: so does the pod connection, once what is pending has been written. */
@@ -295,10 +265,7 @@ class Forward {
     }
     this.target = target;
     target.on('error', (err) => this.fail(err));
-    for (const chunk of this.pending) target.write(chunk);
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.releasePendingPause();
+    this.toPod.connected(target);
     if (this.clientEnded) target.end();
     target.on('data', (chunk: Buffer) => {
       if (!this.data.write(chunk)) {
@@ -311,10 +278,9 @@ class Forward {
     target.on('close', () => this.finish());
   }
 
-  /** The kubelet's message: "error forwarding port %d to pod %s, uid %v: %v" (uid is empty with CRI). */
   private fail(err: unknown): void {
     if (this.finished) return;
-    this.error.write(Buffer.from(`error forwarding port ${this.port} to pod ${this.podId}, uid : ${errorMessage(err)}`));
+    this.error.write(forwardingError(this.port, this.podId, err));
     this.finish();
   }
 
@@ -323,9 +289,7 @@ class Forward {
     this.finished = true;
     this.data.end();
     this.error.end();
-    this.pending = [];
-    this.releasePendingPause();
-    this.releaseTargetPause();
+    this.toPod.discard();
     this.target?.destroy();
     this.onDone();
   }

@@ -1,0 +1,613 @@
+/**
+ * A target container's filesystem, read and written by exec in a debug container that shares its PID namespace,
+ * against `/proc/<pid>/root` (pid: the target's main process, see src/terminal/targetProcess.ts). vscode-free;
+ * src/ui/targetFsProvider.ts adapts it to a FileSystemProvider. One exec per operation (readDirectory of any size
+ * included); stat/readDirectory answers are cached briefly and invalidated by our own writes.
+ */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { V1Pod } from '@kubernetes/client-node';
+import type { ClusterApi, Logger } from '../cluster/clusterApi';
+import { ClusterError } from '../cluster/clusterApi';
+import { execCapture } from '../debug/execCapture';
+import { chooseTargetProcess, LIST_PROCESSES_SCRIPT, parseProcessListing } from '../terminal/targetProcess';
+import { codeForErrno, errnoFromMessage, TargetFsError } from './errors';
+import { runExec, type ExecOutcome } from './execRunner';
+import { bytesToName, joinPath, nameToBytes, normalizeTargetPath, parentPath, shellOctal } from './names';
+import {
+  deleteScript, listScript, mkdirScript, moveScript, parseEntryBlock, parseProbe, PROBE_SCRIPT, readScript, scriptError,
+  onReadonlyMount, statScript, stderrValue, writeScript, type ProbeResult, type RawEntry,
+} from './protocol';
+import type { TargetRef } from './targetUri';
+
+/** Bit flags with VS Code's FileType values, so the adapter can pass them through. */
+export const TargetFileType = { Unknown: 0, File: 1, Directory: 2, SymbolicLink: 64 } as const;
+
+export interface TargetStat {
+  /** TargetFileType flags; a symlink is SymbolicLink | (File or Directory of its target), or SymbolicLink alone when dangling. */
+  readonly type: number;
+  readonly size: number;
+  /** ms since the epoch (second resolution with busybox). */
+  readonly mtime: number;
+  readonly ctime: number;
+  /** Not writable by the debug container's uid (or a read-only filesystem). */
+  readonly readonly: boolean;
+  readonly mode?: number;
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+export type DirectoryEntry = [name: string, type: number];
+
+export interface DebugContainerRequest {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly targetContainer: string;
+  /** Why one is needed: none runs for this target, or the running ones cannot read it (the message says why). */
+  readonly reason: 'none' | 'unreadable';
+  readonly message: string;
+}
+
+export interface OverwriteConfirmation {
+  readonly path: string;
+  readonly readSize: number;
+  /** `size:mtime` now on the target. */
+  readonly current: string;
+}
+
+export interface TargetFileSystemOptions {
+  /** Preferred debug container (e.g. the node the user opened it from); any running one targeting the container otherwise. */
+  readonly debugContainer?: string;
+  /** Adds (or picks) a debug container, e.g. attachDebugContainer with the `auto` profile; undefined declines. */
+  readonly provideDebugContainer?: (request: DebugContainerRequest) => Promise<string | undefined>;
+  /** Writes change a running container: off unless this says so (read at each write). */
+  readonly allowWrites?: () => boolean;
+  /** The file changed on the target since we read it: overwrite anyway? Default: no (Conflict). */
+  readonly confirmOverwrite?: (info: OverwriteConfirmation) => Promise<boolean>;
+  /** stat/readDirectory cache lifetime; default 2000 ms, 0 disables. */
+  readonly cacheTtlMs?: number;
+  readonly logger?: Logger;
+}
+
+export interface ReadOptions {
+  readonly signal?: AbortSignal;
+  /** Bytes received so far and the total. */
+  readonly onProgress?: (received: number, total: number) => void;
+}
+
+export interface WriteOptions {
+  readonly create: boolean;
+  readonly overwrite: boolean;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (sent: number, total: number) => void;
+}
+
+/** Content to write: bytes, or a re-openable stream of known size (a local file for Upload). */
+export type WriteContent = Uint8Array | { readonly size: number; readonly open: () => Readable };
+
+export interface WatchEvent {
+  readonly type: 'created' | 'changed' | 'deleted';
+  readonly path: string;
+}
+
+export interface SessionInfo {
+  readonly debugContainer: string;
+  readonly pid: number;
+  readonly probe: ProbeResult;
+}
+
+interface Fingerprint {
+  readonly size: number;
+  readonly mtime: string;
+  readonly sum?: string;
+}
+
+interface Cached<T> {
+  readonly expires: number;
+  readonly value: T;
+}
+
+const CHUNK = 1 << 20;
+
+export class TargetFileSystem {
+  /** Execs run so far (benchmarks and tests count round trips). */
+  execCount = 0;
+  private session: Promise<SessionInfo> | undefined;
+  private readonly statCache = new Map<string, Cached<TargetStat>>();
+  private readonly dirCache = new Map<string, Cached<DirectoryEntry[]>>();
+  private readonly fingerprints = new Map<string, Fingerprint>();
+  private readonly ttl: number;
+
+  constructor(private readonly api: ClusterApi, readonly ref: TargetRef, private readonly options: TargetFileSystemOptions = {}) {
+    this.ttl = options.cacheTtlMs ?? 2000;
+  }
+
+  // ------------------------------------------------------------ session
+
+  /** The debug container and target pid in use (connecting on first use). */
+  connect(): Promise<SessionInfo> {
+    if (this.session === undefined) {
+      const attempt = this.establish();
+      this.session = attempt;
+      attempt.catch(() => {
+        if (this.session === attempt) this.session = undefined;
+      });
+    }
+    return this.session;
+  }
+
+  /** Forget the debug container and target process (they are looked up again on the next operation). */
+  reset(): void {
+    this.session = undefined;
+    this.invalidateAll();
+  }
+
+  invalidateAll(): void {
+    this.statCache.clear();
+    this.dirCache.clear();
+  }
+
+  private async establish(): Promise<SessionInfo> {
+    const { namespace, pod: podName, container: target } = this.ref;
+    let pod = await this.readPod();
+    const tried: { name: string; message: string }[] = [];
+    for (const name of this.candidates(pod)) {
+      const outcome = await this.tryContainer(pod, name);
+      if ('session' in outcome) return outcome.session;
+      tried.push({ name, message: outcome.message });
+    }
+    const provide = this.options.provideDebugContainer;
+    const reason = tried.length === 0 ? 'none' : 'unreadable';
+    const message = tried.length === 0
+      ? `no running debug container targets container ${target} of ${namespace}/${podName}`
+      : tried[0].message;
+    if (provide === undefined) throw new TargetFsError(tried.length === 0 ? 'Unavailable' : 'NoPermissions', `${message}: attach a debug container (profile auto) to browse its filesystem`);
+    const chosen = await provide({ namespace, pod: podName, targetContainer: target, reason, message });
+    if (chosen === undefined) throw new TargetFsError(tried.length === 0 ? 'Unavailable' : 'NoPermissions', message);
+    pod = await this.readPod();
+    const outcome = await this.tryContainer(pod, chosen);
+    if ('session' in outcome) return outcome.session;
+    throw new TargetFsError('NoPermissions', outcome.message);
+  }
+
+  private async readPod(): Promise<V1Pod> {
+    try {
+      return await this.api.readPod(this.ref.namespace, this.ref.pod);
+    } catch (error) {
+      throw new TargetFsError(error instanceof ClusterError && error.code === 404 ? 'FileNotFound' : 'Unavailable', error instanceof Error ? error.message : String(error), undefined, error);
+    }
+  }
+
+  /** Running ephemeral containers targeting the container: the preferred one first, then newest first. */
+  private candidates(pod: V1Pod): string[] {
+    const statuses = new Map((pod.status?.ephemeralContainerStatuses ?? []).map((s) => [s.name, s]));
+    const running = (pod.spec?.ephemeralContainers ?? [])
+      .filter((c) => c.targetContainerName === this.ref.container && statuses.get(c.name)?.state?.running !== undefined)
+      .sort((a, b) => String(statuses.get(b.name)?.state?.running?.startedAt ?? '').localeCompare(String(statuses.get(a.name)?.state?.running?.startedAt ?? '')))
+      .map((c) => c.name);
+    const preferred = this.options.debugContainer;
+    return preferred !== undefined && running.includes(preferred) ? [preferred, ...running.filter((n) => n !== preferred)] : running;
+  }
+
+  private async tryContainer(pod: V1Pod, name: string): Promise<{ session: SessionInfo } | { message: string }> {
+    const { namespace, pod: podName } = this.ref;
+    let pid = 1;
+    if (pod.spec?.shareProcessNamespace === true) {
+      this.execCount++;
+      const listing = await execCapture(this.api, namespace, podName, name, ['sh', '-c', LIST_PROCESSES_SCRIPT]);
+      const choice = chooseTargetProcess(parseProcessListing(listing.stdout), pod, this.ref.container);
+      if ('error' in choice) return { message: `debug container ${name}: ${choice.error}` };
+      pid = choice.pid;
+    }
+    this.execCount++;
+    const probeOut = await execCapture(this.api, namespace, podName, name, ['sh', '-c', PROBE_SCRIPT, 'sh', String(pid)]);
+    if (probeOut.exitCode !== 0 && probeOut.stdout === '') {
+      return { message: `debug container ${name} cannot run sh: ${probeOut.stderr.trim() || probeOut.status?.message || 'exec failed'}` };
+    }
+    const probe = parseProbe(probeOut.stdout);
+    if (probe.pid1IsSelf) {
+      return { message: `debug container ${name}: PID 1 is the debug container itself: the container runtime ignored targetContainerName, so the target's filesystem is not reachable` };
+    }
+    if (!probe.rootReadable) {
+      return { message: `cannot read the filesystem of container ${this.ref.container} (/proc/${pid}/root: permission denied): ${uidAdvice(probe)}` };
+    }
+    if (!probe.hasStat || !probe.hasReadlink) {
+      return { message: `debug container ${name} has no stat/readlink: use an image with busybox or GNU coreutils` };
+    }
+    this.options.logger?.info(`target filesystem of ${namespace}/${podName}/${this.ref.container}: debug container ${name}, pid ${pid}, uid ${probe.uid}, ${probe.tools.gnuFind ? 'GNU find' : 'busybox'}, checksum ${probe.tools.sum ?? 'none'}`);
+    return { session: { debugContainer: name, pid, probe } };
+  }
+
+  /** Runs a protocol script; retries once with a fresh session when the container or process went away. */
+  private async exec(script: string, args: readonly string[], request: { onStdout?: (chunk: Buffer) => void; onStderr?: (chunk: Buffer) => void; stdin?: () => Readable; signal?: AbortSignal } = {}, path?: string): Promise<{ outcome: ExecOutcome; session: SessionInfo }> {
+    for (let attempt = 0; ; attempt++) {
+      const session = await this.connect();
+      let outcome: ExecOutcome;
+      try {
+        this.execCount++;
+        outcome = await runExec({ api: this.api, namespace: this.ref.namespace, pod: this.ref.pod, container: session.debugContainer }, {
+          argv: ['sh', '-c', script, 'sh', String(session.pid), ...args],
+          onStdout: request.onStdout,
+          onStderr: request.onStderr,
+          stdin: request.stdin?.(),
+          signal: request.signal,
+        });
+      } catch (error) {
+        if (request.signal?.aborted) throw new TargetFsError('Cancelled', 'cancelled', path, error);
+        if (error instanceof TargetFsError) throw error;
+        this.reset();
+        if (attempt === 0 && request.stdin === undefined) continue;
+        throw new TargetFsError('Unavailable', `${this.describe()}: ${error instanceof Error ? error.message : String(error)}`, path, error);
+      }
+      if (request.signal?.aborted) throw new TargetFsError('Cancelled', 'cancelled', path);
+      const err = scriptError(outcome.stderr.toString('utf8'));
+      if (err?.errno === 'EGONE' && attempt === 0) {
+        this.reset();
+        continue;
+      }
+      return { outcome, session };
+    }
+  }
+
+  private describe(): string {
+    return `${this.ref.namespace}/${this.ref.pod} container ${this.ref.container}`;
+  }
+
+  /** A TargetFsError for a failed script (or undefined when it succeeded). */
+  private failure(outcome: ExecOutcome, session: SessionInfo, path: string, what: string): TargetFsError | undefined {
+    if (outcome.exitCode === 0) return undefined;
+    const stderr = outcome.stderr.toString('utf8');
+    const scripted = scriptError(stderr);
+    if (outcome.exitCode === undefined && scripted === undefined) {
+      return new TargetFsError('Unavailable', `${what} ${path}: the connection to ${this.describe()} was lost`, path);
+    }
+    const errno = scripted?.errno ?? errnoFromMessage(stderr) ?? 'EIO';
+    const text = scripted?.text ?? (stderr.split('\n').filter((l) => l !== '' && !l.startsWith('!')).pop() ?? `exit code ${outcome.exitCode}`).replace(/\/proc\/\d+\/root/g, '');
+    let message = `${what} ${path}: ${text}`;
+    if (errno === 'EACCES' || errno === 'EPERM') message += ` (${uidAdvice(session.probe)})`;
+    if (errno === 'EROFS') message = `${what} ${path}: the target's filesystem is read-only (readOnlyRootFilesystem)`;
+    if (errno === 'EGONE') message = `${what} ${path}: the target process is gone (container restarted?)`;
+    return new TargetFsError(codeForErrno(errno), message, path);
+  }
+
+  // ------------------------------------------------------------ reading
+
+  async stat(path: string): Promise<TargetStat> {
+    path = normalizeTargetPath(path);
+    const cached = this.fresh(this.statCache, path);
+    if (cached !== undefined) return cached;
+    const session = await this.connect();
+    const chunks: Buffer[] = [];
+    const { outcome } = await this.exec(statScript(session.probe.tools), [shellOctal(nameToBytes(path))], { onStdout: (c) => chunks.push(c) }, path);
+    const error = this.failure(outcome, session, path, 'stat');
+    if (error) throw error;
+    const buf = Buffer.concat(chunks);
+    const first = parseEntryBlock(buf, 0, session.probe.tools.gnuFind);
+    const self = first.entries[0];
+    if (self === undefined) throw new TargetFsError('FileNotFound', `stat ${path}: no such file or directory`, path);
+    const ro = onReadonlyMount(session.probe.mounts, path);
+    let stat = toStat(self, ro);
+    if (self.kind === 'l' && first.pos < buf.length) {
+      const resolved = parseEntryBlock(buf, first.pos, session.probe.tools.gnuFind).entries[0];
+      if (resolved !== undefined) stat = { ...toStat(resolved, ro), type: TargetFileType.SymbolicLink | kindType(resolved.kind) };
+    }
+    this.remember(this.statCache, path, stat);
+    return stat;
+  }
+
+  async readDirectory(path: string): Promise<DirectoryEntry[]> {
+    path = normalizeTargetPath(path);
+    const cached = this.fresh(this.dirCache, path);
+    if (cached !== undefined) return cached;
+    const entries = await this.listRaw(path);
+    const { probe } = await this.connect();
+    const result: DirectoryEntry[] = entries.map((e) => [bytesToName(e.name), entryType(e)]);
+    for (const e of entries) {
+      const child = joinPath(path, bytesToName(e.name));
+      if (e.kind !== 'l' && e.size !== undefined) this.remember(this.statCache, child, toStat(e, onReadonlyMount(probe.mounts, child)));
+    }
+    this.remember(this.dirCache, path, result);
+    return result;
+  }
+
+  /** The raw listing (names as bytes, every field), uncached: one exec. */
+  async listRaw(path: string): Promise<RawEntry[]> {
+    path = normalizeTargetPath(path);
+    const session = await this.connect();
+    const chunks: Buffer[] = [];
+    const { outcome } = await this.exec(listScript(session.probe.tools), [shellOctal(nameToBytes(path))], { onStdout: (c) => chunks.push(c) }, path);
+    const error = this.failure(outcome, session, path, 'readDirectory');
+    if (error) throw error;
+    return parseEntryBlock(Buffer.concat(chunks), 0, session.probe.tools.gnuFind).entries;
+  }
+
+  /**
+   * Streams a file's bytes to `onChunk` as they arrive (no accumulation). Checks the size and, where the debug
+   * image has sha256sum/md5sum, the checksum. Returns the size and checksum.
+   */
+  async readFileStream(path: string, onChunk: (chunk: Buffer) => void, options: ReadOptions & { onSize?: (size: number) => void } = {}): Promise<{ size: number; sum?: string }> {
+    path = normalizeTargetPath(path);
+    const session = await this.connect();
+    const kind = session.probe.tools.sumKind;
+    const hash = kind !== undefined ? createHash(kind) : undefined;
+    let expected: { size: number; mtime: string } | undefined;
+    let received = 0;
+    let stderrText = '';
+    const { outcome } = await this.exec(readScript(session.probe.tools), [shellOctal(nameToBytes(path))], {
+      signal: options.signal,
+      onStderr: (chunk) => {
+        stderrText += chunk.toString('utf8');
+        if (expected === undefined) {
+          const m = /^!SIZE (\d+):(\d+)$/m.exec(stderrText);
+          if (m) {
+            expected = { size: Number(m[1]), mtime: m[2] };
+            options.onSize?.(expected.size);
+          }
+        }
+      },
+      onStdout: (chunk) => {
+        received += chunk.length;
+        hash?.update(chunk);
+        onChunk(chunk);
+        options.onProgress?.(received, expected?.size ?? received);
+      },
+    }, path);
+    const error = this.failure(outcome, session, path, 'readFile');
+    if (error) throw error;
+    if (expected === undefined) throw new TargetFsError('Unknown', `readFile ${path}: no size header from the debug container`, path);
+    if (received !== expected.size) {
+      throw new TargetFsError('Unknown', `readFile ${path}: received ${received} of ${expected.size} bytes (the file changed while it was read?)`, path);
+    }
+    const localSum = hash?.digest('hex');
+    const remoteSum = stderrValue(outcome.stderr.toString('utf8'), 'SUM');
+    if (localSum !== undefined && remoteSum !== undefined && localSum !== remoteSum) {
+      throw new TargetFsError('Unknown', `readFile ${path}: ${kind} mismatch (received ${localSum}, file has ${remoteSum}; the file changed while it was read?)`, path);
+    }
+    this.fingerprints.set(path, { size: expected.size, mtime: expected.mtime, sum: remoteSum !== undefined ? localSum : undefined });
+    return { size: received, sum: remoteSum !== undefined ? localSum : undefined };
+  }
+
+  /** The whole file in one buffer, allocated once from the size header (no chunk list, no concatenation). */
+  async readFile(path: string, options: ReadOptions = {}): Promise<Uint8Array> {
+    let buffer: Buffer | undefined;
+    let spill: Buffer[] | undefined;
+    let offset = 0;
+    const { size } = await this.readFileStream(path, (chunk) => {
+      if (buffer !== undefined && offset + chunk.length <= buffer.length) {
+        chunk.copy(buffer, offset);
+      } else {
+        spill ??= buffer !== undefined ? [buffer.subarray(0, offset)] : [];
+        spill.push(Buffer.from(chunk));
+        buffer = undefined;
+      }
+      offset += chunk.length;
+    }, { ...options, onSize: (n) => { buffer = Buffer.allocUnsafe(n); } });
+    if (spill !== undefined) return Buffer.concat(spill, size);
+    return buffer ?? Buffer.alloc(0);
+  }
+
+  // ------------------------------------------------------------ writing
+
+  private assertWritable(path: string): void {
+    if (this.options.allowWrites?.() !== true) {
+      throw new TargetFsError('NoPermissions', `${path}: writing to the target's filesystem is off (setting ephemeralDebug.targetFilesystem.allowWrites); writes change a running container`, path);
+    }
+  }
+
+  /**
+   * Atomic: the content goes to a temporary file in the same directory, checked (size, checksum), given the old
+   * mode and owner, then renamed over the target. A transfer cut short leaves the old content.
+   */
+  async writeFile(path: string, content: WriteContent, options: WriteOptions): Promise<void> {
+    path = normalizeTargetPath(path);
+    this.assertWritable(path);
+    const session = await this.connect();
+    const kind = session.probe.tools.sumKind;
+    const size = content instanceof Uint8Array ? content.length : content.size;
+    let sum = '-';
+    if (kind !== undefined) {
+      const hash = createHash(kind);
+      if (content instanceof Uint8Array) hash.update(content);
+      else for await (const chunk of content.open()) hash.update(chunk as Buffer);
+      sum = hash.digest('hex');
+    }
+    const open = (): Readable => {
+      let sent = 0;
+      const source = content instanceof Uint8Array ? Readable.from(chunks(content)) : content.open();
+      if (options.onProgress) source.on('data', (c: Buffer) => { sent += c.length; options.onProgress!(sent, size); });
+      return source;
+    };
+    const flags = (options.create ? 'c' : '') + (options.overwrite ? 'o' : '') || '-';
+    const print = this.fingerprints.get(path);
+    let expected = print ? `${print.size}:${print.mtime}:${print.sum ?? '-'}` : '-';
+    for (;;) {
+      const { outcome } = await this.exec(writeScript(session.probe.tools), [shellOctal(nameToBytes(path)), String(size), sum, flags, expected], { stdin: open, signal: options.signal }, path);
+      this.invalidate(path);
+      const error = this.failure(outcome, session, path, 'writeFile');
+      if (error?.code === 'Conflict' && expected !== '-') {
+        const current = scriptError(outcome.stderr.toString('utf8'))?.text ?? '';
+        const ok = await this.options.confirmOverwrite?.({ path, readSize: print?.size ?? 0, current });
+        if (ok === true) {
+          expected = '-';
+          continue;
+        }
+        throw new TargetFsError('Conflict', `writeFile ${path}: the file changed on the target since it was read (now ${current.replace(':', ' bytes, mtime ')}); not overwritten`, path);
+      }
+      if (error) throw error;
+      const stat = stderrValue(outcome.stderr.toString('utf8'), 'STAT');
+      const [newSize, mtime] = (stat ?? `${size}:0`).split(':');
+      this.fingerprints.set(path, { size: Number(newSize), mtime, sum: sum !== '-' ? sum : undefined });
+      return;
+    }
+  }
+
+  async createDirectory(path: string): Promise<void> {
+    path = normalizeTargetPath(path);
+    this.assertWritable(path);
+    await this.simple(mkdirScript(), [path], 'createDirectory');
+    this.invalidate(path);
+  }
+
+  async delete(path: string, options: { recursive: boolean }): Promise<void> {
+    path = normalizeTargetPath(path);
+    this.assertWritable(path);
+    try {
+      await this.simple(deleteScript(), [path], 'delete', [options.recursive ? 'r' : '-']);
+    } finally {
+      this.invalidate(path, true);
+    }
+  }
+
+  async rename(from: string, to: string, options: { overwrite: boolean }): Promise<void> {
+    await this.move('rename', from, to, options);
+  }
+
+  async copy(from: string, to: string, options: { overwrite: boolean }): Promise<void> {
+    await this.move('copy', from, to, options);
+  }
+
+  private async move(kind: 'rename' | 'copy', from: string, to: string, options: { overwrite: boolean }): Promise<void> {
+    from = normalizeTargetPath(from);
+    to = normalizeTargetPath(to);
+    this.assertWritable(to);
+    try {
+      await this.simple(moveScript(kind), [from, to], kind, [options.overwrite ? 'o' : '-']);
+    } finally {
+      if (kind === 'rename') this.invalidate(from, true);
+      this.invalidate(to, true);
+    }
+  }
+
+  private async simple(script: string, paths: string[], what: string, extra: string[] = []): Promise<void> {
+    const session = await this.connect();
+    const { outcome } = await this.exec(script, [...paths.map((p) => shellOctal(nameToBytes(p))), ...extra], {}, paths[0]);
+    const error = this.failure(outcome, session, paths.join(' → '), what);
+    if (error) throw error;
+  }
+
+  // ------------------------------------------------------------ cache and watch
+
+  private fresh<T>(cache: Map<string, Cached<T>>, path: string): T | undefined {
+    const hit = cache.get(path);
+    if (hit === undefined) return undefined;
+    if (hit.expires > Date.now()) return hit.value;
+    cache.delete(path);
+    return undefined;
+  }
+
+  private remember<T>(cache: Map<string, Cached<T>>, path: string, value: T): void {
+    if (this.ttl > 0) cache.set(path, { expires: Date.now() + this.ttl, value });
+  }
+
+  /** Drops cached answers for `path`, its parent's listing and (for `recursive`) everything below it. */
+  invalidate(path: string, recursive = false): void {
+    path = normalizeTargetPath(path);
+    const parent = parentPath(path);
+    this.statCache.delete(path);
+    this.dirCache.delete(path);
+    this.dirCache.delete(parent);
+    this.statCache.delete(parent);
+    if (recursive) {
+      const prefix = path === '/' ? '/' : `${path}/`;
+      for (const cache of [this.statCache, this.dirCache] as Map<string, unknown>[]) {
+        for (const key of [...cache.keys()]) if (key.startsWith(prefix)) cache.delete(key);
+      }
+      for (const key of [...this.fingerprints.keys()]) if (key === path || key.startsWith(prefix)) this.fingerprints.delete(key);
+    }
+  }
+
+  /**
+   * Polls `path` every `intervalMs` (a stat, or for a directory one listing) and reports what changed: the
+   * directory's direct entries (deeper levels are not polled), or the file itself.
+   */
+  watch(path: string, intervalMs: number, listener: (events: WatchEvent[]) => void, onPolled?: () => void): { dispose(): void } {
+    path = normalizeTargetPath(path);
+    let previous: Map<string, string> | undefined;
+    let running = false;
+    let disposed = false;
+    const snapshot = async (): Promise<Map<string, string>> => {
+      const now = new Map<string, string>();
+      try {
+        const stat = await this.statUncached(path);
+        now.set(path, `${stat.type}:${stat.size}:${stat.mtime}`);
+        if (stat.type & TargetFileType.Directory) {
+          for (const e of await this.listRaw(path)) now.set(joinPath(path, bytesToName(e.name)), `${e.kind}:${e.size ?? ''}:${e.mtime ?? ''}`);
+        }
+      } catch (error) {
+        if (!(error instanceof TargetFsError && error.code === 'FileNotFound')) throw error;
+      }
+      return now;
+    };
+    const tick = async (): Promise<void> => {
+      if (running || disposed) return;
+      running = true;
+      try {
+        const now = await snapshot();
+        if (previous !== undefined && !disposed) {
+          const events: WatchEvent[] = [];
+          for (const [p, v] of now) {
+            const before = previous.get(p);
+            if (before === undefined) events.push({ type: 'created', path: p });
+            else if (before !== v) events.push({ type: 'changed', path: p });
+          }
+          for (const p of previous.keys()) if (!now.has(p)) events.push({ type: 'deleted', path: p });
+          if (events.length > 0) {
+            for (const e of events) this.invalidate(e.path);
+            listener(events);
+          }
+        }
+        previous = now;
+        onPolled?.();
+      } catch (error) {
+        this.options.logger?.debug(`watch ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        running = false;
+      }
+    };
+    void tick();
+    const timer = setInterval(() => void tick(), Math.max(250, intervalMs));
+    timer.unref?.();
+    return { dispose: () => { disposed = true; clearInterval(timer); } };
+  }
+
+  private async statUncached(path: string): Promise<TargetStat> {
+    this.statCache.delete(path);
+    return this.stat(path);
+  }
+}
+
+function* chunks(content: Uint8Array): Generator<Buffer> {
+  const buf = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  for (let i = 0; i < buf.length; i += CHUNK) yield buf.subarray(i, Math.min(buf.length, i + CHUNK));
+}
+
+function kindType(kind: string): number {
+  return kind === 'd' ? TargetFileType.Directory : kind === 'f' ? TargetFileType.File : TargetFileType.Unknown;
+}
+
+function entryType(e: RawEntry): number {
+  if (e.kind !== 'l') return kindType(e.kind);
+  return TargetFileType.SymbolicLink | kindType(e.link);
+}
+
+function toStat(e: RawEntry, readonlyMount: boolean): TargetStat {
+  return {
+    type: entryType(e),
+    size: e.size ?? 0,
+    mtime: e.mtime ?? 0,
+    ctime: e.ctime ?? e.mtime ?? 0,
+    readonly: !e.writable || readonlyMount,
+    mode: e.mode,
+    uid: e.uid,
+    gid: e.gid,
+  };
+}
+
+/** The cause and the fix of EACCES in words. */
+export function uidAdvice(probe: Pick<ProbeResult, 'uid' | 'targetUid'>): string {
+  const uid = probe.uid ?? '?';
+  const tuid = probe.targetUid ?? '?';
+  return uid !== tuid
+    ? `the debug container runs as uid ${uid}, the target as uid ${tuid}: reattach with the auto profile`
+    : `the debug container runs as uid ${uid} like the target, and the file's mode denies it: reattach with the auto profile (root with SYS_PTRACE where Pod Security allows it)`;
+}

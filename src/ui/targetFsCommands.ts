@@ -1,0 +1,238 @@
+/**
+ * Commands of the target filesystem: Open Target Filesystem (container nodes), Download…, Upload…, Copy Remote
+ * Path (k8s-target resources in the Explorer), and links on absolute paths printed in our debug terminals.
+ */
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { Logger } from '../cluster/clusterApi';
+import { TargetFsError } from '../targetfs/errors';
+import { joinPath } from '../targetfs/names';
+import { TargetFileType, type TargetFileSystem } from '../targetfs/targetFileSystem';
+import { parseTargetUri, TARGET_FS_SCHEME, targetLabel, type TargetRef } from '../targetfs/targetUri';
+import { isExplorerNode } from './attachCommand';
+import type { Clusters } from './clusters';
+import type { ErrorPresenter } from './errorPresenter';
+import { targetUri, TargetFsProvider } from './targetFsProvider';
+
+export interface TargetFsDependencies {
+  readonly provider: TargetFsProvider;
+  readonly clusters: Clusters;
+  readonly errors: ErrorPresenter;
+  readonly logger: Logger;
+}
+
+/** The target (and the debug container to prefer) of a container node: a regular container, or a debug container's target. */
+async function targetOfNode(node: unknown, clusters: Clusters): Promise<{ ref: TargetRef; debugContainer?: string } | undefined> {
+  if (!isExplorerNode(node)) return undefined;
+  const d = node.descriptor;
+  if (d.kind !== 'container' || d.namespace === undefined || d.pod === undefined || d.container === undefined) return undefined;
+  const context = d.contextName || undefined;
+  const api = await clusters.api(context);
+  const base = { context: api.contextName, namespace: d.namespace, pod: d.pod };
+  if (d.containerKind === 'ephemeral') {
+    const pod = await api.readPod(d.namespace, d.pod);
+    const target = pod.spec?.ephemeralContainers?.find((c) => c.name === d.container)?.targetContainerName;
+    if (!target) throw new Error(`${d.container} has no target container: open the filesystem from the container it debugs`);
+    return { ref: { ...base, container: target }, debugContainer: d.container };
+  }
+  return { ref: { ...base, container: d.container } };
+}
+
+function resourceOf(arg: unknown): vscode.Uri | undefined {
+  if (arg instanceof vscode.Uri) return arg;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  return active?.scheme === TARGET_FS_SCHEME ? active : undefined;
+}
+
+async function downloadTree(fs: TargetFileSystem, path: string, local: string, report: (bytes: number, name: string) => void, signal: AbortSignal): Promise<number> {
+  const stat = await fs.stat(path);
+  if (stat.type & TargetFileType.Directory) {
+    await fsp.mkdir(local, { recursive: true });
+    let files = 0;
+    for (const [name, type] of await fs.readDirectory(path)) {
+      if (signal.aborted) throw new TargetFsError('Cancelled', 'cancelled');
+      if (type === TargetFileType.Unknown || type === TargetFileType.SymbolicLink) continue; // devices, sockets, dangling links
+      files += await downloadTree(fs, joinPath(path, name), join(local, name.replace(/[\uf780-\uf7ff]/g, '_')), report, signal);
+    }
+    return files;
+  }
+  const out = createWriteStream(local);
+  const failed = new Promise<never>((_, reject) => out.on('error', reject));
+  try {
+    await Promise.race([fs.readFileStream(path, (chunk) => {
+      out.write(chunk);
+      report(chunk.length, path);
+    }, { signal }), failed]);
+  } finally {
+    await new Promise<void>((resolve) => out.end(resolve));
+  }
+  return 1;
+}
+
+/** Absolute paths in terminal lines, with an optional :line[:column]. */
+const PATH_IN_LINE = /(?:^|[\s'"`(=[,])(\/(?:[\w.@+~-]+\/?)+)(?::(\d+))?(?::(\d+))?/g;
+
+interface TargetTerminalLink extends vscode.TerminalLink {
+  readonly path: string;
+  readonly line?: number;
+  readonly terminalName: string;
+}
+
+export function registerTargetFs(deps: TargetFsDependencies): vscode.Disposable[] {
+  const { provider, clusters, errors } = deps;
+  const withSystem = async (uri: vscode.Uri) => {
+    const { ref, path } = parseTargetUri(uri.authority, uri.path);
+    return { ref, path, fs: await provider.system(ref) };
+  };
+
+  /** Which target a terminal of ours shows: from its name (`Debug: pod/container`, `Shell: pod/container`, `Root of X: pod`). */
+  const terminalTarget = async (name: string): Promise<TargetRef | undefined> => {
+    const m = /^(?:Debug|Shell): ([^/]+)\/(\S+)$/.exec(name) ?? /^Root of (\S+): (\S+)$/.exec(name);
+    if (!m) return undefined;
+    const rootOf = name.startsWith('Root of');
+    const pod = rootOf ? m[2] : m[1];
+    const container = rootOf ? m[1] : m[2];
+    const api = await clusters.api();
+    const pods = (await api.listPods(undefined, { fieldSelector: `metadata.name=${pod}` })).items;
+    for (const p of pods) {
+      const namespace = p.metadata?.namespace ?? '';
+      if (rootOf && p.spec?.containers.some((c) => c.name === container)) return { context: api.contextName, namespace, pod, container };
+      const eph = p.spec?.ephemeralContainers?.find((c) => c.name === container);
+      if (eph?.targetContainerName) {
+        provider.prefer({ context: api.contextName, namespace, pod, container: eph.targetContainerName }, container);
+        return { context: api.contextName, namespace, pod, container: eph.targetContainerName };
+      }
+      if (p.spec?.containers.some((c) => c.name === container)) return { context: api.contextName, namespace, pod, container };
+    }
+    return undefined;
+  };
+
+  return [
+    vscode.workspace.registerFileSystemProvider(TARGET_FS_SCHEME, provider, { isCaseSensitive: true }),
+    provider,
+
+    vscode.commands.registerCommand('ephemeralDebug.openTargetFilesystem', async (node?: unknown) => {
+      try {
+        const target = await targetOfNode(node, clusters);
+        if (target === undefined) {
+          void vscode.window.showInformationMessage('Open Target Filesystem: choose a container in the Clusters view.');
+          return;
+        }
+        provider.prefer(target.ref, target.debugContainer);
+        const fs = await provider.system(target.ref);
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to the filesystem of ${targetLabel(target.ref)}` }, () => fs.connect());
+        const uri = targetUri(target.ref, '/');
+        const choice = await vscode.window.showQuickPick([
+          { label: 'Add to Workspace', description: 'as a folder of this window', id: 'workspace' },
+          { label: 'Open in New Window', id: 'window' },
+        ], { title: `Open the filesystem of ${targetLabel(target.ref)}` });
+        if (choice?.id === 'workspace') {
+          vscode.workspace.updateWorkspaceFolders(vscode.workspace.workspaceFolders?.length ?? 0, 0, { uri, name: `${target.ref.pod}/${target.ref.container}` });
+        } else if (choice?.id === 'window') {
+          await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
+        }
+      } catch (error) {
+        void errors.show(error, 'Open Target Filesystem');
+      }
+    }),
+
+    vscode.commands.registerCommand('ephemeralDebug.targetFs.copyRemotePath', async (arg?: unknown) => {
+      const uri = resourceOf(arg);
+      if (uri === undefined) return;
+      await vscode.env.clipboard.writeText(parseTargetUri(uri.authority, uri.path).path);
+    }),
+
+    vscode.commands.registerCommand('ephemeralDebug.targetFs.download', async (arg?: unknown) => {
+      const uri = resourceOf(arg);
+      if (uri === undefined) return;
+      try {
+        const { fs, path } = await withSystem(uri);
+        const stat = await fs.stat(path);
+        const base = path.split('/').pop() || 'root';
+        const isDir = (stat.type & TargetFileType.Directory) !== 0;
+        const dest = isDir
+          ? (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: `Download ${base} here` }))?.[0]
+          : await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(join(process.env.HOME ?? '/', base)) });
+        if (dest === undefined) return;
+        const local = isDir ? join(dest.fsPath, base) : dest.fsPath;
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Downloading ${path}`, cancellable: true }, async (progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          let total = 0;
+          let last = 0;
+          const files = await downloadTree(fs, path, local, (bytes, name) => {
+            total += bytes;
+            if (total - last > 4 << 20) {
+              last = total;
+              progress.report({ message: `${(total / 1048576).toFixed(0)} MiB · ${name}` });
+            }
+          }, abort.signal);
+          deps.logger.info(`downloaded ${path} (${files} file(s), ${total} bytes) to ${local}`);
+        });
+      } catch (error) {
+        void errors.show(error, 'Download');
+      }
+    }),
+
+    vscode.commands.registerCommand('ephemeralDebug.targetFs.upload', async (arg?: unknown) => {
+      const uri = resourceOf(arg);
+      if (uri === undefined) return;
+      try {
+        const { fs, path } = await withSystem(uri);
+        const dir = ((await fs.stat(path)).type & TargetFileType.Directory) !== 0 ? path : path.replace(/\/[^/]*$/, '') || '/';
+        const picked = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: `Upload to ${dir}` });
+        if (picked === undefined) return;
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Uploading to ${dir}`, cancellable: true }, async (progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          for (const file of picked) {
+            const name = file.path.split('/').pop()!;
+            const remote = joinPath(dir, name);
+            const size = (await fsp.stat(file.fsPath)).size;
+            let overwrite = false;
+            if (await fs.stat(remote).then(() => true, () => false)) {
+              overwrite = (await vscode.window.showWarningMessage(`${remote} exists on the target. Replace it?`, { modal: true }, 'Replace')) === 'Replace';
+              if (!overwrite) continue;
+            }
+            progress.report({ message: name });
+            await fs.writeFile(remote, { size, open: () => createReadStream(file.fsPath) }, { create: true, overwrite, signal: abort.signal });
+          }
+        });
+      } catch (error) {
+        void errors.show(error, 'Upload');
+      }
+    }),
+
+    vscode.window.registerTerminalLinkProvider({
+      provideTerminalLinks(context): TargetTerminalLink[] {
+        const name = context.terminal.name;
+        if (!/^(Debug|Shell): |^Root of /.test(name)) return [];
+        const links: TargetTerminalLink[] = [];
+        for (const m of context.line.matchAll(PATH_IN_LINE)) {
+          const text = m[0].slice(m[0].indexOf('/'));
+          const path = m[1].replace(/^\/proc\/\d+\/root(?=\/)/, '');
+          links.push({ startIndex: m.index + m[0].indexOf('/'), length: text.length, tooltip: 'Open in the target filesystem', path, line: m[2] ? Number(m[2]) : undefined, terminalName: name });
+        }
+        return links;
+      },
+      async handleTerminalLink(generic: vscode.TerminalLink) {
+        const link = generic as TargetTerminalLink;
+        try {
+          const ref = await terminalTarget(link.terminalName);
+          if (ref === undefined) throw new Error(`cannot tell which pod terminal "${link.terminalName}" belongs to`);
+          const uri = targetUri(ref, link.path);
+          const stat = await vscode.workspace.fs.stat(uri);
+          if (stat.type & vscode.FileType.Directory) {
+            await vscode.commands.executeCommand('revealInExplorer', uri);
+            return;
+          }
+          const line = Math.max(0, (link.line ?? 1) - 1);
+          await vscode.window.showTextDocument(uri, { selection: new vscode.Range(line, 0, line, 0) });
+        } catch (error) {
+          void errors.show(error, `Open ${link.path}`);
+        }
+      },
+    }),
+  ];
+}

@@ -1,0 +1,39 @@
+/**
+ * The Clusters view (ephemeralDebug.explorer) in the real workbench, read from the DOM the user sees: the
+ * loopback cluster's current context, its `demo` namespace and, once expanded, the `node-app` pod.
+ * (The extension's exported API has no read access to the tree; see the report for the accessor proposed.)
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { ui, waitFor, type UiRow } from './support';
+
+const VIEW = 'ephemeralDebug.explorer';
+
+let lastRows: readonly UiRow[] = [];
+
+/** The rendered row labelled `label`, once there; a timeout names the rows that were shown. */
+async function rowShown(label: string, what: string): Promise<UiRow> {
+  try {
+    return await waitFor(what, async () => {
+      lastRows = await ui<UiRow[]>({ action: 'viewRows', viewId: VIEW });
+      return lastRows.find((r) => r.label === label);
+    });
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; rows shown: ${JSON.stringify(lastRows.map((r) => `${'  '.repeat(r.level)}${r.label} ${r.description}`))}`);
+  }
+}
+
+describe('Clusters view', () => {
+  it('shows the loopback cluster, its demo namespace and the node-app pod', async () => {
+    await vscode.commands.executeCommand('workbench.view.extension.ephemeralDebug');
+    await vscode.commands.executeCommand(`${VIEW}.focus`);
+    const cluster = await rowShown('loopback-admin', 'the loopback-admin context in the Clusters view');
+    assert.equal(cluster.level, 1);
+    const demo = await rowShown('demo', 'the demo namespace under loopback-admin');
+    assert.equal(demo.level, 2);
+    await ui({ action: 'clickRow', viewId: VIEW, label: 'demo' });
+    const pod = await rowShown('node-app', 'the node-app pod under demo');
+    assert.equal(pod.level, 3);
+    await ui({ action: 'screenshot', name: 'clusters-view' });
+  });
+});
