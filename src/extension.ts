@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { AttachCommand } from './ui/attachCommand';
 import { ClusterExplorerBridge } from './ui/clusterExplorerBridge';
 import { ClusterTreeProvider } from './ui/clusterTree';
+import { registerDebugAttach } from './ui/debugAttachProvider';
 import { Clusters } from './ui/clusters';
 import { registerCommands } from './ui/commands';
 import { ErrorPresenter } from './ui/errorPresenter';
@@ -41,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
     view,
     ...registerCommands({ attach, tree, clusters, settings, errors, terminals, logger: log }),
     ...registerTargetFs({ provider: new TargetFsProvider(clusters, settings, log), clusters, errors, logger: log }),
+    ...registerDebugAttach({ clusters, settings, errors, logger: log }),
   );
   log.info(`activated (extension host Node ${process.version}${vscode.workspace.isTrusted ? '' : ', untrusted workspace: workspace values of image, command, profile and kubeconfig settings are ignored'})`);
   return { attach: (args) => attach.run(args) };

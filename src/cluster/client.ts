@@ -175,13 +175,13 @@ class ClientNodeClusterApi implements ClusterApi {
           callback();
         },
       });
-      let ws: WebSocket | undefined;
+      const open: { ws?: WebSocket } = {};
       // client-node writes every message into `output` ignoring back-pressure: relay to the socket at once
       // and pause the WebSocket while the socket's buffer is full.
       const output = new Writable({
         write(chunk: Buffer, _encoding, callback) {
-          if (!socket.destroyed && !socket.write(chunk) && ws !== undefined) {
-            const paused = ws;
+          if (!socket.destroyed && !socket.write(chunk) && open.ws !== undefined) {
+            const paused = open.ws;
             paused.pause();
             socket.once('drain', () => paused.resume());
           }
@@ -189,9 +189,9 @@ class ClientNodeClusterApi implements ClusterApi {
         },
       });
       socket.on('error', (error) => this.logger?.debug(`port-forward ${namespace}/${pod}:${port}: local socket: ${error.message}`));
-      ws = await new PortForward(this.kc, true, new LoggedStreamSocket(this.kc, this.logger, {}))
+      open.ws = await new PortForward(this.kc, true, new LoggedStreamSocket(this.kc, this.logger, {}))
         .portForward(namespace, pod, [port], output, errorSink, socket) as unknown as WebSocket;
-      return forwardedConnection(ws, socket, errorChunks);
+      return forwardedConnection(open.ws, socket, errorChunks);
     });
   }
 

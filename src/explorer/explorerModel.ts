@@ -46,7 +46,7 @@ export class ExplorerModel {
   constructor(options: ExplorerModelOptions) {
     this.filters = options.filters ?? {};
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.setContexts(options.contexts);
+    this.setContexts(options.contexts, { initial: true });
   }
 
   /** Changes are coalesced per tick: a relist of 5,000 pods is one cluster change, not 5,000. */
@@ -55,8 +55,13 @@ export class ExplorerModel {
     return () => this.listeners.delete(listener);
   }
 
-  /** Replace the contexts (kubeconfig reloaded, current context switched); kept ones keep their watches. */
-  setContexts(contexts: readonly ExplorerContext[]): void {
+  /**
+   * Replace the contexts (kubeconfig reloaded, current context switched); kept ones keep their watches.
+   * The roots change only when what they show changed: a root change makes VS Code drop every tree item
+   * it holds, which breaks an expansion in progress if it happens on every fetch.
+   */
+  setContexts(contexts: readonly ExplorerContext[], { initial = false } = {}): void {
+    const before = this.rootsSignature();
     const wanted = new Set(contexts.map((c) => c.name));
     for (const [name, entry] of this.clusters) {
       if (!wanted.has(name)) {
@@ -70,11 +75,17 @@ export class ExplorerModel {
         existing.context = context;
         continue;
       }
-      const watcher = new ClusterWatcher(() => context.createApi(), this.filters, this.backoff,
-        (change) => this.queue(context.name, change));
+      // Looked up on each (re)connect, so a reloaded kubeconfig's credentials reach a running watcher.
+      const createApi = () => (this.clusters.get(context.name)?.context ?? context).createApi();
+      const watcher = new ClusterWatcher(createApi, this.filters, this.backoff, (change) => this.queue(context.name, change));
       this.clusters.set(context.name, { context, watcher });
     }
-    this.queueRoot();
+    // The tree asks for the initial roots itself; announcing them would only reset it while it builds.
+    if (!initial && this.rootsSignature() !== before) this.queueRoot();
+  }
+
+  private rootsSignature(): string {
+    return JSON.stringify([...this.clusters.values()].map(({ context }) => [context.name, context.server, context.current]));
   }
 
   setFilters(filters: ExplorerFilters): void {

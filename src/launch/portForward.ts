@@ -127,7 +127,11 @@ export class ActivePortForward {
   async finish(end: PortForwardEnd): Promise<void> {
     if (this.endResult === undefined) {
       this.endResult = end;
-      this.logger?.info(`port-forward ${this.description} ended: ${end.reason === 'stopped' ? 'stopped' : end.message}`);
+      try {
+        this.logger?.info(`port-forward ${this.description} ended: ${end.reason === 'stopped' ? 'stopped' : end.message}`);
+      } catch {
+        // the log may already be closed (extension deactivating)
+      }
       this.watch?.stop();
       this.watch = undefined;
       const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));

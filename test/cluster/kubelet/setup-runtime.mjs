@@ -94,6 +94,15 @@ export async function setupRuntime(options = {}) {
   python.tree('/usr/lib/python3/dist-packages/debugpy', '/usr/lib/python3/dist-packages/debugpy');
   python.libraries(findFiles('/usr/lib/python3.11/lib-dynload', (f) => f.endsWith('.so')));
   python.libraries(findFiles('/usr/lib/python3/dist-packages/debugpy', (f) => f.endsWith('.so')));
+  // Debian unbundles debugpy's vendored pydevd (symlinks into dist-packages, python3-pydevd) and its
+  // bytecode dependency:
+  // without it `python -m debugpy` cannot even start.
+  const pydevd = ['python3-pydevd', 'python3-bytecode'].flatMap((pkg) => packageTopLevel(pkg, '/usr/lib/python3/dist-packages'));
+  for (const entry of pydevd) {
+    if (fs.statSync(entry).isDirectory()) python.tree(entry, entry);
+    else python.copy(entry, entry);
+  }
+  python.libraries(findFiles('/usr/lib/python3/dist-packages', (f) => f.endsWith('.so') && /pydev/.test(f)));
   // `python -m debugpy --pid` injects through gdb, so the python debug image carries it (as the real
   // ones used for debugpy attach do); its Python scripts live in the image's /usr/lib/python3.11 already.
   if (fs.existsSync('/usr/bin/gdb')) {
@@ -274,6 +283,17 @@ function packageBinaries(packages) {
     }
   }
   return [...new Set(out.split('\n').filter((f) => /^\/(usr\/)?s?bin\/[^/]+$/.test(f) && fs.existsSync(f) && fs.statSync(f).isFile()))];
+}
+
+/** A package's files and folders directly under `dir` (e.g. its modules in dist-packages). */
+function packageTopLevel(pkg, dir) {
+  let out = '';
+  try {
+    out = execFileSync('dpkg', ['-L', pkg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return [];
+  }
+  return [...new Set(out.split('\n').filter((f) => path.dirname(f) === dir && fs.existsSync(f)))];
 }
 
 function findFiles(dir, predicate) {

@@ -1,8 +1,8 @@
 /**
  * ephemeralDebug.attach with arguments, as a keybinding or another extension would call it: an ephemeral
  * busybox container targeting node-app's `app` container is added and runs, a terminal named after the pod
- * opens, busybox's shell prompt arrives in it, and a command typed into the terminal runs in the pod, seeing
- * the target's filesystem through /proc/1/root.
+ * opens, busybox's shell prompt arrives in it, a command typed into the terminal runs in the pod, seeing
+ * the target's filesystem through /proc/1/root, and `exit` ends the debug container.
  */
 import * as assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
@@ -67,6 +67,14 @@ describe('Attach Debug Container', () => {
     }, 15_000);
     assert.match(rendered, /\/ # /);
     await ui({ action: 'screenshot', name: 'attach-terminal' });
+
+    // `exit` in the terminal ends the debug container's shell: the container terminates (it stays in the
+    // pod spec, as ephemeral containers do), so later tests find no running debug container to reattach to.
+    terminal.sendText('exit');
+    await waitFor(`${result.container} Terminated after exit`, async () => {
+      const p = await core.readNamespacedPod({ namespace: 'demo', name: 'node-app' });
+      return p.status?.ephemeralContainerStatuses?.find((s) => s.name === result.container)?.state?.terminated;
+    });
     terminal.dispose();
   });
 });

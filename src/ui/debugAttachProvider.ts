@@ -1,0 +1,230 @@
+/**
+ * The `kubernetes-ephemeral` debug type, thin: resolving a configuration runs the vscode-free orchestration
+ * (src/launch/debugAttachSession.ts), then starts the language's own attach configuration with
+ * `vscode.debug.startDebugging` and ties the port-forward to that session (the forward stops when the
+ * session ends; the session is stopped, with a message, when the pod goes away). "Attach Debugger…" on pod
+ * and container nodes builds such a configuration.
+ */
+import * as vscode from 'vscode';
+import type { Logger } from '../cluster/clusterApi';
+import type { AttachCallbacks } from '../debug/attachFlow';
+import { startDebugAttachSession, type DebugAttachSession } from '../launch/debugAttachSession';
+import { DEBUG_TYPE, parseLaunchConfiguration } from '../launch/launchConfiguration';
+import { LaunchError } from '../launch/launchError';
+import { PortForwardError } from '../launch/portForward';
+import { describeProcess } from '../launch/processes';
+import { missingDebuggerMessage } from '../launch/runtimes/index';
+import { attachSettings, isExplorerNode } from './attachCommand';
+import type { Clusters } from './clusters';
+import type { ErrorPresenter } from './errorPresenter';
+import { PortForwards, registerPortForwardCommands } from './portForwardStatus';
+import type { SettingsReader } from './settings';
+
+/** Marks the language session we started, so its end stops the forward. */
+const SESSION_MARKER = '__kubernetesEphemeralSession';
+/** How long the debugger port may take to listen once opened (gdb injection and JVM attach take seconds). */
+const LISTEN_TIMEOUT_MS = 30_000;
+
+export interface DebugAttachDependencies {
+  readonly clusters: Clusters;
+  readonly settings: SettingsReader;
+  readonly errors: ErrorPresenter;
+  readonly forwards: PortForwards;
+  readonly logger: Logger;
+}
+
+export class DebugAttachProvider implements vscode.DebugConfigurationProvider, vscode.Disposable {
+  private readonly sessions = new Map<string, DebugAttachSession>();
+  private readonly debugSessions = new Map<string, vscode.DebugSession>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private nextId = 1;
+
+  constructor(private readonly deps: DebugAttachDependencies) {
+    this.disposables.push(
+      vscode.debug.onDidStartDebugSession((session) => {
+        const id = session.configuration[SESSION_MARKER] as string | undefined;
+        if (id !== undefined && this.sessions.has(id)) this.debugSessions.set(id, session);
+      }),
+      vscode.debug.onDidTerminateDebugSession((session) => {
+        const id = session.configuration[SESSION_MARKER] as string | undefined;
+        if (id !== undefined) void this.end(id);
+      }),
+    );
+  }
+
+  provideDebugConfigurations(): vscode.DebugConfiguration[] {
+    return [{ type: DEBUG_TYPE, request: 'attach', name: 'Kubernetes: Attach to Pod', namespace: 'default', pod: '', runtime: 'node' }];
+  }
+
+  resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
+    // F5 without launch.json: nothing to go on; undefined opens launch.json creation.
+    if (!config.type && !config.request && !config.name) return undefined;
+    return config;
+  }
+
+  async resolveDebugConfigurationWithSubstitutedVariables(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration, token?: vscode.CancellationToken): Promise<undefined> {
+    try {
+      await this.launch(folder, config, token);
+    } catch (error) {
+      await this.report(error);
+    }
+    // The language's own session runs instead; this one is never started.
+    return undefined;
+  }
+
+  /** Attach Debugger… on a pod or container node. */
+  async attachFromNode(node: unknown): Promise<void> {
+    if (!isExplorerNode(node) || node.descriptor.namespace === undefined || node.descriptor.pod === undefined) {
+      void vscode.window.showInformationMessage('Attach Debugger: choose a pod or container in the Clusters view.');
+      return;
+    }
+    const d = node.descriptor;
+    const runtime = await vscode.window.showQuickPick(
+      [
+        { label: 'Detect', description: 'from the processes in the pod', value: undefined },
+        { label: 'Node.js', value: 'node' },
+        { label: 'Java', value: 'java' },
+        { label: 'Python', value: 'python' },
+        { label: 'Go', value: 'go' },
+      ],
+      { title: `Attach Debugger to ${d.namespace}/${d.pod}`, placeHolder: 'Runtime' },
+    );
+    if (runtime === undefined) return;
+    const config: vscode.DebugConfiguration = {
+      type: DEBUG_TYPE,
+      request: 'attach',
+      name: `Kubernetes: ${d.namespace}/${d.pod}`,
+      context: d.contextName,
+      namespace: d.namespace,
+      pod: d.pod,
+      ...(d.kind === 'container' && d.containerKind !== 'ephemeral' && d.container !== undefined ? { container: d.container } : {}),
+      ...(runtime.value !== undefined ? { runtime: runtime.value } : {}),
+    };
+    await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], config);
+  }
+
+  private async launch(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration, token?: vscode.CancellationToken): Promise<void> {
+    const { context, request } = parseLaunchConfiguration(config as Record<string, unknown>);
+    if (request.runtime !== undefined) {
+      const missing = missingDebuggerMessage(request.runtime, (id) => vscode.extensions.getExtension(id) !== undefined);
+      if (missing !== undefined) throw new LaunchError('unsupported', missing);
+    }
+    const api = await this.deps.clusters.api(context);
+    const settings = this.deps.settings.current;
+    const controller = new AbortController();
+    token?.onCancellationRequested(() => controller.abort());
+    const localRoot = request.localRoot ?? folder?.uri.fsPath;
+
+    const run = async (process = request.process): Promise<DebugAttachSession> => vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Attaching debugger to ${request.namespace}/${request.pod ?? request.labelSelector}`, cancellable: true },
+      (progress, progressToken) => {
+        progressToken.onCancellationRequested(() => controller.abort());
+        const callbacks: AttachCallbacks = {
+          onProgress: (message) => progress.report({ message }),
+          onWarning: (message) => this.deps.logger.warn(`debug attach: ${message}`),
+          confirmPrivileged: async (info) => {
+            const answer = await vscode.window.showWarningMessage(
+              `The debugger needs a debug container with ${info.grants.join(', ')} (profile "${info.profile}") in ${info.podName}.`,
+              { modal: true, detail: `${info.profileReason}\n\nIt can read and change the target's processes and memory.` },
+              'Add Debug Container',
+            );
+            return answer === 'Add Debug Container';
+          },
+        };
+        return startDebugAttachSession(api, { ...request, process, localRoot }, {
+          settings: attachSettings(settings), callbacks, logger: this.deps.logger, signal: controller.signal, listenTimeoutMs: LISTEN_TIMEOUT_MS,
+        });
+      },
+    );
+
+    let session: DebugAttachSession;
+    try {
+      session = await run();
+    } catch (error) {
+      if (!(error instanceof LaunchError) || error.code !== 'ambiguous-process') throw error;
+      const picked = await vscode.window.showQuickPick(
+        error.candidates.map((p) => ({ label: `PID ${p.pid}`, description: describeProcess(p).replace(/^PID \d+ /, ''), pid: p.pid })),
+        { title: 'Several processes match: choose the one to debug' },
+      );
+      if (picked === undefined) return;
+      session = await run(picked.pid);
+    }
+    const missing = missingDebuggerMessage(session.runtime, (id) => vscode.extensions.getExtension(id) !== undefined);
+    if (missing !== undefined) {
+      await session.dispose();
+      throw new LaunchError('unsupported', missing);
+    }
+
+    const id = `k8s-ephemeral-${this.nextId++}`;
+    this.sessions.set(id, session);
+    this.deps.forwards.add(session.forward, session.debugConfiguration.name);
+    session.notes.forEach((note) => this.deps.logger.info(`debug attach: ${note}`));
+    session.forward.onDidEnd((end) => {
+      // The pod went away: end the language session too (PortForwards shows the message).
+      if (end.reason !== 'stopped') {
+        const debugSession = this.debugSessions.get(id);
+        if (debugSession !== undefined) void vscode.debug.stopDebugging(debugSession);
+      }
+      void this.end(id);
+    });
+    // Started once this resolution has returned: VS Code does not start a session while another one's
+    // configuration is still being resolved (awaiting it here never settles).
+    setTimeout(() => void this.startLanguageSession(folder, id, session), 0);
+  }
+
+  private async startLanguageSession(folder: vscode.WorkspaceFolder | undefined, id: string, session: DebugAttachSession): Promise<void> {
+    try {
+      const started = await vscode.debug.startDebugging(folder, { ...session.debugConfiguration, [SESSION_MARKER]: id });
+      this.deps.logger.info(`debug attach: ${session.debugConfiguration.type} session ${started ? 'started' : 'not started'} (${session.forward.description})`);
+      if (!started) {
+        await this.end(id);
+        await this.report(new LaunchError('unsupported', `VS Code did not start the ${session.debugConfiguration.type} attach session (is its debugger extension enabled?)`));
+      }
+    } catch (error) {
+      await this.end(id);
+      await this.report(error);
+    }
+  }
+
+  private async end(id: string): Promise<void> {
+    const session = this.sessions.get(id);
+    if (session === undefined) return;
+    this.sessions.delete(id);
+    this.debugSessions.delete(id);
+    await session.dispose();
+  }
+
+  private async report(error: unknown): Promise<void> {
+    this.deps.logger.error(`Attach Debugger: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof LaunchError) {
+      const details = error.details ?? (error.candidates.length > 0 ? error.candidates.map(describeProcess).join('\n') : undefined);
+      const answer = await vscode.window.showErrorMessage(`Attach Debugger: ${error.message}`, ...(details !== undefined ? ['Show Details'] : []));
+      if (answer === 'Show Details' && details !== undefined) await this.deps.errors.openDetails(details, 'Attach Debugger');
+      return;
+    }
+    if (error instanceof PortForwardError) {
+      void vscode.window.showErrorMessage(`Attach Debugger: ${error.message}`);
+      return;
+    }
+    if ((error as Error)?.name === 'DebugFlowError' && (error as { code?: string }).code === 'cancelled') return;
+    await this.deps.errors.show(error, 'Attach Debugger');
+  }
+
+  dispose(): void {
+    for (const id of [...this.sessions.keys()]) void this.end(id);
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+/** Registers the debug type, Attach Debugger…, Port Forward… and the forwards' status bar item. */
+export function registerDebugAttach(deps: Omit<DebugAttachDependencies, 'forwards'>): vscode.Disposable[] {
+  const forwards = new PortForwards(deps.logger);
+  const provider = new DebugAttachProvider({ ...deps, forwards });
+  return [
+    forwards,
+    ...registerPortForwardCommands({ clusters: deps.clusters, errors: deps.errors, forwards, logger: deps.logger }),
+    provider,
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, provider),
+    vscode.commands.registerCommand('ephemeralDebug.attachDebugger', (node?: unknown) => provider.attachFromNode(node)),
+  ];
+}
