@@ -12,8 +12,8 @@ import { startDebugAttachSession, type DebugAttachSession } from '../launch/debu
 import { DEBUG_TYPE, parseLaunchConfiguration } from '../launch/launchConfiguration';
 import { LaunchError } from '../launch/launchError';
 import { PortForwardError } from '../launch/portForward';
-import { describeProcess } from '../launch/processes';
-import { missingDebuggerMessage } from '../launch/runtimes/index';
+import { describeProcess, type RuntimeKind } from '../launch/processes';
+import { debuggerExtensionFor, missingDebuggerMessage } from '../launch/runtimes/index';
 import { attachSettings, isExplorerNode } from './attachCommand';
 import type { Clusters } from './clusters';
 import type { ErrorPresenter } from './errorPresenter';
@@ -106,8 +106,7 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
   private async launch(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration, token?: vscode.CancellationToken): Promise<void> {
     const { context, request } = parseLaunchConfiguration(config as Record<string, unknown>);
     if (request.runtime !== undefined) {
-      const missing = missingDebuggerMessage(request.runtime, (id) => vscode.extensions.getExtension(id) !== undefined);
-      if (missing !== undefined) throw new LaunchError('unsupported', missing);
+      assertDebuggerInstalled(request.runtime);
     }
     const api = await this.deps.clusters.api(context);
     const settings = this.deps.settings.current;
@@ -149,10 +148,11 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
       if (picked === undefined) return;
       session = await run(picked.pid);
     }
-    const missing = missingDebuggerMessage(session.runtime, (id) => vscode.extensions.getExtension(id) !== undefined);
-    if (missing !== undefined) {
+    try {
+      assertDebuggerInstalled(session.runtime);
+    } catch (error) {
       await session.dispose();
-      throw new LaunchError('unsupported', missing);
+      throw error;
     }
 
     const id = `k8s-ephemeral-${this.nextId++}`;
@@ -196,6 +196,11 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
 
   private async report(error: unknown): Promise<void> {
     this.deps.logger.error(`Attach Debugger: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof MissingDebuggerExtension) {
+      const answer = await vscode.window.showErrorMessage(`Attach Debugger: ${error.message}`, 'Show in Extensions');
+      if (answer === 'Show in Extensions') await vscode.commands.executeCommand('workbench.extensions.search', `@id:${error.extensionId}`);
+      return;
+    }
     if (error instanceof LaunchError) {
       const details = error.details ?? (error.candidates.length > 0 ? error.candidates.map(describeProcess).join('\n') : undefined);
       const answer = await vscode.window.showErrorMessage(`Attach Debugger: ${error.message}`, ...(details !== undefined ? ['Show Details'] : []));
@@ -227,4 +232,17 @@ export function registerDebugAttach(deps: Omit<DebugAttachDependencies, 'forward
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, provider),
     vscode.commands.registerCommand('ephemeralDebug.attachDebugger', (node?: unknown) => provider.attachFromNode(node)),
   ];
+}
+
+/** The language's VS Code debugger is not installed: offered in the Extensions view rather than only named. */
+class MissingDebuggerExtension extends Error {
+  constructor(message: string, readonly extensionId: string) {
+    super(message);
+    this.name = 'MissingDebuggerExtension';
+  }
+}
+
+function assertDebuggerInstalled(runtime: RuntimeKind): void {
+  const message = missingDebuggerMessage(runtime, (id) => vscode.extensions.getExtension(id) !== undefined);
+  if (message !== undefined) throw new MissingDebuggerExtension(message, debuggerExtensionFor(runtime).id);
 }

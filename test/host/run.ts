@@ -25,6 +25,7 @@ import { basename, join, relative } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
 import { LoopbackCluster } from '../cluster/cluster';
+import type { TestEvent } from './testEvents';
 
 const repoRoot = join(__dirname, '..', '..');
 const codeServerEntry = join(repoRoot, '.cache', 'code-server', 'prefix', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
@@ -46,16 +47,6 @@ const verbose = argv.includes('--verbose') || process.env.HOST_TEST_VERBOSE === 
 const started = performance.now();
 const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 const say = (line: string): void => console.log(`host: ${line}`);
-
-interface TestEvent {
-  readonly kind: 'pass' | 'fail' | 'pending' | 'end';
-  readonly title?: string;
-  readonly durationMs?: number;
-  readonly error?: string;
-  readonly passed?: number;
-  readonly failed?: number;
-  readonly pending?: number;
-}
 
 /** Everything to undo, in reverse order of creation. */
 const cleanups: { what: string; run: () => Promise<void> | void }[] = [];

@@ -83,9 +83,18 @@ function nodeHeaders(node) {
   return target;
 }
 
+/**
+ * Run from `npm test`, we inherit the outer npm's identity, and that npm may run on the machine's Node 20:
+ * `npm_config_user_agent` would be read back as config by the inner npm (code-server's postinstall takes the
+ * Node version from it and refuses), and `NODE`/`npm_node_execpath` name the outer Node. The inner npm, on
+ * Node 22, sets its own.
+ */
+const INHERITED_NPM_IDENTITY = ['npm_config_user_agent', 'npm_execpath', 'npm_node_execpath', 'NODE'];
+
 function npmEnv(node, extra = {}) {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !INHERITED_NPM_IDENTITY.includes(key)));
   return {
-    ...process.env,
+    ...inherited,
     PATH: `${node.nodeBinDir}:${process.env.PATH ?? ''}`,
     ...(node.nodedir !== '' ? { npm_config_nodedir: node.nodedir } : {}),
     npm_config_unsafe_perm: 'true',

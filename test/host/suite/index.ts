@@ -12,16 +12,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type MochaType from 'mocha';
 import { hostTestConfig } from './support';
-
-interface TestEvent {
-  readonly kind: 'pass' | 'fail' | 'pending' | 'end';
-  readonly title?: string;
-  readonly durationMs?: number;
-  readonly error?: string;
-  readonly passed?: number;
-  readonly failed?: number;
-  readonly pending?: number;
-}
+import type { TestEvent } from '../testEvents';
 
 async function post(event: TestEvent): Promise<void> {
   const { reportUrl } = hostTestConfig();

@@ -1,15 +1,15 @@
 /**
  * The k8s-target FileSystemProvider through `vscode.workspace.fs`, as the Explorer and editors use it: a debug
  * container targeting demo/node-app's `app` is added with ephemeralDebug.attach (non-interactive), then the
- * target's /app is listed, server.js is read and stat'ed (read-only: writes are off by default), and a write is
- * refused with NoPermissions.
+ * target's /app is listed, server.js is read and stat'ed, a write is refused with NoPermissions while writes are
+ * off (the default); with them on, a file is written, read back and deleted, and errors carry their codes.
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { kubeConfig } from './support';
 
 describe('Target filesystem (k8s-target) through vscode.workspace.fs', () => {
-  it('lists, stats and reads the target\'s files, and refuses writes while they are off', async function () {
+  it('lists, stats and reads the target\'s files, refuses writes while they are off, and writes when they are on', async function () {
     this.timeout(120_000);
     const result = await vscode.commands.executeCommand<{ container: string } | undefined>('ephemeralDebug.attach', { namespace: 'demo', pod: 'node-app', image: 'busybox', target: 'app', interactive: false });
     assert.ok(result, 'ephemeralDebug.attach returned nothing');
@@ -25,5 +25,19 @@ describe('Target filesystem (k8s-target) through vscode.workspace.fs', () => {
     assert.match(text, /createServer|listen/);
     await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(uri('/app/new.txt'), Buffer.from('x'))), (error: unknown) => error instanceof vscode.FileSystemError && /NoPermissions/.test(error.code));
     await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(uri('/app/missing'))), (error: unknown) => error instanceof vscode.FileSystemError && /FileNotFound|EntryNotFound/.test(error.code));
+
+    // With writes switched on (user setting), a file is written, read back, refused as a directory, and deleted.
+    const settings = vscode.workspace.getConfiguration('ephemeralDebug');
+    await settings.update('targetFilesystem.allowWrites', true, vscode.ConfigurationTarget.Global);
+    try {
+      const content = Buffer.from(`written through vscode.workspace.fs at ${Date.now()}\n`);
+      await vscode.workspace.fs.writeFile(uri('/app/host-test.txt'), content);
+      assert.equal(Buffer.from(await vscode.workspace.fs.readFile(uri('/app/host-test.txt'))).toString('utf8'), content.toString('utf8'));
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(uri('/app'))), (error: unknown) => error instanceof vscode.FileSystemError && /FileIsADirectory/.test(error.code));
+      await vscode.workspace.fs.delete(uri('/app/host-test.txt'));
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(uri('/app/host-test.txt'))), (error: unknown) => error instanceof vscode.FileSystemError && /FileNotFound|EntryNotFound/.test(error.code));
+    } finally {
+      await settings.update('targetFilesystem.allowWrites', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 });

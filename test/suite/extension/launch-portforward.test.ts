@@ -12,6 +12,7 @@ import type { ClusterApi } from '../../../src/cluster/clusterApi';
 import { PortForwardError, startPortForward, type ConnectionFailure } from '../../../src/launch/portForward';
 import { LoopbackCluster } from '../../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { waitForLog } from './helpers/logs';
 
 const ECHO_PORT = 7000;
 const CONNECTIONS = 50;
@@ -31,14 +32,6 @@ function echoPod(name: string): k8s.V1Pod {
   };
 }
 
-async function waitForLog(api: ClusterApi, namespace: string, pod: string, text: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const log = await api.readLog(namespace, pod, 'app', {}).catch(() => '');
-    if (log.includes(text)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`pod ${namespace}/${pod} never logged ${text}`);
-}
 
 /** Sends `payload` and reads as many bytes back; resolves with the digest of what came back. */
 function echoRoundTrip(port: number, payload: Buffer): Promise<{ digest: string; closed: Promise<void> }> {

@@ -18,6 +18,7 @@ import { LaunchError } from '../../../src/launch/launchError';
 import { PortForwardError } from '../../../src/launch/portForward';
 import { LoopbackCluster } from '../../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { waitForLog } from './helpers/logs';
 
 const JAVA = '/opt/java/openjdk/bin/java';
 
@@ -28,14 +29,6 @@ function javaPod(name: string, jvmOptions: string[]): k8s.V1Pod {
   };
 }
 
-async function waitForLog(api: ClusterApi, namespace: string, pod: string, text: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const log = await api.readLog(namespace, pod, 'app', {}).catch(() => '');
-    if (log.includes(text)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`pod ${namespace}/${pod} never logged ${text}`);
-}
 
 function httpGet(port: number, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
