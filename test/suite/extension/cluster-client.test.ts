@@ -10,6 +10,7 @@ import { LoopbackCluster } from '../../cluster/cluster';
 import { containerStatus, isRunning, waitForPod } from '../loopback/helpers/client';
 import { createClusterApi } from '../../../src/cluster/client';
 import { ClusterError, type ClusterApi, type Logger } from '../../../src/cluster/clusterApi';
+import { requireRealPods } from '../loopback/helpers/requirePods';
 
 class Lines implements Logger {
   readonly lines: string[] = [];
@@ -51,7 +52,7 @@ describe('cluster client (ClusterApi over client-node)', function () {
   let admin: ClusterApi;
 
   before(async function () {
-    if (process.platform !== 'linux' || process.getuid?.() !== 0) this.skip(); // pods need namespaces (root on Linux)
+    requireRealPods(this);
     cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 20, backoffBaseMs: 200 });
     kc = kubeConfig(cluster.kubeconfigYaml());
     log = new Lines();

@@ -13,6 +13,7 @@ import { runPreflight } from '../../../src/debug/preflight';
 import { explainAddEphemeralContainerError } from '../../../src/debug/serverErrors';
 import { LoopbackCluster } from '../../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { requireRealPods } from '../loopback/helpers/requirePods';
 
 /** Asserts the flow fails with this code and a message matching `pattern`; returns the error. */
 async function assertAttachFails(api: ClusterApi, request: AttachRequest, code: DebugFlowError['code'], pattern: RegExp, settings: AttachSettings = {}): Promise<DebugFlowError> {
@@ -42,7 +43,7 @@ describe('debug: attach failures and their messages', function () {
   let core: k8s.CoreV1Api;
 
   before(async function () {
-    if (process.platform !== 'linux' || process.getuid?.() !== 0) this.skip();
+    requireRealPods(this);
     cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 50, backoffBaseMs: 200 });
     kc = kubeConfigFor(cluster.kubeconfigYaml());
     admin = createClusterApi(kc);
@@ -178,7 +179,7 @@ describe('debug: attach failures and their messages', function () {
 describe('debug: attach on clusters that fail differently', function () {
   this.timeout(90_000);
   before(function () {
-    if (process.platform !== 'linux' || process.getuid?.() !== 0) this.skip();
+    requireRealPods(this);
   });
 
   it('says ephemeral containers are disabled when the subresource 404s', async () => {

@@ -15,6 +15,7 @@ import { stopDebugContainer } from '../../../src/debug/stopDebugContainer';
 import { AttachTerminal } from '../../../src/terminal/attachTerminal';
 import { LoopbackCluster } from '../../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { requireRealPods } from '../loopback/helpers/requirePods';
 
 const serverJs = readFileSync(join(__dirname, '../../cluster/demo/node-app/server.js'), 'utf8');
 
@@ -45,7 +46,7 @@ describe('debug: attach flow on the loopback cluster', function () {
   let admin: ClusterApi;
 
   before(async function () {
-    if (process.platform !== 'linux' || process.getuid?.() !== 0) this.skip(); // pods need namespaces (root on Linux)
+    requireRealPods(this);
     cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 50, backoffBaseMs: 200 });
     const kc = kubeConfigFor(cluster.kubeconfigYaml());
     admin = createClusterApi(kc);

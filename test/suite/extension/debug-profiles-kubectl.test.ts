@@ -16,6 +16,7 @@ import { DebugFlowError } from '../../../src/debug/debugFlowError';
 import { NAMED_PROFILES } from '../../../src/debug/profiles';
 import { LoopbackCluster } from '../../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { requireRealPods } from '../loopback/helpers/requirePods';
 
 const run = promisify(execFile);
 const kubectlPath = '/usr/bin/kubectl';
@@ -28,7 +29,7 @@ describe('debug: profiles match kubectl debug', function () {
   let kubeconfigPath: string;
 
   before(async function () {
-    if (process.platform !== 'linux' || process.getuid?.() !== 0) this.skip();
+    requireRealPods(this);
     if (!existsSync(kubectlPath)) {
       console.log(`      (skipped: ${kubectlPath} is not installed; it is not part of the project's set-up)`);
       this.skip();

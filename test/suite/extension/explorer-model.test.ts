@@ -11,6 +11,7 @@ import { createClusterApi } from '../../../src/cluster/client';
 import type { ClusterApi, WatchHandle } from '../../../src/cluster/clusterApi';
 import { clusterId, type NodeDescriptor } from '../../../src/explorer/descriptors';
 import { ExplorerModel, type ExplorerChange, type ExplorerContext } from '../../../src/explorer/explorerModel';
+import { requireRealPods } from '../loopback/helpers/requirePods';
 
 const BACKOFF = { initialMs: 50, maxMs: 400 };
 
@@ -83,7 +84,7 @@ describe('explorer model (live, watch-driven)', function () {
   };
 
   before(async function () {
-    if (process.platform !== 'linux' || process.getuid?.() !== 0) this.skip(); // pods need namespaces (root on Linux)
+    requireRealPods(this);
     cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 20, backoffBaseMs: 200 });
     kc = kubeConfig();
     model = new ExplorerModel({

@@ -13,6 +13,7 @@ import { PortForwardError, startPortForward, type ConnectionFailure } from '../.
 import { LoopbackCluster } from '../../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
 import { waitForLog } from './helpers/logs';
+import { requireRealPods } from '../loopback/helpers/requirePods';
 
 const ECHO_PORT = 7000;
 const CONNECTIONS = 50;
@@ -65,7 +66,7 @@ describe('launch: port-forward on the loopback cluster', function () {
   let api: ClusterApi;
 
   before(async function () {
-    if (process.platform !== 'linux' || process.getuid?.() !== 0) this.skip(); // pods need namespaces (root on Linux)
+    requireRealPods(this);
     cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 50, backoffBaseMs: 200 });
     kc = kubeConfigFor(cluster.kubeconfigYaml());
     api = createClusterApi(kc);

@@ -19,6 +19,7 @@ import { PortForwardError } from '../../../src/launch/portForward';
 import { LoopbackCluster } from '../../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
 import { waitForLog } from './helpers/logs';
+import { requireRealPods } from '../loopback/helpers/requirePods';
 
 const JAVA = '/opt/java/openjdk/bin/java';
 
@@ -79,7 +80,7 @@ describe('launch: debugger attach on the loopback cluster', function () {
   };
 
   before(async function () {
-    if (process.platform !== 'linux' || process.getuid?.() !== 0) this.skip(); // pods need namespaces (root on Linux)
+    requireRealPods(this);
     cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 50, backoffBaseMs: 200 });
     kc = kubeConfigFor(cluster.kubeconfigYaml());
     api = createClusterApi(kc);

@@ -15,6 +15,7 @@ import { bytesToName } from '../../../src/targetfs/names';
 import { TargetFileSystem, TargetFileType } from '../../../src/targetfs/targetFileSystem';
 import { LoopbackCluster } from '../../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { requireRealPods } from '../loopback/helpers/requirePods';
 
 const NODE_APP_IMAGE = 'loopback.local/demo/node-app:1.0';
 
@@ -100,7 +101,7 @@ describe('targetfs: the target filesystem on the loopback cluster', function () 
   let randomSha: string;
 
   before(async function () {
-    if (process.platform !== 'linux' || process.getuid?.() !== 0) this.skip();
+    requireRealPods(this);
     cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 10, backoffBaseMs: 200 });
     kc = kubeConfigFor(cluster.kubeconfigYaml());
     api = createClusterApi(kc);

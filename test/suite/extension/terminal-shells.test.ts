@@ -13,6 +13,7 @@ import { createTargetRootShell } from '../../../src/terminal/targetRootShell';
 import type { TerminalSession } from '../../../src/terminal/terminalSession';
 import { LoopbackCluster } from '../../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { requireRealPods } from '../loopback/helpers/requirePods';
 
 const serverJs = readFileSync(join(__dirname, '../../cluster/demo/node-app/server.js'), 'utf8');
 const lastLine = serverJs.trim().split('\n').pop()!.trim();
@@ -49,7 +50,7 @@ describe('terminal: Open Shell and Shell in Target Root', function () {
   const attach = (request: AttachRequest): Promise<AttachResult> => attachDebugContainer(api, request, { skipPrivilegedConfirmation: true });
 
   before(async function () {
-    if (process.platform !== 'linux' || process.getuid?.() !== 0) this.skip();
+    requireRealPods(this);
     cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 50, backoffBaseMs: 200 });
     const kc = kubeConfigFor(cluster.kubeconfigYaml());
     api = createClusterApi(kc);

@@ -13,9 +13,9 @@ import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { cacheDir, LoopbackCluster } from '../../cluster/cluster';
-import { Kubelet } from '../../cluster/kubelet/kubelet';
 import { containerStatus, execCollect, isRunning, kubeConfigFor, waitForPod } from './helpers/client';
 import { leftoversSince, snapshotHost, type HostSnapshot } from './helpers/leftovers';
+import { requireRealPods } from './helpers/requirePods';
 
 const run = promisify(execFile);
 const kubectlPath = '/usr/bin/kubectl';
@@ -43,11 +43,7 @@ describe('loopback cluster, end to end', function () {
   }
 
   before(async function () {
-    const noNamespaces = Kubelet.whyNoNamespaces(cacheDir);
-    if (noNamespaces) {
-      console.log(`      skipped: the end-to-end journeys need real pods, and ${noNamespaces}`);
-      this.skip();
-    }
+    requireRealPods(this);
     hostBefore = snapshotHost(cacheDir);
     workDir = mkdtempSync(join(tmpdir(), 'loopback-e2e-'));
     kubeconfigPath = join(workDir, 'kubeconfig');
