@@ -14,21 +14,22 @@
  *
  * Every process started here (cluster, code-server, Chromium) is ended by pid, and the temp dir removed,
  * on success, failure and Ctrl-C.
- * Usage: tsx test/host/run.ts [--grep PATTERN] [--extension-path DIR (prebuilt; no build)] [--keep] [--verbose]
+ * With `--vsix FILE`, the packaged extension is installed into the fresh extensions dir
+ * (`code-server --install-extension`) and runs as an ordinary installed extension instead.
+ * Usage: tsx test/host/run.ts [--grep PATTERN] [--extension-path DIR (prebuilt; no build) | --vsix FILE] [--keep] [--verbose]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
 import { LoopbackCluster } from '../cluster/cluster';
+import { codeServerEnv, endProcessGroup, installVsix, isAlive, node22, remoteUri, repoRoot, seedSettings, startCodeServer, workbenchUrl } from './codeServer';
 import type { TestEvent } from './testEvents';
 
-const repoRoot = join(__dirname, '..', '..');
-const codeServerEntry = join(repoRoot, '.cache', 'code-server', 'prefix', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const harnessDir = join(__dirname, 'harness');
 const suiteDir = join(__dirname, 'suite');
 const screenshotDir = join(repoRoot, 'test-results', 'host');
@@ -42,6 +43,8 @@ const grep = argv.includes('--grep') ? (argv[argv.indexOf('--grep') + 1] ?? '') 
 const keep = argv.includes('--keep');
 /** A prebuilt extension folder (package.json + dist/) to test instead of building this checkout. */
 const extensionPath = argv.includes('--extension-path') ? (argv[argv.indexOf('--extension-path') + 1] ?? '') : repoRoot;
+/** A packaged extension (.vsix) to install into the extensions dir instead of running this checkout as the extension under development. */
+const vsixPath = argv.includes('--vsix') ? resolve(argv[argv.indexOf('--vsix') + 1] ?? '') : undefined;
 const verbose = argv.includes('--verbose') || process.env.HOST_TEST_VERBOSE === '1';
 
 const started = performance.now();
@@ -64,47 +67,20 @@ function cleanup(): Promise<void> {
   return cleaningUp;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** SIGTERM to the process group led by `pid` (our own child, started detached), SIGKILL after a grace. */
-async function endProcessGroup(pid: number, graceMs = 5000): Promise<void> {
-  const signal = (sig: NodeJS.Signals): void => {
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      // already gone
-    }
-  };
-  signal('SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(-pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  signal('SIGKILL');
-}
-
-function node22(): string {
-  if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath;
-  const local = join(repoRoot, 'node_modules', '.bin', 'node');
-  if (!existsSync(local)) throw new Error('Node 22 is missing: run `npm install`');
-  return local;
-}
-
 function buildExtension(): void {
   const result = spawnSync(node22(), ['esbuild.mjs'], { cwd: repoRoot, stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`node esbuild.mjs failed (exit ${result.status})`);
+}
+
+/** Installs the .vsix into the extensions dir (code-server --install-extension); returns the installed folder. */
+function installPackaged(vsix: string, dirs: { extensions: string; userData: string }, env: NodeJS.ProcessEnv): string {
+  const out = installVsix(vsix, dirs, env);
+  say(`code-server --install-extension: ${out.trim().split('\n').pop() ?? ''}`);
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { publisher: string; name: string };
+  const prefix = `${manifest.publisher}.${manifest.name}-`.toLowerCase();
+  const found = readdirSync(dirs.extensions).find((name) => name.toLowerCase().startsWith(prefix));
+  if (found === undefined) throw new Error(`the vsix installed, but no ${prefix}* folder is in ${dirs.extensions}:\n${out}`);
+  return join(dirs.extensions, found);
 }
 
 /** The harness extension (manifest + the suite bundled into dist/suite.js) in the extensions dir. */
@@ -134,82 +110,6 @@ async function installHarness(extensionsDir: string, config: Record<string, stri
   });
   say(`suite: ${testFiles.join(', ')}`);
   return suiteJs;
-}
-
-function seedSettings(userDataDir: string, kubeconfigPath: string): void {
-  const user = {
-    // No welcome page, walkthroughs, sign-in/chat onboarding, tips, update or telemetry prompts.
-    'workbench.startupEditor': 'none',
-    'workbench.welcomePage.walkthroughs.openOnInstall': false,
-    'workbench.tips.enabled': false,
-    'workbench.enableExperiments': false,
-    'chat.disableAIFeatures': true,
-    'chat.commandCenter.enabled': false,
-    'workbench.secondarySideBar.defaultVisibility': 'hidden',
-    'telemetry.telemetryLevel': 'off',
-    'update.mode': 'none',
-    'extensions.autoUpdate': false,
-    'extensions.autoCheckUpdates': false,
-    'extensions.ignoreRecommendations': true,
-    'security.workspace.trust.enabled': false,
-    'git.enabled': false,
-    // The DOM renderer, so the rendered terminal text is in .xterm-rows.
-    'terminal.integrated.gpuAcceleration': 'off',
-    'window.dialogStyle': 'custom',
-    // The extension under test: the loopback cluster; no modal questions (the tests call with arguments).
-    'ephemeralDebug.kubeconfig': kubeconfigPath,
-    'ephemeralDebug.showEphemeralNotice': false,
-    'ephemeralDebug.confirmPrivilegedProfiles': false,
-  };
-  // Machine-scoped settings (kubeconfig, confirmPrivilegedProfiles) are read from the server's Machine settings.
-  const machine = {
-    'ephemeralDebug.kubeconfig': kubeconfigPath,
-    'ephemeralDebug.confirmPrivilegedProfiles': false,
-  };
-  mkdirSync(join(userDataDir, 'User'), { recursive: true });
-  mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
-  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(user, null, 2));
-  writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(machine, null, 2));
-}
-
-async function startCodeServer(dirs: { userData: string; extensions: string; workspace: string; config: string; home: string }, env: NodeJS.ProcessEnv, log: string[]): Promise<{ child: ChildProcess; url: string }> {
-  if (!existsSync(codeServerEntry)) throw new Error(`code-server is not installed: run \`node test/setup/code-server.mjs\` (${codeServerEntry} missing)`);
-  writeFileSync(dirs.config, 'auth: none\n');
-  const args = [
-    codeServerEntry,
-    '--config', dirs.config,
-    '--auth', 'none',
-    '--bind-addr', '127.0.0.1:0',
-    '--user-data-dir', dirs.userData,
-    '--extensions-dir', dirs.extensions,
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    '--disable-getting-started-override',
-    '--ignore-last-opened',
-    dirs.workspace,
-  ];
-  const child = spawn(node22(), args, { cwd: dirs.home, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  cleanups.push({ what: `code-server (pid ${child.pid})`, run: () => (child.pid !== undefined ? endProcessGroup(child.pid) : undefined) });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`code-server did not start in 60 s:\n${log.join('')}`)), 60_000);
-    const onData = (chunk: Buffer): void => {
-      const text = chunk.toString('utf8');
-      log.push(text);
-      if (verbose) process.stdout.write(`code-server: ${text}`);
-      const match = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log.join(''));
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1] });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code, sig) => {
-      clearTimeout(timer);
-      reject(new Error(`code-server exited (${code ?? sig}) before listening:\n${log.join('')}`));
-    });
-  });
 }
 
 /** The runner's endpoint for the suite: results, and questions about the rendered workbench. */
@@ -336,7 +236,10 @@ async function main(): Promise<number> {
   for (const dir of [dirs.userData, dirs.extensions, dirs.workspace]) mkdirSync(dir, { recursive: true });
   const kubeconfigPath = join(temp, 'kubeconfig');
 
-  if (extensionPath === repoRoot) {
+  if (vsixPath !== undefined) {
+    if (!existsSync(vsixPath)) throw new Error(`--vsix ${vsixPath}: no such file`);
+    say(`testing the packaged extension ${relative(process.cwd(), vsixPath)} (installed, not under development)`);
+  } else if (extensionPath === repoRoot) {
     say('building the extension (node esbuild.mjs)');
     buildExtension();
   } else {
@@ -359,7 +262,15 @@ async function main(): Promise<number> {
   }, () => browserPage.current);
   cleanups.push({ what: 'report server', run: () => new Promise<void>((resolve) => report.server.close(() => resolve())) });
 
-  const suiteJs = await installHarness(dirs.extensions, { repoRoot, extensionPath, reportUrl: report.url, kubeconfigPath, grep });
+  const env = codeServerEnv(dirs.home, kubeconfigPath);
+  let testedPath = extensionPath;
+  if (vsixPath !== undefined) {
+    testedPath = installPackaged(vsixPath, dirs, env);
+    say(`installed into ${relative(temp, testedPath)}`);
+  }
+  // With --vsix the harness is the extension under development (in its own folder), so the workbench runs its
+  // tests, and the packaged extension is an ordinary installed one; otherwise the harness sits in the extensions dir.
+  const suiteJs = await installHarness(vsixPath !== undefined ? join(temp, 'development') : dirs.extensions, { repoRoot, extensionPath: testedPath, reportUrl: report.url, kubeconfigPath, grep });
 
   say('starting the loopback cluster with the demo workloads');
   const cluster = await LoopbackCluster.start({ demo: true, kubeconfigPath, log: verbose ? (line) => console.log(`cluster: ${line}`) : undefined });
@@ -368,18 +279,15 @@ async function main(): Promise<number> {
 
   seedSettings(dirs.userData, kubeconfigPath);
   const serverLog: string[] = [];
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    KUBECONFIG: kubeconfigPath,
-    HOME: dirs.home,
-    XDG_CONFIG_HOME: join(dirs.home, '.config'),
-    XDG_DATA_HOME: join(dirs.home, '.local', 'share'),
-    XDG_CACHE_HOME: join(dirs.home, '.cache'),
-  };
-  const { url } = await startCodeServer(dirs, env, serverLog);
+  const { url } = await startCodeServer(dirs, env, serverLog, {
+    verbose,
+    onSpawn: (child) => cleanups.push({ what: `code-server (pid ${child.pid})`, run: () => (child.pid !== undefined ? endProcessGroup(child.pid) : undefined) }),
+  });
   say(`code-server at ${url} (${elapsed()})`);
 
-  const browserServer: BrowserServer = await chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, env: { ...process.env, HOME: dirs.home } });
+  const browserServer: BrowserServer = await chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, env: { ...process.env, HOME: dirs.home },
+    // Playwright's own signal handlers exit before our clean-up has ended code-server and the cluster.
+    handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
   const chromiumPid = browserServer.process().pid;
   cleanups.push({
     what: `chromium (pid ${chromiumPid})`,
@@ -406,17 +314,14 @@ async function main(): Promise<number> {
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
   await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
 
-  const authority = new URL(url).host;
-  const remote = (path: string): string => `vscode-remote://${authority}${path}`;
-  const payload = [
-    ['extensionDevelopmentPath', remote(extensionPath)],
-    ['extensionTestsPath', remote(suiteJs)],
+  const payload: [string, string][] = [
+    ['extensionDevelopmentPath', remoteUri(url, vsixPath === undefined ? extensionPath : dirname(dirname(suiteJs)))],
+    ['extensionTestsPath', remoteUri(url, suiteJs)],
     ['skipWelcome', 'true'],
     ['skipReleaseNotes', 'true'],
   ];
-  const workbenchUrl = `${url}/?folder=${encodeURIComponent(dirs.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   say('opening the workbench; the extension host runs test/host/suite');
-  await page.goto(workbenchUrl);
+  await page.goto(workbenchUrl(url, dirs.workspace, payload));
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   say(`workbench up (${elapsed()})`);
 

@@ -1,0 +1,188 @@
+/**
+ * What the UI steps do to the VS Code workbench, as a person would: activity bar, tree rows, context menus,
+ * the quick input, modal dialogs, the terminal, the editor. Every wait is on a DOM condition, polled, with a
+ * generous timeout; nothing sleeps a fixed time in place of a condition.
+ */
+import type { Locator, Page } from 'playwright-core';
+
+/** The little of the DOM the page functions use (this project is type-checked without lib.dom). */
+interface DomElement {
+  readonly innerText: string;
+  readonly textContent: string | null;
+  querySelectorAll(selector: string): ArrayLike<DomElement>;
+}
+
+/** Polls `probe` until it returns something other than undefined/false; throws with `what` and the last state. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError !== undefined ? ` (last error: ${lastError instanceof Error ? lastError.message.split('\n')[0] : String(lastError)})` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+const exact = (text: string): RegExp => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+
+export class Workbench {
+  constructor(readonly page: Page) {}
+
+  /** Clicks an activity bar entry (Explorer, Run and Debug, our view container) unless it is already open. */
+  async openActivity(name: string | RegExp): Promise<void> {
+    const tab = this.page.locator('.part.activitybar').getByRole('tab', { name }).first();
+    await tab.waitFor({ state: 'visible', timeout: 60_000 });
+    if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
+    await waitFor(`the ${String(name)} side bar`, async () => (await tab.getAttribute('aria-selected')) === 'true', 15_000);
+  }
+
+  /** A row of the side bar's trees (custom views and the Explorer), by its exact label and tree depth. */
+  row(label: string, level?: number, scope = '.part.sidebar'): Locator {
+    const selector = `${scope} .monaco-list-row${level !== undefined ? `[aria-level="${level}"]` : ''}`;
+    return this.page.locator(selector, { has: this.page.locator('.label-name', { hasText: exact(label) }) }).first();
+  }
+
+  /** Expands a tree row (click, or the Right key if the click only selected it); waits for aria-expanded. */
+  async expand(row: Locator, what: string): Promise<void> {
+    await row.waitFor({ state: 'visible', timeout: 60_000 });
+    if ((await row.getAttribute('aria-expanded')) !== 'true') {
+      await row.click();
+      await waitFor(`${what} to expand`, async () => {
+        if ((await row.getAttribute('aria-expanded')) === 'true') return true;
+        await row.press('ArrowRight');
+        return false;
+      }, 30_000, 1000);
+    }
+  }
+
+  /** Right-clicks `row` and chooses `item` from its context menu. */
+  async contextMenu(row: Locator, item: string | RegExp): Promise<void> {
+    await row.click({ button: 'right' });
+    const entry = this.page.getByRole('menuitem', { name: item }).first();
+    await entry.waitFor({ state: 'visible', timeout: 15_000 });
+    await entry.hover();
+    await entry.click();
+    // The menu can swallow a click that comes right after it opened: then the keyboard (focus, Enter).
+    const closed = await entry.waitFor({ state: 'hidden', timeout: 3000 }).then(() => true, () => false);
+    if (closed) return;
+    await waitFor(`the context menu to run "${String(item)}"`, async () => {
+      if (!(await entry.isVisible())) return true;
+      await entry.focus({ timeout: 1000 });
+      if (await entry.isVisible()) await this.page.keyboard.press('Enter');
+      return false;
+    }, 15_000, 1000);
+  }
+
+  quickInput(): Locator {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  async quickInputVisible(): Promise<boolean> {
+    return this.quickInput().isVisible();
+  }
+
+  /** What identifies the quick input's current step: title, prompt/placeholder and the focused item. */
+  async quickInputState(): Promise<{ visible: boolean; signature: string; ready: boolean; title: string }> {
+    const widget = this.quickInput();
+    if (!(await widget.isVisible())) return { visible: false, signature: '', ready: false, title: '' };
+    const title = (await widget.locator('.quick-input-title').innerText().catch(() => '')).trim();
+    const placeholder = (await widget.locator('input.input').getAttribute('placeholder').catch(() => '')) ?? '';
+    const message = (await widget.locator('.quick-input-message').innerText().catch(() => '')).trim();
+    const list = widget.locator('.quick-input-list');
+    const listShown = await list.isVisible().catch(() => false);
+    const focused = listShown ? (await list.locator('.monaco-list-row.focused').first().getAttribute('aria-label').catch(() => '')) ?? '' : '';
+    const busy = await widget.locator('.quick-input-progress.active, .monaco-progress-container.active').first().isVisible().catch(() => false);
+    // A pick step is ready once its (asynchronously loaded) items show with one focused; an input step at once.
+    const ready = !busy && (listShown ? focused !== '' : true);
+    return { visible: true, signature: `${title}|${placeholder}|${message}|${focused}`, ready, title };
+  }
+
+  /** Presses Enter through a multi-step quick input, one step at a time; returns the steps' titles. */
+  async enterThroughQuickInput(what: string, maxSteps = 12): Promise<string[]> {
+    const seen: string[] = [];
+    await waitFor(`the ${what} quick input`, () => this.quickInputVisible(), 60_000);
+    for (let i = 0; i < maxSteps; i++) {
+      const state = await waitFor(`${what}: a ready step`, async () => {
+        const s = await this.quickInputState();
+        return !s.visible || s.ready ? s : undefined;
+      }, 60_000);
+      if (!state.visible) return seen;
+      seen.push(`${state.title} — ${state.signature.split('|')[1]}`);
+      await this.page.keyboard.press('Enter');
+      await waitFor(`${what}: the next step after "${state.title}"`, async () => {
+        const s = await this.quickInputState();
+        return !s.visible || s.signature !== state.signature;
+      }, 60_000);
+    }
+    throw new Error(`${what}: still open after ${maxSteps} steps: ${seen.join('; ')}`);
+  }
+
+  /** Types into the quick input and accepts the first matching item. */
+  async pickInQuickInput(text: string, what: string): Promise<void> {
+    await waitFor(`the ${what} quick pick`, () => this.quickInputVisible(), 60_000);
+    await this.page.keyboard.type(text);
+    await waitFor(`"${text}" focused in the ${what} quick pick`, async () => {
+      const label = await this.quickInput().locator('.quick-input-list .monaco-list-row.focused').first().getAttribute('aria-label').catch(() => null);
+      return label !== null && label.toLowerCase().includes(text.toLowerCase());
+    }, 30_000);
+    await this.page.keyboard.press('Enter');
+    await waitFor(`the ${what} quick pick to close`, async () => !(await this.quickInputVisible()), 30_000);
+  }
+
+  /** The modal dialog (custom dialog style), if one is open: its message and buttons. */
+  async dialog(): Promise<{ message: string; buttons: string[] } | undefined> {
+    const box = this.page.locator('.monaco-dialog-box');
+    if (!(await box.isVisible().catch(() => false))) return undefined;
+    const message = (await box.locator('.dialog-message').innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
+    const buttons = (await box.locator('.dialog-buttons .monaco-button').allInnerTexts()).map((b) => b.trim());
+    return { message, buttons };
+  }
+
+  async clickDialogButton(label: string): Promise<void> {
+    const button = this.page.locator('.monaco-dialog-box .dialog-buttons .monaco-button', { hasText: exact(label) }).first();
+    await button.click();
+    await button.waitFor({ state: 'hidden', timeout: 15_000 });
+  }
+
+  /** The rendered terminal text (DOM renderer: .xterm-rows), all terminals. */
+  async terminalText(): Promise<string> {
+    return this.page.evaluate(() => {
+      const document = (globalThis as unknown as { document: { querySelectorAll(selector: string): ArrayLike<DomElement> } }).document;
+      return Array.from(document.querySelectorAll('.xterm-rows')).map((rows) => rows.innerText).join('\n');
+    });
+  }
+
+  /** The visible lines of the active editor. */
+  async editorText(): Promise<string> {
+    return this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().innerText();
+  }
+
+  /** The breadcrumbs over the active editor (folder › path › file). */
+  async breadcrumbs(): Promise<string> {
+    return this.page.locator('.editor-group-container.active .breadcrumbs-control').first().innerText().catch(() => '');
+  }
+
+  /** Closes toasts unrelated to the extension (built-in git's activation failure in this code-server install). */
+  async dismissUnrelatedToasts(): Promise<void> {
+    const toasts = this.page.locator('.notification-toast', { hasText: /vscode\.git/ });
+    for (let i = await toasts.count(); i > 0; i--) {
+      await toasts.first().hover({ timeout: 2000 }).catch(() => undefined);
+      await toasts.first().locator('.codicon-notifications-clear').first().click({ timeout: 2000 }).catch(() => undefined);
+    }
+  }
+
+  /** Text of the visible notification toasts, for diagnostics. */
+  async notifications(): Promise<string[]> {
+    return (await this.page.locator('.notification-toast .notification-list-item-message').allInnerTexts().catch(() => [])).map((t) => t.trim());
+  }
+}
+
+/** Whitespace-free text, to compare terminal output that wraps at the terminal's width. */
+export const squash = (text: string): string => text.replace(/\s+/g, '');
