@@ -6,6 +6,7 @@ import { PassThrough, Writable, type Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import {
   Attach,
+  AuthenticationV1Api,
   AuthorizationV1Api,
   CoreV1Api,
   Exec,
@@ -34,6 +35,7 @@ import {
   type PortForwardStream,
   type StreamConnection,
   type StreamOptions,
+  type UserIdentity,
   type WatchEventType,
   type WatchHandle,
   type WatchOptions,
@@ -73,6 +75,7 @@ class ClientNodeClusterApi implements ClusterApi {
   readonly defaultNamespace: string;
   private readonly core: CoreV1Api;
   private readonly authorization: AuthorizationV1Api;
+  private readonly authentication: AuthenticationV1Api;
   private readonly server: string;
   private readonly execCommand?: string;
 
@@ -89,6 +92,7 @@ class ClientNodeClusterApi implements ClusterApi {
     });
     this.core = new CoreV1Api(configuration);
     this.authorization = new AuthorizationV1Api(configuration);
+    this.authentication = new AuthenticationV1Api(configuration);
   }
 
   listNamespaces(): Promise<ListResult<V1Namespace>> {
@@ -138,6 +142,30 @@ class ClientNodeClusterApi implements ClusterApi {
       return this.core.patchNamespacedPodEphemeralcontainers({ name, namespace, body },
         setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
     });
+  }
+
+  createPod(namespace: string, pod: V1Pod): Promise<V1Pod> {
+    return this.call({ verb: 'create', resource: 'pods', namespace, name: pod.metadata?.name ?? pod.metadata?.generateName }, () =>
+      this.core.createNamespacedPod({ namespace, body: pod }));
+  }
+
+  async deletePod(namespace: string, name: string, options: { gracePeriodSeconds?: number } = {}): Promise<void> {
+    await this.call({ verb: 'delete', resource: 'pods', namespace, name }, () =>
+      this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: options.gracePeriodSeconds }));
+  }
+
+  async whoAmI(): Promise<UserIdentity | undefined> {
+    try {
+      const review = await this.call({ verb: 'create', resource: 'selfsubjectreviews.authentication.k8s.io' }, () =>
+        this.authentication.createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } }));
+      const info = review.status?.userInfo;
+      if (!info?.username) return undefined;
+      return { username: info.username, uid: info.uid || undefined, groups: info.groups ?? [] };
+    } catch (error) {
+      // 404: the API (GA in 1.28) is not served; anything else is a real failure.
+      if (error instanceof ClusterError && error.code === 404) return undefined;
+      throw error;
+    }
   }
 
   async canI(attributes: readonly V1ResourceAttributes[]): Promise<boolean[]> {

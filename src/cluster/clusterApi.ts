@@ -68,6 +68,13 @@ export interface PortForwardStream {
   readonly closed: Promise<{ readonly error?: string }>;
 }
 
+/** The authenticated user as the API server sees it. */
+export interface UserIdentity {
+  readonly username: string;
+  readonly uid?: string;
+  readonly groups: readonly string[];
+}
+
 export interface LogOptions {
   follow?: boolean;
   tailLines?: number;
@@ -95,6 +102,16 @@ export interface ClusterApi {
    * sends; client-node would otherwise send a JSON patch). `pod` is the state the patch is computed from.
    */
   addEphemeralContainer(pod: V1Pod, container: V1EphemeralContainer): Promise<V1Pod>;
+
+  /** Creates a pod (debug copies); the server's admission and validation errors come back as ClusterError. */
+  createPod(namespace: string, pod: V1Pod): Promise<V1Pod>;
+  /** Deletes a pod; `gracePeriodSeconds` as in kubectl delete --grace-period. */
+  deletePod(namespace: string, name: string, options?: { gracePeriodSeconds?: number }): Promise<void>;
+  /**
+   * Who the server says we are (SelfSubjectReview, authentication.k8s.io/v1); undefined when the server does
+   * not offer it (before 1.28) so callers fall back to the kubeconfig user.
+   */
+  whoAmI(): Promise<UserIdentity | undefined>;
 
   /** SelfSubjectAccessReview for each attribute set, in order. */
   canI(attributes: readonly V1ResourceAttributes[]): Promise<boolean[]>;

@@ -38,6 +38,9 @@ class ControlledApi {
         return handle;
       },
       addEphemeralContainer: (p, c) => inner.addEphemeralContainer(p, c),
+      createPod: (ns, p) => inner.createPod(ns, p),
+      deletePod: (ns, n, o) => inner.deletePod(ns, n, o),
+      whoAmI: () => inner.whoAmI(),
       canI: (a) => inner.canI(a),
       exec: (...args) => inner.exec(...args),
       attach: (...args) => inner.attach(...args),
