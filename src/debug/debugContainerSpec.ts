@@ -62,6 +62,11 @@ export interface DebugPolicy {
   readonly maxProfile?: NamedProfile;
   /** Glob patterns of namespace names. */
   readonly allowedNamespaces?: readonly string[];
+  /**
+   * Minutes a debug container may run before the extension stops it (after a warning). The deadline is
+   * written into the container's env (DEBUG_SESSION_DEADLINE) so the pod spec shows it too.
+   */
+  readonly sessionTimeLimitMinutes?: number;
 }
 
 export interface DebugContainerContext {
@@ -70,6 +75,8 @@ export interface DebugContainerContext {
   readonly policy?: DebugPolicy;
   /** Source of randomness for the default name; injectable for tests. */
   readonly random?: () => number;
+  /** The clock the session deadline is computed from; injectable for tests. */
+  readonly now?: () => Date;
   /**
    * Skip the Pod Security precheck, for users or runtime classes exempted from Pod Security admission
    * (exemptions are not visible to clients).
@@ -85,12 +92,15 @@ export interface DebugContainerResult {
   readonly profileReason: string;
   readonly warnings: readonly string[];
   readonly autoDecision?: AutoProfileDecision;
+  /** When the session time limit ends this container (policy.sessionTimeLimitMinutes), else undefined. */
+  readonly deadline?: Date;
 }
 
 export const DEBUG_CONTAINER_NAME_PREFIX = 'debugger-';
 /** kubectl's utilrand alphabet: no vowels (no accidental words) and no look-alike characters. */
 export const DEBUG_CONTAINER_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 export const DEBUG_SESSION_ENV = 'DEBUG_SESSION_ID';
+export const DEBUG_SESSION_DEADLINE_ENV = 'DEBUG_SESSION_DEADLINE';
 
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const maxLabelLength = 63;
@@ -159,7 +169,8 @@ export function buildDebugContainer(options: DebugContainerOptions, context: Deb
   }
   const name = options.name !== undefined ? validateName(options.name, pod) : generateDebugContainerName(pod, context.random);
   validateTarget(options.targetContainer, pod, podName, warnings);
-  const env = buildEnv(options);
+  const deadline = policy.sessionTimeLimitMinutes === undefined ? undefined : new Date((context.now?.() ?? new Date()).getTime() + policy.sessionTimeLimitMinutes * 60_000);
+  const env = buildEnv(options, deadline);
   if (options.custom !== undefined) {
     validateCustomContainerSpec(options.custom, pod);
   }
@@ -216,7 +227,7 @@ export function buildDebugContainer(options: DebugContainerOptions, context: Deb
   }
   warnings.push(...runtimeWarnings(container, pod, options.targetContainer));
 
-  return { container, profile, profileReason, warnings, autoDecision };
+  return { container, profile, profileReason, warnings, autoDecision, deadline };
 }
 
 function validatePod(pod: V1Pod, podName: string): void {
@@ -233,6 +244,10 @@ function validatePod(pod: V1Pod, podName: string): void {
 }
 
 function validatePolicy(policy: DebugPolicy): void {
+  const limit = policy.sessionTimeLimitMinutes;
+  if (limit !== undefined && !(Number.isFinite(limit) && limit > 0)) {
+    throw new DebugSpecError('invalid-policy', `policy session time limit "${String(limit)}" is not a positive number of minutes; set it to e.g. 60, or remove it`);
+  }
   if (policy.maxProfile !== undefined && !isNamedProfile(policy.maxProfile)) {
     throw new DebugSpecError('invalid-policy', `policy maxProfile "${String(policy.maxProfile)}" is not a profile; use one of ${NAMED_PROFILES.join(', ')}`);
   }
@@ -291,7 +306,7 @@ function validateTarget(target: string | undefined, pod: V1Pod, podName: string,
   throw new DebugSpecError('invalid-target', `target container "${target}" is not in pod "${podName}"; choose one of ${candidates}`);
 }
 
-function buildEnv(options: DebugContainerOptions): V1EnvVar[] {
+function buildEnv(options: DebugContainerOptions, deadline: Date | undefined): V1EnvVar[] {
   const byName = new Map<string, V1EnvVar>();
   for (const variable of options.env ?? []) {
     // Names are printable ASCII without '=' (the relaxed rule, Kubernetes 1.34+).
@@ -304,6 +319,10 @@ function buildEnv(options: DebugContainerOptions): V1EnvVar[] {
   if (options.sessionId !== undefined) {
     byName.delete(DEBUG_SESSION_ENV);
     byName.set(DEBUG_SESSION_ENV, { name: DEBUG_SESSION_ENV, value: options.sessionId });
+  }
+  if (deadline !== undefined) {
+    byName.delete(DEBUG_SESSION_DEADLINE_ENV);
+    byName.set(DEBUG_SESSION_DEADLINE_ENV, { name: DEBUG_SESSION_DEADLINE_ENV, value: deadline.toISOString() });
   }
   return [...byName.values()];
 }
