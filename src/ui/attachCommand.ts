@@ -255,7 +255,7 @@ export function attachSettings(settings: EphemeralDebugSettings): AttachSettings
   return {
     defaultImage: settings.defaultImage,
     defaultProfile: settings.defaultProfile,
-    ...(settings.allowedImages !== undefined ? { policy: { allowedImages: settings.allowedImages } } : {}),
+    policy: settings.policy,
     skipPrivilegedConfirmation: !settings.confirmPrivilegedProfiles,
     waitTimeoutMs: settings.waitTimeoutSeconds * 1000,
   };

@@ -22,7 +22,7 @@ import {
   type AttachStepId,
   type NormalizedAttachArguments,
 } from './pure/attachPlan';
-import { isImageAllowed, type DebugTemplate, type EphemeralDebugSettings } from './pure/settingsModel';
+import { describeAllowedImages, isImageAllowed, type DebugTemplate, type EphemeralDebugSettings } from './pure/settingsModel';
 import { BACK, inputStep, pickStep, type StepAnswer } from './quickInput';
 import { parseImageReference } from '../debug/imageReference';
 import type { ProfileChoice } from '../debug/profiles';
@@ -363,7 +363,7 @@ async function askImage(env: PickerEnvironment, choices: AttachChoices, position
       items.push({ label: entry.image, iconPath: new vscode.ThemeIcon(entry.source === 'recent' ? 'history' : 'package'), description: entry.description, value: { image: entry.image } });
     } else {
       items.push(separator<Value>(''));
-      items.push({ label: 'Custom image…', iconPath: new vscode.ThemeIcon('edit'), description: settings.allowedImages !== undefined ? `allowed: ${settings.allowedImages.join(', ') || 'none'}` : undefined, value: CUSTOM });
+      items.push({ label: 'Custom image…', iconPath: new vscode.ThemeIcon('edit'), description: describeAllowedImages(settings.policy) !== undefined ? `allowed: ${describeAllowedImages(settings.policy)}` : undefined, value: CUSTOM });
     }
   }
   const selected = (list: readonly Item<Value>[]): Item<Value> | undefined =>
@@ -390,7 +390,7 @@ async function askImage(env: PickerEnvironment, choices: AttachChoices, position
           if ('error' in parsed) {
             return `invalid image reference: ${parsed.error}`;
           }
-          return isImageAllowed(image, settings.allowedImages) ? undefined : `not allowed by ephemeralDebug.allowedImages (${settings.allowedImages?.join(', ') || 'none'})`;
+          return isImageAllowed(image, settings.policy) ? undefined : `not allowed by ephemeralDebug.governance.allowedImages (${describeAllowedImages(settings.policy) ?? 'any'})`;
         },
       },
       token,

@@ -16,6 +16,7 @@ import {
   type EphemeralDebugSettings,
   type SettingKey,
 } from './pure/settingsModel';
+import { GOVERNANCE_SETTING, mergeGovernance, type GovernanceSettingKey } from './pure/governanceSettings';
 
 export class SettingsReader implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<EphemeralDebugSettings>();
@@ -69,7 +70,12 @@ export class SettingsReader implements vscode.Disposable {
     });
     raw.kubernetesExtensionKubeconfig = kubernetesExtension?.[KUBERNETES_EXTENSION_KUBECONFIG_KEY];
     const restrictedInEffect = !trusted && RESTRICTED_SETTINGS.some((key) => hasWorkspaceValue(configuration.inspect(key)));
-    return normalizeSettings(raw, restrictedInEffect);
+    // Governance is merged layer by layer (a workspace may tighten, never loosen), not taken as one value.
+    const governance: Partial<Record<GovernanceSettingKey, ReturnType<typeof configuration.inspect>>> = {};
+    for (const key of Object.values(GOVERNANCE_SETTING)) {
+      governance[key] = configuration.inspect(key);
+    }
+    return normalizeSettings(raw, restrictedInEffect, mergeGovernance(governance, trusted));
   }
 
   /**

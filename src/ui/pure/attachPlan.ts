@@ -235,7 +235,7 @@ export { defaultTargetContainer };
  */
 export function planAttach(input: {
   readonly args: NormalizedAttachArguments;
-  readonly settings: Pick<EphemeralDebugSettings, 'defaultImage' | 'defaultProfile' | 'templates' | 'allowedImages' | 'imagePresets'>;
+  readonly settings: Pick<EphemeralDebugSettings, 'defaultImage' | 'defaultProfile' | 'templates' | 'policy' | 'imagePresets'>;
   readonly pod: V1Pod;
   readonly presetTarget?: string;
 }): { value: AttachPlan } | { error: string } {
@@ -325,11 +325,11 @@ export function choicesAfterImagePick(plan: AttachPlan, current: AttachChoices, 
 }
 
 /** The configured default image, or the first allowed preset when policy forbids it. */
-export function defaultImageFor(settings: Pick<EphemeralDebugSettings, 'defaultImage' | 'allowedImages' | 'imagePresets'>): string {
-  if (isImageAllowed(settings.defaultImage, settings.allowedImages)) {
+export function defaultImageFor(settings: Pick<EphemeralDebugSettings, 'defaultImage' | 'policy' | 'imagePresets'>): string {
+  if (isImageAllowed(settings.defaultImage, settings.policy)) {
     return settings.defaultImage;
   }
-  return settings.imagePresets.find((p) => isImageAllowed(p.image, settings.allowedImages))?.image ?? settings.defaultImage;
+  return settings.imagePresets.find((p) => isImageAllowed(p.image, settings.policy))?.image ?? settings.defaultImage;
 }
 
 export type ImageEntry =
@@ -342,18 +342,18 @@ export type ImageEntry =
  * "Custom image…". Images the policy does not allow are left out (the command refuses them anyway).
  */
 export function imageEntries(
-  settings: Pick<EphemeralDebugSettings, 'defaultImage' | 'imagePresets' | 'templates' | 'allowedImages'>,
+  settings: Pick<EphemeralDebugSettings, 'defaultImage' | 'imagePresets' | 'templates' | 'policy'>,
   recentImages: readonly string[],
 ): ImageEntry[] {
   const entries: ImageEntry[] = [];
   for (const template of settings.templates) {
-    if (isImageAllowed(template.image, settings.allowedImages)) {
+    if (isImageAllowed(template.image, settings.policy)) {
       entries.push({ kind: 'template', template });
     }
   }
   const seen = new Set<string>();
   const add = (image: string, source: 'default' | 'recent' | 'preset', description?: string): void => {
-    if (seen.has(image) || !isImageAllowed(image, settings.allowedImages)) {
+    if (seen.has(image) || !isImageAllowed(image, settings.policy)) {
       return;
     }
     seen.add(image);

@@ -6,7 +6,9 @@
 import type { CustomContainerSpec } from '../../debug/customSpec';
 import { parseCustomContainerSpec } from '../../debug/customSpec';
 import { imageMatchesAnyPattern, parseImageReference } from '../../debug/imageReference';
+import type { DebugPolicy } from '../../debug/debugContainerSpec';
 import { isProfileChoice, type ProfileChoice } from '../../debug/profiles';
+import { GOVERNANCE_SETTING, mergeGovernance, type GovernanceSettings } from './governanceSettings';
 import { normalizeCommand, normalizeEnv, type EnvAssignment } from './commandLine';
 
 export const SETTINGS_SECTION = 'ephemeralDebug';
@@ -17,7 +19,6 @@ export const SETTING = {
   defaultImage: 'defaultImage',
   imagePresets: 'imagePresets',
   defaultProfile: 'defaultProfile',
-  allowedImages: 'allowedImages',
   waitTimeoutSeconds: 'waitTimeoutSeconds',
   confirmPrivilegedProfiles: 'confirmPrivilegedProfiles',
   showEphemeralNotice: 'showEphemeralNotice',
@@ -35,12 +36,13 @@ export type SettingKey = (typeof SETTING)[keyof typeof SETTING];
  * Settings whose workspace values are ignored in untrusted workspaces: they pick kubeconfig files (whose exec
  * plugins run programs), images, commands and profiles. Listed in package.json's restrictedConfigurations too.
  */
-export const RESTRICTED_SETTINGS: readonly SettingKey[] = [
+export const RESTRICTED_SETTINGS: readonly (SettingKey | (typeof GOVERNANCE_SETTING)[keyof typeof GOVERNANCE_SETTING])[] = [
   SETTING.kubeconfig,
   SETTING.defaultImage,
   SETTING.imagePresets,
   SETTING.defaultProfile,
-  SETTING.allowedImages,
+  // Governance: an untrusted workspace may not even tighten them (mergeGovernance drops its values).
+  ...Object.values(GOVERNANCE_SETTING),
   SETTING.templates,
   // Writes change a running container: an untrusted workspace must not switch them on.
   SETTING.targetFsAllowWrites,
@@ -94,8 +96,9 @@ export interface EphemeralDebugSettings {
   readonly defaultImage: string;
   readonly imagePresets: readonly ImagePreset[];
   readonly defaultProfile: ProfileChoice;
-  /** Undefined: any image; otherwise only images matching one of these glob patterns. */
-  readonly allowedImages?: readonly string[];
+  /** Governance, merged from user and workspace values (see governanceSettings.ts); applied by the spec builder. */
+  readonly policy: DebugPolicy;
+  readonly timeLimitWarningMinutes: number;
   readonly waitTimeoutSeconds: number;
   readonly confirmPrivilegedProfiles: boolean;
   readonly showEphemeralNotice: boolean;
@@ -139,8 +142,12 @@ function imageProblem(image: string): string | undefined {
 }
 
 /** Normalises raw values keyed like SETTING (relative keys); unknown or invalid values fall back to defaults. */
-export function normalizeSettings(raw: Readonly<Partial<Record<SettingKey, unknown>>> & { kubernetesExtensionKubeconfig?: unknown }, restricted = false): EphemeralDebugSettings {
-  const problems: string[] = [];
+export function normalizeSettings(
+  raw: Readonly<Partial<Record<SettingKey, unknown>>> & { kubernetesExtensionKubeconfig?: unknown },
+  restricted = false,
+  governance: GovernanceSettings = mergeGovernance({}, true),
+): EphemeralDebugSettings {
+  const problems: string[] = [...governance.problems];
   const setting = (key: SettingKey): string => `${SETTINGS_SECTION}.${key}`;
 
   let defaultImage = DEFAULT_IMAGE;
@@ -176,16 +183,6 @@ export function normalizeSettings(raw: Readonly<Partial<Record<SettingKey, unkno
     defaultProfile = raw.defaultProfile;
   } else if (raw.defaultProfile !== undefined && raw.defaultProfile !== null) {
     problems.push(`${setting(SETTING.defaultProfile)}: "${String(raw.defaultProfile)}" is not a profile; using auto`);
-  }
-
-  let allowedImages: string[] | undefined;
-  if (Array.isArray(raw.allowedImages)) {
-    const patterns = raw.allowedImages.filter(isNonEmptyString).map((p) => p.trim());
-    if (patterns.length !== raw.allowedImages.length) {
-      problems.push(`${setting(SETTING.allowedImages)}: non-string or empty patterns ignored`);
-    }
-    // An empty list means "no restriction"; a list whose every entry was invalid must not allow everything.
-    allowedImages = patterns.length > 0 || raw.allowedImages.length > 0 ? patterns : undefined;
   }
 
   let waitTimeoutSeconds = DEFAULT_WAIT_TIMEOUT_SECONDS;
@@ -229,7 +226,8 @@ export function normalizeSettings(raw: Readonly<Partial<Record<SettingKey, unkno
     defaultImage,
     imagePresets,
     defaultProfile,
-    allowedImages,
+    policy: governance.policy,
+    timeLimitWarningMinutes: governance.timeLimitWarningMinutes,
     waitTimeoutSeconds,
     confirmPrivilegedProfiles: raw.confirmPrivilegedProfiles !== false,
     showEphemeralNotice: raw.showEphemeralNotice !== false,
@@ -303,10 +301,18 @@ function parseCustomObject(value: unknown): CustomContainerSpec {
   return structuredClone(value as Record<string, unknown>);
 }
 
-export function isImageAllowed(image: string, allowedImages: readonly string[] | undefined): boolean {
-  if (allowedImages === undefined) {
+/** Whether the policy's image lists (user and workspace) allow `image`; pickers hide the others. */
+export function isImageAllowed(image: string, policy: Pick<DebugPolicy, 'allowedImages' | 'workspaceAllowedImages'>): boolean {
+  const lists = [policy.allowedImages, policy.workspaceAllowedImages].filter((l): l is readonly string[] => l !== undefined);
+  if (lists.length === 0) {
     return true;
   }
   const parsed = parseImageReference(image);
-  return !('error' in parsed) && imageMatchesAnyPattern(parsed, allowedImages);
+  return !('error' in parsed) && lists.every((patterns) => imageMatchesAnyPattern(parsed, patterns));
+}
+
+/** The allowed-image patterns for display ("any" when unrestricted). */
+export function describeAllowedImages(policy: Pick<DebugPolicy, 'allowedImages' | 'workspaceAllowedImages'>): string | undefined {
+  const lists = [policy.allowedImages, policy.workspaceAllowedImages].filter((l): l is readonly string[] => l !== undefined);
+  return lists.length === 0 ? undefined : lists.map((l) => l.join(', ') || 'none').join(' and ');
 }

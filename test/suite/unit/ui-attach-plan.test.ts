@@ -1,3 +1,4 @@
+import { mergeGovernance } from '../../../src/ui/pure/governanceSettings';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import {
@@ -119,7 +120,7 @@ describe('ui: attach picker plan', () => {
     assert.ok(labels.includes('preset:nicolaka/netshoot'));
     assert.equal(labels.filter((l) => l.endsWith(':ubuntu')).length, 1, 'no duplicates');
 
-    const strict = normalizeSettings({ allowedImages: ['registry.example.com/**', 'nicolaka/*'], templates: [template] });
+    const strict = normalizeSettings({ templates: [template] }, false, mergeGovernance({ 'governance.allowedImages': { globalValue: ['registry.example.com/**', 'nicolaka/*'] } }, true));
     const allowed = imageEntries(strict, ['ubuntu']).map((e) => (e.kind === 'image' ? e.image : e.kind));
     assert.deepEqual(allowed, ['nicolaka/netshoot', 'custom']);
     assert.equal(defaultImageFor(strict), 'nicolaka/netshoot');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { GOVERNANCE_SETTING, mergeGovernance } from '../../../src/ui/pure/governanceSettings';
 import { DEFAULT_IMAGE_PRESETS, RESTRICTED_SETTINGS, SETTING, effectiveSettingValue, isImageAllowed, normalizeSettings } from '../../../src/ui/pure/settingsModel';
 
 const packageJson = JSON.parse(readFileSync(resolve(__dirname, '../../../package.json'), 'utf8')) as {
@@ -18,7 +19,7 @@ describe('ui: settings', () => {
     assert.equal(s.defaultImage, 'busybox:1.36');
     assert.equal(s.defaultProfile, 'auto');
     assert.equal(s.waitTimeoutSeconds, 120);
-    assert.equal(s.allowedImages, undefined);
+    assert.deepEqual(s.policy, {});
     assert.equal(s.confirmPrivilegedProfiles, true);
     assert.equal(s.showEphemeralNotice, true);
     assert.deepEqual(s.imagePresets, DEFAULT_IMAGE_PRESETS);
@@ -42,12 +43,14 @@ describe('ui: settings', () => {
   });
 
   it('an empty allow-list allows everything; one of only invalid patterns allows nothing', () => {
-    assert.equal(normalizeSettings({ allowedImages: [] }).allowedImages, undefined);
-    assert.deepEqual(normalizeSettings({ allowedImages: [''] }).allowedImages, []);
-    assert.equal(isImageAllowed('busybox:1.36', undefined), true);
-    assert.equal(isImageAllowed('busybox:1.36', []), false);
-    assert.equal(isImageAllowed('busybox:1.36', ['docker.io/library/busybox:*']), true);
-    assert.equal(isImageAllowed('evil/busybox:1.36', ['busybox:*']), false);
+    const images = (globalValue: unknown) => mergeGovernance({ 'governance.allowedImages': { globalValue } }, true).policy.allowedImages;
+    assert.equal(images([]), undefined);
+    assert.deepEqual(images(['']), []);
+    assert.equal(isImageAllowed('busybox:1.36', {}), true);
+    assert.equal(isImageAllowed('busybox:1.36', { allowedImages: [] }), false);
+    assert.equal(isImageAllowed('busybox:1.36', { allowedImages: ['docker.io/library/busybox:*'] }), true);
+    assert.equal(isImageAllowed('evil/busybox:1.36', { allowedImages: ['busybox:*'] }), false);
+    assert.equal(isImageAllowed('busybox:1.36', { allowedImages: ['busybox:*'], workspaceAllowedImages: ['ubuntu'] }), false, 'both layers must allow it');
   });
 
   it('ignores workspace values of restricted settings in untrusted workspaces', () => {
@@ -60,16 +63,20 @@ describe('ui: settings', () => {
 
   it('package.json declares every setting, with descriptions, and restricts the same ones', () => {
     const properties = packageJson.contributes.configuration.properties;
-    for (const key of Object.values(SETTING)) {
+    for (const key of [...Object.values(SETTING), ...Object.values(GOVERNANCE_SETTING)]) {
       const property = properties[`ephemeralDebug.${key}`];
       assert.ok(property, `ephemeralDebug.${key} is contributed`);
       assert.ok(property.description ?? property.markdownDescription, `ephemeralDebug.${key} has a description`);
     }
-    assert.equal(Object.keys(properties).length, Object.values(SETTING).length);
+    assert.equal(Object.keys(properties).length, Object.values(SETTING).length + Object.values(GOVERNANCE_SETTING).length);
     assert.deepEqual([...packageJson.capabilities.untrustedWorkspaces.restrictedConfigurations].sort(), RESTRICTED_SETTINGS.map((k) => `ephemeralDebug.${k}`).sort());
     assert.equal(packageJson.capabilities.untrustedWorkspaces.supported, 'limited');
-    for (const key of ['kubeconfig', 'allowedImages', 'confirmPrivilegedProfiles']) {
+    for (const key of ['kubeconfig', 'confirmPrivilegedProfiles']) {
       assert.equal(properties[`ephemeralDebug.${key}`].scope, 'machine', `${key} cannot be set by a workspace`);
+    }
+    for (const key of Object.values(GOVERNANCE_SETTING)) {
+      // A workspace may set governance (to tighten it: mergeGovernance never lets it loosen), so not machine-scoped.
+      assert.equal(properties[`ephemeralDebug.${key}`].scope, 'window', `${key} is window-scoped`);
     }
     assert.equal(properties['ephemeralDebug.defaultImage'].default, 'busybox:1.36');
     assert.equal(properties['ephemeralDebug.waitTimeoutSeconds'].default, 120);
