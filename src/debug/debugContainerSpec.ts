@@ -3,7 +3,7 @@
  * on kubectl `pkg/cmd/debug` (options → complete → validate → run), and stricter: everything the API server,
  * Pod Security admission or the kubelet would reject is refused here with a one-line, actionable message.
  */
-import type { V1EnvVar, V1EphemeralContainer, V1Pod, V1SecurityContext } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1EphemeralContainer, V1Pod, V1SecurityContext } from '@kubernetes/client-node';
 import { mergeCustomContainerSpec, validateCustomContainerSpec, type CustomContainerSpec } from './customSpec';
 import { DebugSpecError } from './errors';
 import { globMatches, imageMatchesAnyPattern, parseImageReference, type ImageReference } from './imageReference';
@@ -19,6 +19,7 @@ import {
   DEBUG_PROFILES,
   NAMED_PROFILES,
   PROFILE_PRIVILEGE_RANK,
+  applyContainerSecurityEffect,
   chooseAutoProfile,
   ephemeralSecurityContextFor,
   isNamedProfile,
@@ -62,6 +63,9 @@ export interface DebugPolicy {
   readonly maxProfile?: NamedProfile;
   /** Glob patterns of namespace names. */
   readonly allowedNamespaces?: readonly string[];
+  /** A workspace's own (narrower) lists: an image or namespace must match these too, so a workspace can only tighten. */
+  readonly workspaceAllowedImages?: readonly string[];
+  readonly workspaceAllowedNamespaces?: readonly string[];
   /**
    * Minutes a debug container may run before the extension stops it (after a warning). The deadline is
    * written into the container's env (DEBUG_SESSION_DEADLINE) so the pod spec shows it too.
@@ -149,12 +153,7 @@ export function buildDebugContainer(options: DebugContainerOptions, context: Deb
   // --- validate: the pod, the policy and the options, before building anything ---
   validatePod(pod, podName);
   validatePolicy(policy);
-  if (policy.allowedNamespaces !== undefined && !policy.allowedNamespaces.some((pattern) => globMatches(pattern, namespace))) {
-    throw new DebugSpecError(
-      'namespace-not-allowed',
-      `debugging in namespace "${namespace}" is not allowed by policy (allowed namespaces: ${policy.allowedNamespaces.join(', ') || 'none'}); ask an administrator to add it`,
-    );
-  }
+  checkNamespaceAllowed(namespace, policy);
   if (!isProfileChoice(options.profile)) {
     throw new DebugSpecError('unknown-profile', `unknown profile "${String(options.profile)}"; choose auto, ${NAMED_PROFILES.join(', ')}`);
   }
@@ -253,19 +252,38 @@ function validatePolicy(policy: DebugPolicy): void {
   }
 }
 
-function validateImage(image: string, policy: DebugPolicy): ImageReference {
+/** Policy: the namespace must match the allowed namespaces (and the workspace's own list, when it has one). */
+export function checkNamespaceAllowed(namespace: string, policy: DebugPolicy): void {
+  for (const [patterns, source] of [[policy.allowedNamespaces, 'policy'], [policy.workspaceAllowedNamespaces, "this workspace's policy"]] as const) {
+    if (patterns !== undefined && !patterns.some((pattern) => globMatches(pattern, namespace))) {
+      throw new DebugSpecError(
+        'namespace-not-allowed',
+        `debugging in namespace "${namespace}" is not allowed by ${source} (allowed namespaces: ${patterns.join(', ') || 'none'}); ask an administrator to add it`,
+      );
+    }
+  }
+}
+
+/**
+ * Policy on one image: valid reference, allowed by the user's and the workspace's lists, pinned when required.
+ * `which` qualifies the image in messages (e.g. `for container "app"` for an image set on a debug copy).
+ */
+export function validateImage(image: string, policy: DebugPolicy, which?: string): ImageReference {
+  const subject = which === undefined ? `"${image}"` : `"${image}" ${which}`;
   const parsed = parseImageReference(image);
   if ('error' in parsed) {
-    throw new DebugSpecError('invalid-image', `invalid image name "${image}": ${parsed.error}; e.g. busybox:1.36 or registry.example.com:5000/tools/debug@sha256:<64 hex>`);
+    throw new DebugSpecError('invalid-image', `invalid image name ${subject}: ${parsed.error}; e.g. busybox:1.36 or registry.example.com:5000/tools/debug@sha256:<64 hex>`);
   }
-  if (policy.allowedImages !== undefined && !imageMatchesAnyPattern(parsed, policy.allowedImages)) {
-    throw new DebugSpecError(
-      'image-not-allowed',
-      `image "${image}" is not allowed by policy (allowed: ${policy.allowedImages.join(', ') || 'none'}); pick a matching image or ask an administrator`,
-    );
+  for (const [patterns, source] of [[policy.allowedImages, 'policy'], [policy.workspaceAllowedImages, "this workspace's policy"]] as const) {
+    if (patterns !== undefined && !imageMatchesAnyPattern(parsed, patterns)) {
+      throw new DebugSpecError(
+        'image-not-allowed',
+        `image ${subject} is not allowed by ${source} (allowed: ${patterns.join(', ') || 'none'}); pick a matching image or ask an administrator`,
+      );
+    }
   }
   if (policy.requireDigest && parsed.digest === undefined) {
-    throw new DebugSpecError('digest-required', `image "${image}" is not pinned and policy requires a digest; use ${image}@sha256:<digest> (e.g. from "crane digest ${image}")`);
+    throw new DebugSpecError('digest-required', `image ${subject} is not pinned and policy requires a digest; use ${image}@sha256:<digest> (e.g. from "crane digest ${image}")`);
   }
   return parsed;
 }
@@ -472,4 +490,126 @@ function runtimeWarnings(container: V1EphemeralContainer, pod: V1Pod, target: st
 function resolveTargetUid(pod: V1Pod, target: string): number | undefined {
   const container = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((c) => c.name === target);
   return container?.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
+}
+
+/** The debug container of a pod copy (kubectl debug --copy-to --image): a regular container of the new pod. */
+export interface CopyDebugContainerResult {
+  readonly container: V1Container;
+  /** The profile applied (auto resolved). */
+  readonly profile: NamedProfile;
+  readonly profileReason: string;
+  readonly warnings: readonly string[];
+  readonly autoDecision?: AutoProfileDecision;
+  /** When the session time limit ends this copy's session (policy.sessionTimeLimitMinutes), else undefined. */
+  readonly deadline?: Date;
+}
+
+/**
+ * Builds the debug container added to a pod copy, through the same validation and policy as
+ * buildDebugContainer (image allowlist and digest, maximum profile, allowed namespaces, session deadline and
+ * DEBUG_SESSION_ID env), with the profile's `podCopy.debugContainer` effect. `context.pod` is the copy as built
+ * so far, so its container names are taken. The static/finished-pod checks do not apply (a copy is a new pod,
+ * which is the point of copying a finished one), and a target container is refused: the copy shares its process
+ * namespace instead (kubectl: "--target is incompatible with --copy-to").
+ */
+export function buildPodCopyDebugContainer(options: DebugContainerOptions, context: DebugContainerContext): CopyDebugContainerResult {
+  const { pod } = context;
+  const policy = context.policy ?? {};
+  const podName = pod.metadata?.name ?? '(unnamed)';
+  const namespace = pod.metadata?.namespace ?? 'default';
+  const warnings: string[] = [];
+
+  if (!pod.spec || (pod.spec.containers ?? []).length === 0) {
+    throw new DebugSpecError('invalid-pod', `pod "${podName}" has no spec or containers; fetch the full pod before copying it`);
+  }
+  validatePolicy(policy);
+  checkNamespaceAllowed(namespace, policy);
+  if (!isProfileChoice(options.profile)) {
+    throw new DebugSpecError('unknown-profile', `unknown profile "${String(options.profile)}"; choose auto, ${NAMED_PROFILES.join(', ')}`);
+  }
+  if (options.targetContainer !== undefined) {
+    throw new DebugSpecError('invalid-option', 'a debug container in a pod copy has no target container; share the process namespace of the copy instead (shareProcesses)');
+  }
+  const image = validateImage(options.image, policy);
+  const stdin = options.stdin ?? true;
+  const tty = options.tty ?? true;
+  if (tty && !stdin) {
+    throw new DebugSpecError('invalid-option', 'a TTY needs stdin: enable stdin or disable tty');
+  }
+  if (options.imagePullPolicy !== undefined && !['Always', 'IfNotPresent', 'Never'].includes(options.imagePullPolicy)) {
+    throw new DebugSpecError('invalid-option', `invalid image pull policy "${String(options.imagePullPolicy)}"; use Always, IfNotPresent or Never`);
+  }
+  const name = options.name !== undefined ? validateName(options.name, pod) : generateDebugContainerName(pod, context.random);
+  const deadline = policy.sessionTimeLimitMinutes === undefined ? undefined : new Date((context.now?.() ?? new Date()).getTime() + policy.sessionTimeLimitMinutes * 60_000);
+  const env = buildEnv(options, deadline);
+  if (options.custom !== undefined) {
+    validateCustomContainerSpec(options.custom, pod);
+  }
+  const completed: CompletedOptions = { image, profile: options.profile, name, stdin, tty, env };
+
+  let profile: NamedProfile;
+  let profileReason: string;
+  let identity: V1SecurityContext = {};
+  let autoDecision: AutoProfileDecision | undefined;
+  if (completed.profile === 'auto') {
+    // Without a target, auto judges the copy's first container: the application in the common case.
+    autoDecision = chooseAutoProfile({ pod, podSecurityLevel: context.namespacePodSecurityLevel, maxProfile: policy.maxProfile });
+    profile = autoDecision.profile;
+    profileReason = autoDecision.reason;
+    identity = { ...autoDecision.identity };
+  } else {
+    profile = completed.profile;
+    profileReason = DEBUG_PROFILES[profile].summary;
+    if (policy.maxProfile !== undefined && !isProfileWithin(profile, policy.maxProfile)) {
+      throw new DebugSpecError(
+        'profile-not-allowed',
+        `profile "${profile}" exceeds the maximum profile "${policy.maxProfile}" allowed by policy; choose auto or one of ${profilesWithin(policy.maxProfile).join(', ')}`,
+      );
+    }
+  }
+  const deprecation = DEBUG_PROFILES[profile].deprecation;
+  if (deprecation) {
+    warnings.push(deprecation);
+  }
+
+  const assemble = (candidate: NamedProfile): V1Container => {
+    // The ephemeral assembly without target or custom spec, then the copy's own security effect, then the custom spec.
+    const { targetContainerName: _none, ...base } = assembleContainer(completed, { ...options, custom: undefined, targetContainer: undefined }, candidate, {});
+    const effect = applyContainerSecurityEffect(DEBUG_PROFILES[candidate].podCopy.debugContainer, undefined);
+    const securityContext = Object.keys(identity).length > 0 ? { ...effect, ...identity } : effect;
+    const container: V1Container = { ...base };
+    delete container.securityContext;
+    if (securityContext !== undefined) {
+      container.securityContext = securityContext;
+    }
+    return options.custom !== undefined ? (mergeCustomContainerSpec(container, options.custom) as V1Container) : container;
+  };
+  const container = assemble(profile);
+
+  if (policy.maxProfile !== undefined) {
+    const excess = securityContextExceedsProfile(container.securityContext, pod, policy.maxProfile);
+    if (excess !== undefined) {
+      throw new DebugSpecError(
+        'profile-not-allowed',
+        `the custom spec grants more than the maximum profile "${policy.maxProfile}" allowed by policy: ${excess}; remove those securityContext settings`,
+      );
+    }
+  }
+  const level = context.namespacePodSecurityLevel;
+  if (!context.skipPodSecurityPrecheck && level !== 'privileged') {
+    const violations = checkContainerOnly(container, pod, level);
+    if (violations.length > 0) {
+      const maximum = policy.maxProfile;
+      const passing = NAMED_PROFILES.filter((p) => p !== 'legacy' && (maximum === undefined || isProfileWithin(p, maximum)))
+        .sort((a, b) => PROFILE_PRIVILEGE_RANK[b] - PROFILE_PRIVILEGE_RANK[a])
+        .find((candidate) => checkContainerOnly(assemble(candidate), pod, level).length === 0);
+      const fix = passing !== undefined ? `use profile "${passing}" instead` : `no allowed profile passes PodSecurity "${level}:latest"`;
+      throw new DebugSpecError(
+        'pod-security-container',
+        `debug container "${container.name}" of the copy would be rejected: PodSecurity "${level}:latest" is enforced in namespace "${namespace}" and the container ${describeViolations(violations)}; ${fix}`,
+      );
+    }
+  }
+  warnings.push(...runtimeWarnings(container, pod, undefined));
+  return { container, profile, profileReason, warnings, autoDecision, deadline };
 }

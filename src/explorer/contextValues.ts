@@ -5,6 +5,7 @@
  * explorer's descriptors use it, and a unit test checks every menu `when` clause against it.
  */
 import type { V1ContainerStatus, V1EphemeralContainer, V1Pod } from '@kubernetes/client-node';
+import { isDebugCopy } from '../debug/debugCopies';
 
 export type ContainerKind = 'init' | 'regular' | 'ephemeral';
 
@@ -25,10 +26,15 @@ export function isPodDebuggable(pod: V1Pod): boolean {
   return phase !== 'Succeeded' && phase !== 'Failed' && pod.metadata?.deletionTimestamp === undefined;
 }
 
-/** `troubled`: crashing or failing readiness (the explorer's "needs debug"), which adds the inline Debug action. */
+
+/**
+ * `troubled`: crashing or failing readiness (the explorer's "needs debug"), which adds the inline Debug action;
+ * `copy`: a debug copy made by this extension (Clean Up applies, Debug a Copy does not).
+ */
 export function podContextValue(pod: V1Pod, troubled: boolean): string {
   const debuggable = isPodDebuggable(pod);
-  return ['ephemeralDebug.pod', debuggable ? 'debuggable' : '', debuggable && troubled ? 'troubled' : ''].filter(Boolean).join('.');
+  const copy = isDebugCopy(pod);
+  return ['ephemeralDebug.pod', debuggable ? 'debuggable' : '', troubled ? 'troubled' : '', copy ? 'copy' : ''].filter(Boolean).join('.');
 }
 
 function statusOf(pod: V1Pod, kind: ContainerKind, name: string): V1ContainerStatus | undefined {

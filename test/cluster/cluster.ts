@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
-import { ApiServer } from './api/server';
+import { ApiServer, type AuthorizationRecord } from './api/server';
 import { Kubelet } from './kubelet/kubelet';
 
 export const repoRoot = join(__dirname, '..', '..');
@@ -29,6 +29,8 @@ export interface LoopbackClusterOptions {
   /** Older resourceVersions than this many events answer 410 Gone. */
   watchWindow?: number;
   log?: (line: string) => void;
+  /** Audit hook: the RBAC attributes of every authenticated resource request (see AuthorizationRecord). */
+  onAuthorized?: (record: AuthorizationRecord) => void;
 }
 
 export class LoopbackCluster {
@@ -45,6 +47,7 @@ export class LoopbackCluster {
       ephemeralContainersEnabled: options.ephemeralContainersEnabled ?? true,
       watchWindow: options.watchWindow,
       log,
+      onAuthorized: options.onAuthorized,
     });
     const kubelet = new Kubelet({
       store: api.store,

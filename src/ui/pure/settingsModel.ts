@@ -9,6 +9,10 @@ import { imageMatchesAnyPattern, parseImageReference } from '../../debug/imageRe
 import type { DebugPolicy } from '../../debug/debugContainerSpec';
 import { isProfileChoice, type ProfileChoice } from '../../debug/profiles';
 import { GOVERNANCE_SETTING, mergeGovernance, type GovernanceSettings } from './governanceSettings';
+import { normalizeUserScripts, type UserScript as UserDiagnosticScript } from '../../diagnostics/userScripts';
+// INTEGRATION-PENDING: replaced by the playbooks normalizer.
+type Playbook = { readonly id: string };
+const normalizePlaybooks = (raw: unknown): { value: Playbook[]; problems: string[] } => ({ value: Array.isArray(raw) ? [] : [], problems: [] });
 import { normalizeCommand, normalizeEnv, type EnvAssignment } from './commandLine';
 
 export const SETTINGS_SECTION = 'ephemeralDebug';
@@ -28,6 +32,13 @@ export const SETTING = {
   targetFsAllowWrites: 'targetFilesystem.allowWrites',
   targetFsWatchPollSeconds: 'targetFilesystem.watchPollSeconds',
   targetFsCacheSeconds: 'targetFilesystem.cacheSeconds',
+  sessionsRetentionDays: 'sessions.retentionDays',
+  sessionsRecordTerminals: 'sessions.recordTerminals',
+  sessionsRecordInput: 'sessions.recordInput',
+  cleanupMaxAgeHours: 'cleanup.maxAgeHours',
+  diagnosticsShowEnvValues: 'diagnostics.showEnvValues',
+  diagnosticsUserScripts: 'diagnostics.userScripts',
+  playbooks: 'playbooks',
 } as const;
 
 export type SettingKey = (typeof SETTING)[keyof typeof SETTING];
@@ -46,6 +57,10 @@ export const RESTRICTED_SETTINGS: readonly (SettingKey | (typeof GOVERNANCE_SETT
   SETTING.templates,
   // Writes change a running container: an untrusted workspace must not switch them on.
   SETTING.targetFsAllowWrites,
+  // Scripts run in debug containers, and env values are shown: only the user decides.
+  SETTING.diagnosticsUserScripts,
+  SETTING.diagnosticsShowEnvValues,
+  SETTING.playbooks,
 ];
 
 /** The Kubernetes extension's settings object and the kubeconfig key inside it (a dotted key in an object). */
@@ -88,6 +103,24 @@ export interface TargetFilesystemSettings {
   readonly cacheSeconds: number;
 }
 
+export interface SessionSettings {
+  /** Sessions (and their artifacts) older than this are deleted when the journal opens. */
+  readonly retentionDays: number;
+  /** Record attach and shell terminals as asciinema casts in the session's artifacts. */
+  readonly recordTerminals: boolean;
+  /** Include keystrokes in recordings (off: output only). */
+  readonly recordInput: boolean;
+}
+
+export interface DiagnosticsSettings {
+  /** Show the target's environment values (secrets redacted); off: names only. */
+  readonly showEnvValues: boolean;
+  readonly userScripts: readonly UserDiagnosticScript[];
+}
+
+export const DEFAULT_RETENTION_DAYS = 30;
+export const DEFAULT_CLEANUP_MAX_AGE_HOURS = 24;
+
 export interface EphemeralDebugSettings {
   /** Our own kubeconfig path setting (may list several files with the platform's path delimiter). */
   readonly kubeconfig?: string;
@@ -106,6 +139,12 @@ export interface EphemeralDebugSettings {
   readonly namespaceFilter: readonly string[];
   readonly labelSelector: string;
   readonly targetFilesystem: TargetFilesystemSettings;
+  readonly sessions: SessionSettings;
+  /** "Clean Up Debug Pods" preselects copies older than this. */
+  readonly cleanupMaxAgeHours: number;
+  readonly diagnostics: DiagnosticsSettings;
+  /** User playbooks, validated (invalid entries are in `problems`). */
+  readonly playbooks: readonly Playbook[];
   /** Whether restricted settings were limited to user values because the workspace is untrusted. */
   readonly restricted: boolean;
   /** One line per ignored invalid value, for the log. */
@@ -220,7 +259,27 @@ export function normalizeSettings(
     cacheSeconds: seconds(SETTING.targetFsCacheSeconds, 2, 60),
   };
 
+  const positive = (key: SettingKey, fallback: number, max: number, unit: string): number => {
+    const value = raw[key];
+    if (typeof value === 'number' && Number.isFinite(value) && value > 0) return Math.min(value, max);
+    if (value !== undefined && value !== null) problems.push(`${setting(key)}: expected a positive number of ${unit}; using ${fallback}`);
+    return fallback;
+  };
+  const sessions: SessionSettings = {
+    retentionDays: positive(SETTING.sessionsRetentionDays, DEFAULT_RETENTION_DAYS, 3650, 'days'),
+    recordTerminals: raw[SETTING.sessionsRecordTerminals] === true,
+    recordInput: raw[SETTING.sessionsRecordInput] === true,
+  };
+  const userScripts = raw[SETTING.diagnosticsUserScripts] === undefined || raw[SETTING.diagnosticsUserScripts] === null ? { value: [], problems: [] } : normalizeUserScripts(raw[SETTING.diagnosticsUserScripts]);
+  problems.push(...userScripts.problems.map((p) => `${setting(SETTING.diagnosticsUserScripts)}: ${p}`));
+  const playbooks = raw[SETTING.playbooks] === undefined || raw[SETTING.playbooks] === null ? { value: [], problems: [] } : normalizePlaybooks(raw[SETTING.playbooks]);
+  problems.push(...playbooks.problems.map((p) => `${setting(SETTING.playbooks)}: ${p}`));
+
   return {
+    sessions,
+    cleanupMaxAgeHours: positive(SETTING.cleanupMaxAgeHours, DEFAULT_CLEANUP_MAX_AGE_HOURS, 24 * 365, 'hours'),
+    diagnostics: { showEnvValues: raw[SETTING.diagnosticsShowEnvValues] === true, userScripts: userScripts.value },
+    playbooks: playbooks.value,
     kubeconfig: isNonEmptyString(raw.kubeconfig) ? raw.kubeconfig.trim() : undefined,
     kubernetesExtensionKubeconfig: isNonEmptyString(raw.kubernetesExtensionKubeconfig) ? raw.kubernetesExtensionKubeconfig.trim() : undefined,
     defaultImage,

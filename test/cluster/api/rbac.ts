@@ -53,7 +53,8 @@ export const ROLES: Record<UserName, { role: string; rules: PolicyRule[] }> = {
     rules: [
       { verbs: READ, apiGroups: [''], resources: ['pods', 'pods/log', 'namespaces'] },
       { verbs: ['patch'], apiGroups: [''], resources: ['pods/ephemeralcontainers'] },
-      { verbs: ['create'], apiGroups: [''], resources: ['pods/attach', 'pods/exec', 'pods/portforward'] },
+      // get: the WebSocket upgrade (a GET) as every API server authorizes it; create: checked as well since 1.35.
+      { verbs: ['get', 'create'], apiGroups: [''], resources: ['pods/attach', 'pods/exec', 'pods/portforward'] },
     ],
   },
 };

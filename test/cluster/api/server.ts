@@ -31,6 +31,14 @@ export interface ApiServerOptions {
   /** Interval between BOOKMARK events on watches that allow them (default 5000 ms). */
   bookmarkIntervalMs?: number;
   log?: (line: string) => void;
+  /** Called with the RBAC attributes of every authenticated resource request (an audit hook for tests). */
+  onAuthorized?: (record: AuthorizationRecord) => void;
+}
+
+export interface AuthorizationRecord {
+  readonly user: string;
+  readonly attributes: ResourceAttributes;
+  readonly allowed: boolean;
 }
 
 /** The admin view of the store: PodStore for the kubelet plus seeding helpers. */
@@ -53,6 +61,7 @@ export class ApiServer {
   private readonly auth = new TokenAuthenticator();
   private readonly settings: ServerSettings;
   private readonly log: (line: string) => void;
+  private readonly onAuthorized?: (record: AuthorizationRecord) => void;
   private server?: Server;
   private caCert = '';
   private url = '';
@@ -69,6 +78,7 @@ export class ApiServer {
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
     };
     this.log = options.log ?? (() => {});
+    this.onAuthorized = options.onAuthorized;
   }
 
   /**
@@ -98,6 +108,7 @@ export class ApiServer {
       const started = Date.now();
       handleUpgrade(req, socket, head, {
         auth: this.auth, store: this.clusterStore, kubelet: this.settings.kubelet,
+        onAuthorized: (user, attributes, allowed) => this.onAuthorized?.({ user, attributes, allowed }),
         log: (code) => this.log(`${req.method} ${pathOnly(req.url)} ${code} ${Date.now() - started}ms (upgrade)`),
       });
     });
@@ -143,7 +154,9 @@ export class ApiServer {
       const route = this.route(req.method ?? 'GET', url);
       if (user) {
         if (route.attrs) {
-          if (!authorizeResource(user, route.attrs).allowed) {
+          const allowed = authorizeResource(user, route.attrs).allowed;
+          this.onAuthorized?.({ user: user.username, attributes: route.attrs, allowed });
+          if (!allowed) {
             throw forbidden(forbiddenMessage(user, route.attrs), {
               ...(route.attrs.name ? { name: route.attrs.name } : {}), ...(route.attrs.group ? { group: route.attrs.group } : {}),
               kind: route.attrs.resource,

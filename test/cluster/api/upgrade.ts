@@ -1,12 +1,14 @@
 /**
- * WebSocket (and SPDY) upgrades for exec/attach/portforward: authentication, authorization (`create`, as
- * with KEP-4006) and the pod lookup happen here; the protocol itself is streaming.ts's handleStreamUpgrade.
+ * WebSocket (and SPDY) upgrades for exec/attach/portforward: authentication, authorization and the pod lookup
+ * happen here; the protocol itself is streaming.ts's handleStreamUpgrade. Authorization is a 1.35+ API server's:
+ * the HTTP method's verb (a WebSocket GET → `get`, a SPDY POST → `create`) in the authorization filter, then
+ * `create` as well (KEP-4006, AuthorizePodWebsocketUpgradeCreatePermission), so a Role needs both.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { KubeletApi } from '../contracts';
 import type { TokenAuthenticator } from './auth';
-import { authorizeResource, forbiddenMessage } from './rbac';
+import { authorizeResource, forbiddenMessage, type ResourceAttributes } from './rbac';
 import { ApiError, badRequest, forbidden, noSuchResource, notFound, status, type Status, unauthorized } from './status';
 import type { ClusterStore } from './store';
 import { handleStreamUpgrade, type StreamSubresource } from './streaming';
@@ -21,6 +23,7 @@ const PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portf
 
 export function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, deps: {
   auth: TokenAuthenticator; store: ClusterStore; kubelet?: KubeletApi; log: (code: number) => void;
+  onAuthorized?: (user: string, attributes: ResourceAttributes, allowed: boolean) => void;
 }): void {
   socket.on('error', () => socket.destroy());
   try {
@@ -30,8 +33,12 @@ export function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer
     const [namespace, name, sub] = [decodeURIComponent(m[1]), decodeURIComponent(m[2]), m[3] as StreamSubresource];
     const user = deps.auth.authenticate(req);
     if (!user) throw unauthorized();
-    const attrs = { verb: 'create', group: '', resource: 'pods', subresource: sub, namespace, name };
-    if (!authorizeResource(user, attrs).allowed) throw forbidden(forbiddenMessage(user, attrs), { name, kind: 'pods' });
+    for (const verb of new Set([req.method === 'POST' ? 'create' : 'get', 'create'])) {
+      const attrs = { verb, group: '', resource: 'pods', subresource: sub, namespace, name };
+      const allowed = authorizeResource(user, attrs).allowed;
+      deps.onAuthorized?.(user.username, attrs, allowed);
+      if (!allowed) throw forbidden(forbiddenMessage(user, attrs), { name, kind: 'pods' });
+    }
     const pod = deps.store.getPod(namespace, name);
     if (!pod) throw notFound('pods', name);
     // No kubelet, no containers: nothing runs that could be streamed.

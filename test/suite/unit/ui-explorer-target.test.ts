@@ -68,12 +68,15 @@ describe('ui: context values', () => {
     assert.equal(containerContextValue(pod, 'init', 'init'), 'ephemeralDebug.container.init.started');
   });
 
-  it('offers Debug on troubled pods that can still be debugged', () => {
+  it('offers Debug on troubled pods (a finished one too: its action is a copy) and marks debug copies', () => {
     assert.match(podContextValue(pod, true), inlineDebug);
     assert.doesNotMatch(podContextValue(pod, false), inlineDebug);
     assert.match(podContextValue(pod, false), attach);
     const finished: V1Pod = { ...pod, status: { phase: 'Failed' } };
-    assert.equal(podContextValue(finished, true), 'ephemeralDebug.pod');
+    assert.equal(podContextValue(finished, true), 'ephemeralDebug.pod.troubled', 'no Attach on a finished pod, but the Debug quick action (a copy)');
+    assert.doesNotMatch(podContextValue(finished, true), attach);
+    const copy: V1Pod = { ...pod, metadata: { ...pod.metadata, labels: { 'ephemeral-debug.io/copy': 'true' } } };
+    assert.equal(podContextValue(copy, false), 'ephemeralDebug.pod.debuggable.copy');
     assert.equal(clusterContextValue({ active: true, error: false }), 'ephemeralDebug.cluster.active');
     assert.doesNotMatch(clusterContextValue({ active: true, error: false }), /^ephemeralDebug\.cluster\b(?!.*\.active\b)/);
   });
