@@ -155,11 +155,14 @@ export const FEATURES: readonly Feature[] = [
     id: 'debugCopy',
     title: 'Debug a Copy of the Pod',
     permissions: [
+      { ...SELF_REVIEW, why: 'the preflight asks whether the user may create (and delete) pods before trying' },
       pods('create', 'creates the copy'),
       READ_POD,
       WATCH_POD,
-      pods('delete', 'deletes the original when asked (kubectl debug --replace)'),
+      pods('delete', 'deletes the original when asked (kubectl debug --replace)', { required: false }),
       ...stream('attach', 'connects the terminal to the copy'),
+      podSub('get', 'log', 'explains a copy whose container fails with its last log lines', { required: false }),
+      READ_NAMESPACE,
     ],
     note: 'Creating pods also means Pod Security and admission apply to the copy as to any new pod.',
   },
@@ -168,6 +171,7 @@ export const FEATURES: readonly Feature[] = [
     title: 'Clean Up Debug Copies',
     permissions: [
       pods('list', 'finds the debug copies of the namespace'),
+      pods('get', 're-reads each pod before deleting it, to refuse anything not labelled as a debug copy'),
       pods('delete', 'deletes them'),
       pods('list', 'finds debug copies across all namespaces', { scope: 'all-namespaces', required: false }),
     ],

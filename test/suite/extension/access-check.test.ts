@@ -3,11 +3,12 @@
  * the cluster's RBAC rules; then each feature's real engine code runs as admin with the API server's audit
  * hook on, and what the server authorized is compared, rule by rule, with the feature table and the Role.
  */
+import { debugCopyOfPod } from '../../../src/debug/copyFlow';
+import { deleteDebugCopies, listDebugCopies } from '../../../src/debug/debugCopies';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import { parseAllDocuments } from 'yaml';
-import type { V1Pod } from '@kubernetes/client-node';
 import { checkAccess, reviewAttributes, type FeatureAccess } from '../../../src/access/checkAccess';
 import { FEATURES, featureById, permissionLabel, type ApiPermission, type FeatureId, type PermissionScope } from '../../../src/access/features';
 import { generateDebugRbac } from '../../../src/access/rbacTemplate';
@@ -122,7 +123,8 @@ describe('access: Check My Access and the generated Role on the loopback cluster
       if (user === 'debugger') {
         assert.ok(allowed('browse') && allowed('logs') && allowed('checkAccess'));
         assert.ok(!byId.get('attach')!.missing.includes('patch pods/ephemeralcontainers'));
-        assert.deepEqual(byId.get('debugCopy')!.missing.filter((m) => !m.includes('/')), ['create pods', 'delete pods']);
+        assert.deepEqual(byId.get('debugCopy')!.missing.filter((m) => !m.includes('/')), ['create pods']);
+        assert.deepEqual(byId.get('debugCopy')!.missingOptional, ['delete pods'], 'deleting the original (replace) is optional');
         assert.deepEqual(byId.get('cleanupCopies')!.missing, ['delete pods']);
       }
     });
@@ -191,35 +193,28 @@ describe('access: Check My Access and the generated Role on the loopback cluster
       await stopDebugContainer(admin, NAMESPACE, 'node-app', debugContainer);
     }));
 
-    it('debugCopy: creates a copy, waits for it, reads it and deletes it', () => exercise('debugCopy', async () => {
-      const copy: V1Pod = {
-        metadata: { name: 'node-app-debug-copy', namespace: NAMESPACE, labels: { 'ephemeral-debug/copy-of': 'node-app' } },
-        spec: { containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '3600'] }] },
-      };
-      await admin.createPod(NAMESPACE, copy);
-      try {
-        await new Promise<void>((resolve, reject) => {
-          let handle: WatchHandle | undefined;
-          const done = () => { handle?.stop(); resolve(); };
-          admin.watchPods(NAMESPACE, { fieldSelector: 'metadata.name=node-app-debug-copy' }, (_type, pod) => {
-            if (pod.status?.phase === 'Running') done();
-          }).then((h) => { handle = h; }, reject);
+    it('debugCopy: the copy flow (replacing the original) creates a copy, waits for it and deletes the original', async () => {
+      // The original is a throw-away pod made outside the recorded window: replacing it deletes it.
+      await admin.createPod(NAMESPACE, { metadata: { name: 'to-replace', labels: { app: 'to-replace' } }, spec: { containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '3600'] }] } });
+      let copyName = '';
+      await exercise('debugCopy', async () => {
+        const result = await debugCopyOfPod(admin, { namespace: NAMESPACE, podName: 'to-replace', replace: true, debugContainer: { image: 'busybox:1.36' } }, { creator: 'admin' }, {
+          confirmDeleteOriginal: async () => true,
         });
-        await admin.readPod(NAMESPACE, 'node-app-debug-copy');
-      } finally {
-        await admin.deletePod(NAMESPACE, 'node-app-debug-copy', { gracePeriodSeconds: 0 });
-      }
-    }));
+        copyName = result.copyName;
+        assert.equal(result.originalDeleted, true);
+      });
+      await admin.deletePod(NAMESPACE, copyName, { gracePeriodSeconds: 0 });
+    });
 
-    it('cleanupCopies: lists pods everywhere and in the namespace, deletes a copy', async () => {
+    it('cleanupCopies: Clean Up lists copies everywhere and deletes one', async () => {
       // The leftover is made outside the recorded window: creating copies is debugCopy's part.
-      await admin.createPod(NAMESPACE, { metadata: { name: 'leftover-copy', labels: { 'ephemeral-debug/copy-of': 'x' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', '60'] }] } });
+      const made = await debugCopyOfPod(admin, { namespace: NAMESPACE, podName: 'node-app', replaceCommand: { container: 'app', command: ['/nodejs/bin/node', '-e', 'setInterval(() => {}, 1000)'] } }, { creator: 'admin' });
       await exercise('cleanupCopies', async () => {
-        const everywhere = await admin.listPods(undefined, { labelSelector: 'ephemeral-debug/copy-of' });
-        const here = await admin.listPods(NAMESPACE, { labelSelector: 'ephemeral-debug/copy-of' });
-        assert.deepEqual(everywhere.items.map((p) => p.metadata?.name), ['leftover-copy']);
-        assert.equal(here.items.length, 1);
-        await admin.deletePod(NAMESPACE, 'leftover-copy', { gracePeriodSeconds: 0 });
+        const copies = await listDebugCopies(admin);
+        assert.deepEqual(copies.map((c) => c.name), [made.copyName]);
+        const results = await deleteDebugCopies(admin, copies);
+        assert.deepEqual(results.map((r) => r.outcome), ['deleted']);
       });
     });
 
