@@ -140,7 +140,7 @@ export async function runAttachPicker(env: PickerEnvironment, start: PickerStart
   return { context, namespace, pod, choices };
 }
 
-async function askContext(env: PickerEnvironment, current: string | undefined, position: { title: string; step: number; totalSteps: number }, token?: vscode.CancellationToken): Promise<StepAnswer<ContextSummary>> {
+export async function askContext(env: PickerEnvironment, current: string | undefined, position: { title: string; step: number; totalSteps: number }, token?: vscode.CancellationToken): Promise<StepAnswer<ContextSummary>> {
   const selected = current ?? env.activeContext;
   const items = env.contexts().then((contexts) =>
     contexts.map(
@@ -159,7 +159,7 @@ async function askContext(env: PickerEnvironment, current: string | undefined, p
 
 const OTHER = '\0other';
 
-async function askNamespace(env: PickerEnvironment, context: string | undefined, current: string | undefined, position: { title: string; step: number; totalSteps: number }, token?: vscode.CancellationToken): Promise<StepAnswer<string>> {
+export async function askNamespace(env: PickerEnvironment, context: string | undefined, current: string | undefined, position: { title: string; step: number; totalSteps: number }, token?: vscode.CancellationToken): Promise<StepAnswer<string>> {
   const api = await env.api(context);
   const preferred = current ?? api.defaultNamespace;
   const items = api.listNamespaces().then(
@@ -194,7 +194,7 @@ async function askNamespace(env: PickerEnvironment, context: string | undefined,
   }
 }
 
-async function askPod(env: PickerEnvironment, context: string | undefined, namespace: string | undefined, position: { title: string; step: number; totalSteps: number }, token?: vscode.CancellationToken): Promise<StepAnswer<string>> {
+export async function askPod(env: PickerEnvironment, context: string | undefined, namespace: string | undefined, position: { title: string; step: number; totalSteps: number }, token?: vscode.CancellationToken): Promise<StepAnswer<string>> {
   const api = await env.api(context);
   const ns = namespace ?? api.defaultNamespace;
   const items = api.listPods(ns).then((list) => {
