@@ -5,6 +5,12 @@ import * as vscode from 'vscode';
 import { AttachCommand } from './ui/attachCommand';
 import { ClusterExplorerBridge } from './ui/clusterExplorerBridge';
 import { ClusterTreeProvider } from './ui/clusterTree';
+import { registerAccessCommands } from './ui/accessCommands';
+import { registerCopyCommands } from './ui/copyCommands';
+import { DebugSessions } from './ui/debugSessions';
+import { registerDiagnosticsCommands } from './ui/diagnosticsCommands';
+import type { FeatureDependencies } from './ui/featureDependencies';
+import { TimeLimits } from './ui/timeLimits';
 import { registerDebugAttach } from './ui/debugAttachProvider';
 import { Clusters } from './ui/clusters';
 import { registerCommands } from './ui/commands';
@@ -32,6 +38,9 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
   const tree = new ClusterTreeProvider(clusters, settings, log);
   const attach = new AttachCommand({ clusters, settings, errors, terminals, clusterExplorer: new ClusterExplorerBridge(log), globalState: context.globalState, logger: log });
   const view = vscode.window.createTreeView('ephemeralDebug.explorer', { treeDataProvider: tree, showCollapseAll: true });
+  const sessions = new DebugSessions(context.globalStorageUri.fsPath, settings, clusters, errors, log);
+  const timeLimits = new TimeLimits(settings, log);
+  const features: FeatureDependencies = { clusters, settings, errors, terminals, sessions, timeLimits, tree, clusterExplorer: new ClusterExplorerBridge(log), logger: log };
 
   context.subscriptions.push(
     settings,
@@ -43,6 +52,12 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
     ...registerCommands({ attach, tree, clusters, settings, errors, terminals, logger: log }),
     ...registerTargetFs({ provider: new TargetFsProvider(clusters, settings, log), clusters, errors, logger: log }),
     ...registerDebugAttach({ clusters, settings, errors, logger: log }),
+    sessions,
+    timeLimits,
+    vscode.commands.registerCommand('ephemeralDebug.showSessions', () => sessions.show()),
+    ...registerCopyCommands(features),
+    ...registerDiagnosticsCommands(features),
+    ...registerAccessCommands(features),
   );
   log.info(`activated (extension host Node ${process.version}${vscode.workspace.isTrusted ? '' : ', untrusted workspace: workspace values of image, command, profile and kubeconfig settings are ignored'})`);
   return { attach: (args) => attach.run(args) };

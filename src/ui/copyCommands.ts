@@ -1,0 +1,6 @@
+import type * as vscode from 'vscode';
+import type { FeatureDependencies } from './featureDependencies';
+
+export function registerCopyCommands(_deps: FeatureDependencies): vscode.Disposable[] {
+  return [];
+}
