@@ -10,9 +10,8 @@ import type { DebugPolicy } from '../../debug/debugContainerSpec';
 import { isProfileChoice, type ProfileChoice } from '../../debug/profiles';
 import { GOVERNANCE_SETTING, mergeGovernance, type GovernanceSettings } from './governanceSettings';
 import { normalizeUserScripts, type UserScript as UserDiagnosticScript } from '../../diagnostics/userScripts';
-// INTEGRATION-PENDING: replaced by the playbooks normalizer.
-type Playbook = { readonly id: string };
-const normalizePlaybooks = (raw: unknown): { value: Playbook[]; problems: string[] } => ({ value: Array.isArray(raw) ? [] : [], problems: [] });
+import { normalizePlaybooks } from '../../playbooks/normalize';
+import type { Playbook } from '../../playbooks/types';
 import { normalizeCommand, normalizeEnv, type EnvAssignment } from './commandLine';
 
 export const SETTINGS_SECTION = 'ephemeralDebug';
