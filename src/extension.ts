@@ -36,11 +36,12 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
   const errors = new ErrorPresenter(log);
   const terminals = new Terminals(log);
   const tree = new ClusterTreeProvider(clusters, settings, log);
-  const attach = new AttachCommand({ clusters, settings, errors, terminals, clusterExplorer: new ClusterExplorerBridge(log), globalState: context.globalState, logger: log });
-  const view = vscode.window.createTreeView('ephemeralDebug.explorer', { treeDataProvider: tree, showCollapseAll: true });
   const sessions = new DebugSessions(context.globalStorageUri.fsPath, settings, clusters, errors, log);
   const timeLimits = new TimeLimits(settings, log);
-  const features: FeatureDependencies = { clusters, settings, errors, terminals, sessions, timeLimits, tree, clusterExplorer: new ClusterExplorerBridge(log), logger: log };
+  const clusterExplorer = new ClusterExplorerBridge(log);
+  const attach = new AttachCommand({ clusters, settings, errors, terminals, clusterExplorer, globalState: context.globalState, logger: log, sessions, timeLimits });
+  const view = vscode.window.createTreeView('ephemeralDebug.explorer', { treeDataProvider: tree, showCollapseAll: true });
+  const features: FeatureDependencies = { clusters, settings, errors, terminals, sessions, timeLimits, tree, clusterExplorer, logger: log };
 
   context.subscriptions.push(
     settings,
@@ -49,9 +50,9 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
     terminals,
     tree,
     view,
-    ...registerCommands({ attach, tree, clusters, settings, errors, terminals, logger: log }),
-    ...registerTargetFs({ provider: new TargetFsProvider(clusters, settings, log), clusters, errors, logger: log }),
-    ...registerDebugAttach({ clusters, settings, errors, logger: log }),
+    ...registerCommands({ attach, tree, clusters, settings, errors, terminals, sessions, logger: log }),
+    ...registerTargetFs({ provider: new TargetFsProvider(clusters, settings, log), clusters, errors, logger: log, sessions }),
+    ...registerDebugAttach({ clusters, settings, errors, logger: log, sessions, timeLimits }),
     sessions,
     timeLimits,
     vscode.commands.registerCommand('ephemeralDebug.showSessions', () => sessions.show()),

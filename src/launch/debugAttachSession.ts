@@ -51,6 +51,8 @@ export interface DebugAttachOptions {
   readonly signal?: AbortSignal;
   /** How long to wait for the debug port to listen (default 30 s). */
   readonly listenTimeoutMs?: number;
+  /** Set as DEBUG_SESSION_ID in a debug container this session adds. */
+  readonly sessionId?: string;
 }
 
 export interface DebugAttachSession {
@@ -88,7 +90,7 @@ export async function startDebugAttachSession(api: ClusterApi, request: DebugAtt
       return reusable;
     }
     const result = await attachDebugContainer(api, {
-      namespace, podName, image, targetContainer, profile, command: ['sh'],
+      namespace, podName, image, targetContainer, profile, command: ['sh'], ...(options.sessionId !== undefined ? { sessionId: options.sessionId } : {}),
     }, options.settings, { ...options.callbacks, chooseReattach: undefined }, options.signal);
     pod = result.pod;
     notes.push(`added debug container ${result.containerName} (${image}, profile ${result.profile ?? '?'})`);

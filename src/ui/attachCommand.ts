@@ -13,10 +13,14 @@ import { ClusterExplorerBridge } from './clusterExplorerBridge';
 import type { ExplorerNode } from './clusterTree';
 import type { Clusters } from './clusters';
 import type { ErrorPresenter } from './errorPresenter';
+import { isCancellation } from './pure/errorText';
 import { normalizeAttachArguments, rememberImage, type NormalizedAttachArguments } from './pure/attachPlan';
 import { SETTING, SETTINGS_SECTION, type EphemeralDebugSettings } from './pure/settingsModel';
 import type { SettingsReader } from './settings';
-import type { Terminals } from './terminals';
+import type { SessionTerminalOptions, Terminals } from './terminals';
+import type { DebugSessions } from './debugSessions';
+import type { TimeLimits } from './timeLimits';
+import { journalDebugContainer } from './sessionDetails';
 
 const RECENT_IMAGES_KEY = 'ephemeralDebug.recentImages';
 
@@ -40,6 +44,8 @@ export interface AttachDependencies {
   readonly clusterExplorer: ClusterExplorerBridge;
   readonly globalState: vscode.Memento;
   readonly logger: Logger;
+  readonly sessions: DebugSessions;
+  readonly timeLimits: TimeLimits;
 }
 
 export function isExplorerNode(value: unknown): value is ExplorerNode {
@@ -96,8 +102,12 @@ export class AttachCommand {
     const podName = pod.metadata?.name ?? '';
     const where = `${namespace}/${podName}`;
     let result: AttachResult;
+    const { sessions } = this.deps;
+    const sessionId = sessions.newId();
+    let record: Awaited<ReturnType<DebugSessions['begin']>>;
     try {
       const api = await this.deps.clusters.api(context);
+      record = await sessions.begin('attach', api, { namespace, pod: podName, image: choices.image, profile: choices.profile, ...(choices.target !== undefined ? { targetContainer: choices.target } : {}) }, sessionId);
       result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Debug container for ${where}`, cancellable: true },
         async (progress, token) => {
@@ -116,6 +126,7 @@ export class AttachCommand {
                 ...(choices.command.length > 0 ? { command: choices.command } : {}),
                 ...(choices.env.length > 0 ? { env: choices.env } : {}),
                 ...(choices.customSpec !== undefined ? { custom: choices.customSpec } : {}),
+                sessionId,
               },
               attachSettings(settings),
               this.callbacks(settings, args, (message) => progress.report({ message })),
@@ -127,9 +138,13 @@ export class AttachCommand {
         },
       );
     } catch (error) {
+      await sessions.note(record, (r) => r.end({ status: isCancellation(error) ? 'cancelled' : 'failed', message: error instanceof Error ? error.message : String(error) }));
       void errors.show(error, `Attach to ${where}`);
       return undefined;
     }
+    const api = await this.deps.clusters.api(context);
+    await journalDebugContainer(sessions, record, result.pod, result.containerName, result.reattached ? 'reattached to the running debug container' : 'added the debug container');
+    this.deps.timeLimits.track(api, result.pod, result.containerName);
     await this.deps.globalState.update(RECENT_IMAGES_KEY, rememberImage(this.recentImages(), choices.image));
     logger.info(
       `${result.reattached ? 'reattaching to' : 'added'} debug container ${result.containerName} in ${where} (image ${result.image}${result.profile !== undefined ? `, profile ${result.profile}` : ''}${result.targetContainer !== undefined ? `, target ${result.targetContainer}` : ''})`,
@@ -139,11 +154,16 @@ export class AttachCommand {
     }
     if (args.openTerminal) {
       if (result.interactive) {
-        const api = await this.deps.clusters.api(context);
-        openAttachTerminal(this.deps.terminals, () => Promise.resolve(new AttachTerminal(api, { namespace, podName, containerName: result.containerName, image: result.image, profile: result.profile, targetContainer: result.targetContainer })), podName, result.containerName);
+        openAttachTerminal(this.deps.terminals, () => Promise.resolve(new AttachTerminal(api, { namespace, podName, containerName: result.containerName, image: result.image, profile: result.profile, targetContainer: result.targetContainer })), podName, result.containerName, {
+          recording: () => sessions.recorder(record, 'attach'),
+          onClosed: () => void sessions.note(record, (r) => r.end({ status: 'completed', message: 'terminal closed' })),
+        });
       } else {
+        await sessions.note(record, (r) => r.end({ status: 'completed', message: 'no terminal: the container has no stdin/TTY' }));
         void vscode.window.showInformationMessage(`Debug container ${result.containerName} runs without a terminal (no stdin/TTY); use Show Logs or Open Shell on it.`);
       }
+    } else {
+      await sessions.note(record, (r) => r.end({ status: 'completed', message: 'no terminal requested' }));
     }
     return {
       context,
@@ -261,6 +281,12 @@ export function attachSettings(settings: EphemeralDebugSettings): AttachSettings
   };
 }
 
-export function openAttachTerminal(terminals: Terminals, connect: () => Promise<AttachTerminal>, podName: string, containerName: string): vscode.Terminal {
-  return terminals.openSession({ name: `Debug: ${podName}/${containerName}`, icon: 'debug', connect, reattachLabel: 'reattach' });
+export function openAttachTerminal(
+  terminals: Terminals,
+  connect: () => Promise<AttachTerminal>,
+  podName: string,
+  containerName: string,
+  journal: Pick<SessionTerminalOptions, 'recording' | 'onClosed'> = {},
+): vscode.Terminal {
+  return terminals.openSession({ name: `Debug: ${podName}/${containerName}`, icon: 'debug', connect, reattachLabel: 'reattach', ...journal });
 }

@@ -15,6 +15,8 @@ import type { ErrorPresenter } from './errorPresenter';
 import { SETTING } from './pure/settingsModel';
 import type { SettingsReader } from './settings';
 import type { Terminals } from './terminals';
+import type { DebugSessions } from './debugSessions';
+import { containerFacts } from './sessionDetails';
 
 export interface CommandDependencies {
   readonly attach: AttachCommand;
@@ -23,6 +25,7 @@ export interface CommandDependencies {
   readonly settings: SettingsReader;
   readonly errors: ErrorPresenter;
   readonly terminals: Terminals;
+  readonly sessions: DebugSessions;
   readonly logger: Logger & { show(): void };
 }
 
@@ -46,7 +49,17 @@ function containerRef(node: unknown): ContainerRef | undefined {
 }
 
 export function registerCommands(deps: CommandDependencies): vscode.Disposable[] {
-  const { clusters, errors, terminals, tree, settings } = deps;
+  const { clusters, errors, terminals, tree, settings, sessions } = deps;
+  /** A journaled, optionally recorded terminal session on one container (its end is the terminal's close). */
+  const journaled = async (kind: 'attach' | 'shell', ref: ContainerRef, api: Awaited<ReturnType<Clusters['api']>>, action: string) => {
+    const pod = await api.readPod(ref.namespace, ref.pod).catch(() => undefined);
+    const record = await sessions.begin(kind, api, { namespace: ref.namespace, pod: ref.pod, container: ref.container, ...(pod !== undefined ? containerFacts(pod, ref.container) : {}) });
+    await sessions.note(record, (r) => r.action(action));
+    return {
+      recording: () => sessions.recorder(record, kind),
+      onClosed: () => void sessions.note(record, (r) => r.end({ status: 'completed', message: 'terminal closed' })),
+    };
+  };
   const needContainer = (node: unknown, what: string): ContainerRef | undefined => {
     const ref = containerRef(node);
     if (ref === undefined) {
@@ -76,6 +89,7 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
           () => Promise.resolve(new AttachTerminal(api, { namespace: ref.namespace, podName: ref.pod, containerName: ref.container, image: spec?.image, targetContainer: spec?.targetContainerName })),
           ref.pod,
           ref.container,
+          await journaled('attach', ref, api, 'reattached to the debug container'),
         );
       } catch (error) {
         void errors.show(error, `Reattach to ${ref.pod}/${ref.container}`);
@@ -90,6 +104,7 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
       try {
         const api = await clusters.api(ref.context);
         terminals.openSession({
+          ...(await journaled('shell', ref, api, 'opened a shell (exec)')),
           name: `Shell: ${ref.pod}/${ref.container}`,
           icon: 'terminal',
           reattachLabel: 'open another shell',
@@ -112,6 +127,7 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
           throw new Error(`${ref.container} is not a debug container with a target container; attach one with a target first`);
         }
         terminals.openSession({
+          ...(await journaled('shell', ref, api, `opened a shell in the root of ${target}`)),
           name: `Root of ${target}: ${ref.pod}`,
           icon: 'root-folder',
           reattachLabel: 'open another shell',

@@ -6,7 +6,7 @@
  * and container nodes builds such a configuration.
  */
 import * as vscode from 'vscode';
-import type { Logger } from '../cluster/clusterApi';
+import type { ClusterApi, Logger } from '../cluster/clusterApi';
 import type { AttachCallbacks } from '../debug/attachFlow';
 import { startDebugAttachSession, type DebugAttachSession } from '../launch/debugAttachSession';
 import { DEBUG_TYPE, parseLaunchConfiguration } from '../launch/launchConfiguration';
@@ -19,6 +19,12 @@ import type { Clusters } from './clusters';
 import type { ErrorPresenter } from './errorPresenter';
 import { PortForwards, registerPortForwardCommands } from './portForwardStatus';
 import type { SettingsReader } from './settings';
+import type { SessionRecord } from '../session';
+import type { DebugSessions } from './debugSessions';
+import { isCancellation } from './pure/errorText';
+import type { EphemeralDebugSettings } from './pure/settingsModel';
+import { journalDebugContainer } from './sessionDetails';
+import type { TimeLimits } from './timeLimits';
 
 /** Marks the language session we started, so its end stops the forward. */
 const SESSION_MARKER = '__kubernetesEphemeralSession';
@@ -31,10 +37,14 @@ export interface DebugAttachDependencies {
   readonly errors: ErrorPresenter;
   readonly forwards: PortForwards;
   readonly logger: Logger;
+  readonly sessions: DebugSessions;
+  readonly timeLimits: TimeLimits;
 }
 
 export class DebugAttachProvider implements vscode.DebugConfigurationProvider, vscode.Disposable {
   private readonly sessions = new Map<string, DebugAttachSession>();
+  /** The journal record of each attach session, ended with it. */
+  private readonly records = new Map<string, SessionRecord | undefined>();
   private readonly debugSessions = new Map<string, vscode.DebugSession>();
   private readonly disposables: vscode.Disposable[] = [];
   private nextId = 1;
@@ -110,6 +120,30 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
     }
     const api = await this.deps.clusters.api(context);
     const settings = this.deps.settings.current;
+    const journal = this.deps.sessions;
+    const sessionId = journal.newId();
+    const record = await journal.begin('debugger', api, {
+      namespace: request.namespace, pod: request.pod ?? `(selector ${request.labelSelector ?? ''})`,
+      ...(request.container !== undefined ? { targetContainer: request.container } : {}),
+      ...(request.debugImage !== undefined ? { image: request.debugImage } : {}),
+    }, sessionId);
+    try {
+      await this.attach(folder, api, request, settings, sessionId, record, token);
+    } catch (error) {
+      await journal.note(record, (r) => r.end({ status: isCancellation(error) ? 'cancelled' : 'failed', message: error instanceof Error ? error.message : String(error) }));
+      throw error;
+    }
+  }
+
+  private async attach(
+    folder: vscode.WorkspaceFolder | undefined,
+    api: ClusterApi,
+    request: ReturnType<typeof parseLaunchConfiguration>['request'],
+    settings: EphemeralDebugSettings,
+    sessionId: string,
+    record: SessionRecord | undefined,
+    token?: vscode.CancellationToken,
+  ): Promise<void> {
     const controller = new AbortController();
     token?.onCancellationRequested(() => controller.abort());
     const localRoot = request.localRoot ?? folder?.uri.fsPath;
@@ -131,7 +165,7 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
           },
         };
         return startDebugAttachSession(api, { ...request, process, localRoot }, {
-          settings: attachSettings(settings), callbacks, logger: this.deps.logger, signal: controller.signal, listenTimeoutMs: LISTEN_TIMEOUT_MS,
+          settings: attachSettings(settings), callbacks, logger: this.deps.logger, signal: controller.signal, listenTimeoutMs: LISTEN_TIMEOUT_MS, sessionId,
         });
       },
     );
@@ -145,7 +179,10 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
         error.candidates.map((p) => ({ label: `PID ${p.pid}`, description: describeProcess(p).replace(/^PID \d+ /, ''), pid: p.pid })),
         { title: 'Several processes match: choose the one to debug' },
       );
-      if (picked === undefined) return;
+      if (picked === undefined) {
+        await this.deps.sessions.note(record, (r) => r.end({ status: 'cancelled', message: 'no process chosen' }));
+        return;
+      }
       session = await run(picked.pid);
     }
     try {
@@ -157,6 +194,15 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
 
     const id = `k8s-ephemeral-${this.nextId++}`;
     this.sessions.set(id, session);
+    this.records.set(id, record);
+    const pod = await api.readPod(session.namespace, session.podName).catch(() => undefined);
+    if (pod !== undefined) {
+      await journalDebugContainer(this.deps.sessions, record, pod, session.debugContainer, `${session.runtime} debugger attached to PID ${session.process.pid} through ${session.forward.description}`);
+      this.deps.timeLimits.track(api, pod, session.debugContainer);
+    }
+    await this.deps.sessions.note(record, async (r) => {
+      for (const note of session.notes) await r.action(note);
+    });
     this.deps.forwards.add(session.forward, session.debugConfiguration.name);
     session.notes.forEach((note) => this.deps.logger.info(`debug attach: ${note}`));
     session.forward.onDidEnd((end) => {
@@ -191,7 +237,10 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
     if (session === undefined) return;
     this.sessions.delete(id);
     this.debugSessions.delete(id);
+    const record = this.records.get(id);
+    this.records.delete(id);
     await session.dispose();
+    await this.deps.sessions.note(record, (r) => r.end({ status: 'completed', message: 'debug session ended' }));
   }
 
   private async report(error: unknown): Promise<void> {

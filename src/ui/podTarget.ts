@@ -72,12 +72,19 @@ export async function resolvePodTarget(arg: unknown, deps: PodTargetDependencies
     if (step === 0) {
       const answer = await askContext(env, context, position);
       if (answer === undefined) return undefined;
-      if (answer !== BACK) (context = answer.name), (step = 1);
+      if (answer !== BACK) {
+        context = answer.name;
+        step = 1;
+      }
     } else if (step === 1) {
       const answer = await askNamespace(env, context, namespace, position);
       if (answer === undefined) return undefined;
-      if (answer === BACK) step = 0;
-      else (namespace = answer), (step = 2);
+      if (answer === BACK) {
+        step = 0;
+      } else {
+        namespace = answer;
+        step = 2;
+      }
     } else {
       const answer = await askPod(env, context, namespace, position);
       if (answer === undefined) return undefined;

@@ -14,13 +14,19 @@ import { isExplorerNode } from './attachCommand';
 import type { Clusters } from './clusters';
 import type { ErrorPresenter } from './errorPresenter';
 import { targetUri, TargetFsProvider } from './targetFsProvider';
+import type { DebugSessions } from './debugSessions';
+import type { SessionRecord } from '../session';
 
 export interface TargetFsDependencies {
   readonly provider: TargetFsProvider;
   readonly clusters: Clusters;
   readonly errors: ErrorPresenter;
   readonly logger: Logger;
+  readonly sessions: DebugSessions;
 }
+
+/** Downloaded files up to this size are also kept as artifacts of the filesystem session. */
+const ARTIFACT_COPY_LIMIT = 20 << 20;
 
 /** The target (and the debug container to prefer) of a container node: a regular container, or a debug container's target. */
 async function targetOfNode(node: unknown, clusters: Clusters): Promise<{ ref: TargetRef; debugContainer?: string } | undefined> {
@@ -80,7 +86,21 @@ interface TargetTerminalLink extends vscode.TerminalLink {
 }
 
 export function registerTargetFs(deps: TargetFsDependencies): vscode.Disposable[] {
-  const { provider, clusters, errors } = deps;
+  const { provider, clusters, errors, sessions } = deps;
+  /** One journaled filesystem session per target and window, started when it is first opened or used. */
+  const fsSessions = new Map<string, Promise<SessionRecord | undefined>>();
+  const fsSession = (ref: TargetRef): Promise<SessionRecord | undefined> => {
+    const key = `${ref.context}/${targetLabel(ref)}`;
+    let record = fsSessions.get(key);
+    if (record === undefined) {
+      record = clusters.api(ref.context).then(
+        (api) => sessions.begin('filesystem', api, { namespace: ref.namespace, pod: ref.pod, targetContainer: ref.container }),
+        () => undefined,
+      );
+      fsSessions.set(key, record);
+    }
+    return record;
+  };
   const withSystem = async (uri: vscode.Uri) => {
     const { ref, path } = parseTargetUri(uri.authority, uri.path);
     return { ref, path, fs: await provider.system(ref) };
@@ -122,6 +142,7 @@ export function registerTargetFs(deps: TargetFsDependencies): vscode.Disposable[
         provider.prefer(target.ref, target.debugContainer);
         const fs = await provider.system(target.ref);
         await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to the filesystem of ${targetLabel(target.ref)}` }, () => fs.connect());
+        await sessions.note(await fsSession(target.ref), (r) => r.action('opened the target filesystem', { ...(target.debugContainer !== undefined ? { debugContainer: target.debugContainer } : {}) }));
         const uri = targetUri(target.ref, '/');
         const choice = await vscode.window.showQuickPick([
           { label: 'Add to Workspace', description: 'as a folder of this window', id: 'workspace' },
@@ -147,7 +168,7 @@ export function registerTargetFs(deps: TargetFsDependencies): vscode.Disposable[
       const uri = resourceOf(arg);
       if (uri === undefined) return;
       try {
-        const { fs, path } = await withSystem(uri);
+        const { fs, path, ref } = await withSystem(uri);
         const stat = await fs.stat(path);
         const base = path.split('/').pop() || 'root';
         const isDir = (stat.type & TargetFileType.Directory) !== 0;
@@ -169,6 +190,12 @@ export function registerTargetFs(deps: TargetFsDependencies): vscode.Disposable[
             }
           }, abort.signal);
           deps.logger.info(`downloaded ${path} (${files} file(s), ${total} bytes) to ${local}`);
+          const record = await fsSession(ref);
+          await sessions.note(record, (r) => r.action(`downloaded ${path}`, { files, bytes: total, to: local }));
+          // The evidence: a single file is kept with the session too (directories stay where the user put them).
+          if (!isDir && total <= ARTIFACT_COPY_LIMIT) {
+            await sessions.addArtifact(record, { fileName: base, kind: 'download', description: `${path} from ${targetLabel(ref)}`, mediaType: 'application/octet-stream' }, await fsp.readFile(local));
+          }
         });
       } catch (error) {
         void errors.show(error, 'Download');
@@ -179,7 +206,7 @@ export function registerTargetFs(deps: TargetFsDependencies): vscode.Disposable[
       const uri = resourceOf(arg);
       if (uri === undefined) return;
       try {
-        const { fs, path } = await withSystem(uri);
+        const { fs, path, ref } = await withSystem(uri);
         const dir = ((await fs.stat(path)).type & TargetFileType.Directory) !== 0 ? path : path.replace(/\/[^/]*$/, '') || '/';
         const picked = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: `Upload to ${dir}` });
         if (picked === undefined) return;
@@ -197,6 +224,7 @@ export function registerTargetFs(deps: TargetFsDependencies): vscode.Disposable[
             }
             progress.report({ message: name });
             await fs.writeFile(remote, { size, open: () => createReadStream(file.fsPath) }, { create: true, overwrite, signal: abort.signal });
+            await sessions.note(await fsSession(ref), (r) => r.action(`uploaded ${remote}`, { bytes: size, from: file.fsPath, overwrite }));
           }
         });
       } catch (error) {

@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import * as vscode from 'vscode';
 import type { ClusterApi, Logger } from '../cluster/clusterApi';
 import type { TerminalEnd, TerminalSession } from '../terminal/terminalSession';
+import type { TerminalRecorder } from './debugSessions';
 
 const dim = (text: string): string => `\x1b[2m${text}\x1b[0m`;
 const ENTER = '\r';
@@ -24,18 +25,37 @@ class SessionPseudoterminal implements vscode.Pseudoterminal {
   private dimensions: vscode.TerminalDimensions = { columns: 80, rows: 24 };
   private lastEnd: TerminalEnd | undefined;
   private closed = false;
+  private recorder: TerminalRecorder | undefined;
 
   constructor(
     private readonly connect: () => Promise<TerminalSession>,
     private readonly logger: Logger,
     private readonly reattachLabel: string,
+    private readonly recording?: () => Promise<TerminalRecorder | undefined>,
+    private readonly onClosed?: () => void,
   ) {}
 
   open(initialDimensions: vscode.TerminalDimensions | undefined): void {
     if (initialDimensions !== undefined) {
       this.dimensions = initialDimensions;
     }
-    void this.start();
+    void this.begin();
+  }
+
+  /** Starts the recording (when enabled) before the first byte, so the cast has the whole session. */
+  private async begin(): Promise<void> {
+    this.recorder = await this.recording?.();
+    if (this.recorder !== undefined) {
+      this.recorder.resize(this.dimensions.columns, this.dimensions.rows);
+      this.writeEmitter.fire(`\x1b[33m${this.recorder.banner.replace(/\r?\n/g, '\r\n')}\x1b[0m\r\n`);
+    }
+    await this.start();
+  }
+
+  /** Everything shown goes through here, so a recording sees exactly what the user saw. */
+  private emit(text: string): void {
+    this.recorder?.output(text);
+    this.writeEmitter.fire(text);
   }
 
   private async start(): Promise<void> {
@@ -53,7 +73,7 @@ class SessionPseudoterminal implements vscode.Pseudoterminal {
     }
     this.session = session;
     this.subscriptions = [
-      session.onOutput((text) => this.writeEmitter.fire(text)),
+      session.onOutput((text) => this.emit(text)),
       session.onEnd((end) => this.ended(end)),
     ];
     await session.open(this.dimensions.columns, this.dimensions.rows);
@@ -69,12 +89,13 @@ class SessionPseudoterminal implements vscode.Pseudoterminal {
       return;
     }
     const color = end.kind === 'exited' && end.exitCode === 0 ? '' : end.kind === 'closed-by-user' ? '' : '\x1b[33m';
-    this.writeEmitter.fire(`\r\n${color}${end.message}\x1b[0m\r\n`);
-    this.writeEmitter.fire(dim(end.canReattach ? `Press Enter to ${this.reattachLabel}, any other key to close this terminal.` : 'Press any key to close this terminal.') + '\r\n');
+    this.emit(`\r\n${color}${end.message}\x1b[0m\r\n`);
+    this.emit(dim(end.canReattach ? `Press Enter to ${this.reattachLabel}, any other key to close this terminal.` : 'Press any key to close this terminal.') + '\r\n');
   }
 
   handleInput(data: string): void {
     if (this.session !== undefined) {
+      this.recorder?.input(data);
       this.session.input(data);
       return;
     }
@@ -82,7 +103,7 @@ class SessionPseudoterminal implements vscode.Pseudoterminal {
       return; // still connecting
     }
     if (this.lastEnd.canReattach && data === ENTER) {
-      this.writeEmitter.fire('\r\n');
+      this.emit('\r\n');
       void this.start();
     } else {
       this.closeEmitter.fire();
@@ -91,6 +112,7 @@ class SessionPseudoterminal implements vscode.Pseudoterminal {
 
   setDimensions(dimensions: vscode.TerminalDimensions): void {
     this.dimensions = dimensions;
+    this.recorder?.resize(dimensions.columns, dimensions.rows);
     this.session?.resize(dimensions.columns, dimensions.rows);
   }
 
@@ -100,6 +122,10 @@ class SessionPseudoterminal implements vscode.Pseudoterminal {
     this.subscriptions.forEach((s) => s.dispose());
     this.writeEmitter.dispose();
     this.closeEmitter.dispose();
+    const recorder = this.recorder;
+    this.recorder = undefined;
+    void recorder?.close().catch((error: unknown) => this.logger.warn(`terminal recording: ${error instanceof Error ? error.message : String(error)}`));
+    this.onClosed?.();
   }
 }
 
@@ -110,6 +136,10 @@ export interface SessionTerminalOptions {
   readonly connect: () => Promise<TerminalSession>;
   /** What Enter does after the end: `reattach`, `open another shell`. */
   readonly reattachLabel: string;
+  /** Records the terminal (asciinema) when it resolves to a recorder; called once, before the first connection. */
+  readonly recording?: () => Promise<TerminalRecorder | undefined>;
+  /** After the terminal closed (e.g. to end the journaled session). */
+  readonly onClosed?: () => void;
 }
 
 export class Terminals implements vscode.Disposable {
@@ -121,7 +151,7 @@ export class Terminals implements vscode.Disposable {
   }
 
   openSession(options: SessionTerminalOptions): vscode.Terminal {
-    const pty = new SessionPseudoterminal(options.connect, this.logger, options.reattachLabel);
+    const pty = new SessionPseudoterminal(options.connect, this.logger, options.reattachLabel, options.recording, options.onClosed);
     return this.show(vscode.window.createTerminal({ name: options.name, pty, iconPath: new vscode.ThemeIcon(options.icon), isTransient: true }));
   }
 
