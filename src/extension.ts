@@ -9,6 +9,7 @@ import { registerAccessCommands } from './ui/accessCommands';
 import { registerCopyCommands } from './ui/copyCommands';
 import { DebugSessions } from './ui/debugSessions';
 import { registerDiagnosticsCommands } from './ui/diagnosticsCommands';
+import { registerPlaybookCommands } from './ui/playbookCommands';
 import type { FeatureDependencies } from './ui/featureDependencies';
 import { TimeLimits } from './ui/timeLimits';
 import { registerDebugAttach } from './ui/debugAttachProvider';
@@ -59,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
     ...registerCopyCommands(features),
     ...registerDiagnosticsCommands(features),
     ...registerAccessCommands(features),
+    ...registerPlaybookCommands(features),
   );
   log.info(`activated (extension host Node ${process.version}${vscode.workspace.isTrusted ? '' : ', untrusted workspace: workspace values of image, command, profile and kubeconfig settings are ignored'})`);
   return { attach: (args) => attach.run(args) };

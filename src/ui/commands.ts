@@ -75,7 +75,6 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
 
   return [
     vscode.commands.registerCommand('ephemeralDebug.attach', (arg?: unknown) => deps.attach.run(arg)),
-    vscode.commands.registerCommand('ephemeralDebug.debugPod', (arg?: unknown) => deps.attach.run(arg)),
 
     vscode.commands.registerCommand('ephemeralDebug.reattach', async (node?: unknown) => {
       const ref = needContainer(node, 'Reattach');
