@@ -21,10 +21,13 @@ import { registerTargetFs } from './ui/targetFsCommands';
 import { TargetFsProvider } from './ui/targetFsProvider';
 import { Terminals } from './ui/terminals';
 import type { AttachCommandResult } from './ui/attachCommand';
+import type { SessionSummary } from './session';
 
 /** What other extensions get from `activate()`; `ephemeralDebug.attach` with arguments does the same. */
 export interface EphemeralDebugApi {
   attach(args?: unknown): Promise<AttachCommandResult | undefined>;
+  /** The journaled debug sessions, oldest first (for audit tooling; the same as Show Debug Sessions lists). */
+  listSessions(): Promise<readonly SessionSummary[]>;
 }
 
 export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
@@ -63,7 +66,7 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
     ...registerPlaybookCommands(features),
   );
   log.info(`activated (extension host Node ${process.version}${vscode.workspace.isTrusted ? '' : ', untrusted workspace: workspace values of image, command, profile and kubeconfig settings are ignored'})`);
-  return { attach: (args) => attach.run(args) };
+  return { attach: (args) => attach.run(args), listSessions: async () => (await sessions.journal()).list() };
 }
 
 export function deactivate(): void {

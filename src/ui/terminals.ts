@@ -47,7 +47,7 @@ class SessionPseudoterminal implements vscode.Pseudoterminal {
     this.recorder = await this.recording?.();
     if (this.recorder !== undefined) {
       this.recorder.resize(this.dimensions.columns, this.dimensions.rows);
-      this.writeEmitter.fire(`\x1b[33m${this.recorder.banner.replace(/\r?\n/g, '\r\n')}\x1b[0m\r\n`);
+      this.writeEmitter.fire(this.recorder.banner);
     }
     await this.start();
   }
