@@ -5,6 +5,7 @@
  * runs; cleanup deletes only debug copies older than the limit.
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import type { V1Pod } from '@kubernetes/client-node';
 import { createClusterApi } from '../../../src/cluster/client';
 import { ClusterError, type ClusterApi } from '../../../src/cluster/clusterApi';
@@ -13,6 +14,10 @@ import { describeCrash } from '../../../src/debug/crashInfo';
 import { deleteDebugCopies, listDebugCopies, selectOlderThan } from '../../../src/debug/debugCopies';
 import { DebugFlowError } from '../../../src/debug/debugFlowError';
 import { execCapture } from '../../../src/debug/execCapture';
+import { attachDebugContainer } from '../../../src/debug/attachFlow';
+import { startDebugAttachSession } from '../../../src/launch/debugAttachSession';
+import { TargetFileSystem } from '../../../src/targetfs/targetFileSystem';
+import { AttachTerminal } from '../../../src/terminal/attachTerminal';
 import { COPIED_FROM_ANNOTATION, COPY_LABEL, COPY_OF_LABEL, CREATED_BY_ANNOTATION, buildPodCopy } from '../../../src/debug/podCopy';
 import { LoopbackCluster } from '../../cluster/cluster';
 import { containerStatus, isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
@@ -115,6 +120,43 @@ describe('debug: copy of a pod on the loopback cluster', function () {
       assert.ok(containerStatus(now, 'app')?.state?.running, 'the copy keeps running');
       assert.equal(now.status?.phase, 'Running');
     } while ((containerStatus(original, 'app')?.restartCount ?? 0) < restartsBefore + 2);
+  });
+
+  it('the copy is debugged like any pod: an ephemeral debug container, its terminal, the target filesystem and the Node debugger', async () => {
+    const result = await debugCopyOfPod(admin, { namespace: 'demo', podName: 'node-app' }, { skipPrivilegedConfirmation: true }, {});
+    track('demo', result.copyName);
+    // Attach Debug Container on the copy: an ephemeral container targeting the copied app.
+    const attached = await attachDebugContainer(admin, { namespace: 'demo', podName: result.copyName, image: 'busybox:1.36', targetContainer: 'app', profile: 'general' }, { skipPrivilegedConfirmation: true }, {});
+    assert.equal(attached.targetContainer, 'app');
+    // Its terminal (the attach stream) runs commands in the copy and sees the target's files (the copy shares one
+    // PID namespace, so PID 1 is the sandbox's pause: the app is found by name).
+    const terminal = new AttachTerminal(admin, { namespace: 'demo', podName: result.copyName, containerName: attached.containerName });
+    let shown = '';
+    terminal.onOutput((text) => (shown += text));
+    await terminal.open(120, 40);
+    terminal.input('ls /proc/$(pidof node)/root/app; echo copy-$((6*7))\r');
+    for (let i = 0; i < 100 && !/copy-42/.test(shown); i++) await sleep(100);
+    assert.match(shown, /server\.js[\s\S]*copy-42/, shown.slice(-500));
+    terminal.close();
+    // The target filesystem of the copy's app container, through that debug container.
+    const fs = new TargetFileSystem(admin, { context: admin.contextName, namespace: 'demo', pod: result.copyName, container: 'app' }, { debugContainer: attached.containerName });
+    const server = Buffer.from(await fs.readFile('/app/server.js')).toString('utf8');
+    assert.match(server, /createServer/);
+    // The Node debugger: SIGUSR1 from a debug container, the inspector port-forwarded from the copy.
+    const session = await startDebugAttachSession(admin, { namespace: 'demo', pod: result.copyName, runtime: 'node' }, { settings: { skipPrivilegedConfirmation: true }, listenTimeoutMs: 20_000 });
+    try {
+      const version = await new Promise<string>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port: session.forward.localPort, path: '/json/version', agent: false }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+          response.on('end', () => resolve(body));
+        }).on('error', reject);
+      });
+      assert.match((JSON.parse(version) as { Browser: string }).Browser, /^node\.js\/v\d+/);
+      assert.equal(session.podName, result.copyName);
+    } finally {
+      await session.dispose();
+    }
   });
 
   it('set-image *=busybox:1.36 on the distroless node-app: the copy runs busybox, with a shell the original lacks', async () => {
