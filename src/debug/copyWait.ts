@@ -8,6 +8,7 @@ import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { ClusterError, type ClusterApi, type WatchHandle } from '../cluster/clusterApi';
 import { describeCrash, summarizeCrash } from './crashInfo';
 import { DebugFlowError } from './debugFlowError';
+import { FATAL_WAITING_REASONS } from './waitForContainer';
 
 export const DEFAULT_COPY_WAIT_TIMEOUT_MS = 180_000;
 /** How long the containers must keep running before the copy counts as up: a command that exits at once is caught. */
@@ -22,16 +23,6 @@ export interface CopyWaitOptions {
   readonly stableForMs?: number;
 }
 
-/** Waiting reasons after which the kubelet will not start the container without a change from us. */
-const FATAL_WAITING_REASONS = new Set([
-  'ErrImagePull',
-  'ImagePullBackOff',
-  'InvalidImageName',
-  'ErrImageNeverPull',
-  'CreateContainerConfigError',
-  'CreateContainerError',
-  'RunContainerError',
-]);
 
 type Verdict = { kind: 'running' } | { kind: 'failed'; error: () => Promise<DebugFlowError> } | { kind: 'pending'; progress: string };
 

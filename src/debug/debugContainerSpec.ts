@@ -152,8 +152,42 @@ export function buildDebugContainer(options: DebugContainerOptions, context: Deb
 
   // --- validate: the pod, the policy and the options, before building anything ---
   validatePod(pod, podName);
+  const { completed, deadline } = completeOptions(options, context, policy, () => validateTarget(options.targetContainer, pod, podName, warnings));
+
+  // --- resolve the profile ---
+  const { profile, profileReason, identity, autoDecision } = resolveProfile(completed.profile, policy, warnings, () =>
+    chooseAutoProfile({ pod, targetContainerName: options.targetContainer, podSecurityLevel: context.namespacePodSecurityLevel, maxProfile: policy.maxProfile }));
+
+  // --- run: base container, then profile, then auto's identity, then the custom spec ---
+  const container = assembleContainer(completed, options, profile, identity);
+
+  // --- checks on the result ---
+  checkWithinMaximumProfile(container.securityContext, pod, policy);
+  if (!context.skipPodSecurityPrecheck) {
+    checkPodSecurity(container, completed, options, context, { podName, namespace, identity });
+  }
+  warnings.push(...runtimeWarnings(container, pod, options.targetContainer));
+
+  return { container, profile, profileReason, warnings, autoDecision, deadline };
+}
+
+interface ResolvedProfile {
+  readonly profile: NamedProfile;
+  readonly profileReason: string;
+  /** auto's user/group for reading a non-root target's files; empty otherwise. */
+  readonly identity: V1SecurityContext;
+  readonly autoDecision?: AutoProfileDecision;
+}
+
+/**
+ * kubectl's Complete + Validate for the options both builders share: policy, profile choice, image (policy
+ * applied), stdin/tty, pull policy, name, session env (id and deadline), custom spec. `validateExtra` runs in
+ * the middle, where the ephemeral builder checks its target (so errors keep their order).
+ */
+function completeOptions(options: DebugContainerOptions, context: DebugContainerContext, policy: DebugPolicy, validateExtra: () => void): { completed: CompletedOptions; deadline?: Date } {
+  const { pod } = context;
   validatePolicy(policy);
-  checkNamespaceAllowed(namespace, policy);
+  checkNamespaceAllowed(pod.metadata?.namespace ?? 'default', policy);
   if (!isProfileChoice(options.profile)) {
     throw new DebugSpecError('unknown-profile', `unknown profile "${String(options.profile)}"; choose auto, ${NAMED_PROFILES.join(', ')}`);
   }
@@ -167,66 +201,57 @@ export function buildDebugContainer(options: DebugContainerOptions, context: Deb
     throw new DebugSpecError('invalid-option', `invalid image pull policy "${String(options.imagePullPolicy)}"; use Always, IfNotPresent or Never`);
   }
   const name = options.name !== undefined ? validateName(options.name, pod) : generateDebugContainerName(pod, context.random);
-  validateTarget(options.targetContainer, pod, podName, warnings);
+  validateExtra();
   const deadline = policy.sessionTimeLimitMinutes === undefined ? undefined : new Date((context.now?.() ?? new Date()).getTime() + policy.sessionTimeLimitMinutes * 60_000);
   const env = buildEnv(options, deadline);
   if (options.custom !== undefined) {
     validateCustomContainerSpec(options.custom, pod);
   }
-  const completed: CompletedOptions = { image, profile: options.profile, name, stdin, tty, env };
+  return { completed: { image, profile: options.profile, name, stdin, tty, env }, ...(deadline !== undefined ? { deadline } : {}) };
+}
 
-  // --- resolve the profile ---
-  let profile: NamedProfile;
-  let profileReason: string;
-  let identity: V1SecurityContext = {};
-  let autoDecision: AutoProfileDecision | undefined;
-  if (completed.profile === 'auto') {
-    autoDecision = chooseAutoProfile({
-      pod,
-      targetContainerName: options.targetContainer,
-      podSecurityLevel: context.namespacePodSecurityLevel,
-      maxProfile: policy.maxProfile,
-    });
-    profile = autoDecision.profile;
-    profileReason = autoDecision.reason;
-    identity = { ...autoDecision.identity };
+/** auto's decision, or the named profile checked against the maximum; deprecation and auto caveats as warnings. */
+function resolveProfile(choice: ProfileChoice, policy: DebugPolicy, warnings: string[], decideAuto: () => AutoProfileDecision): ResolvedProfile {
+  let resolved: ResolvedProfile;
+  if (choice === 'auto') {
+    const autoDecision = decideAuto();
+    resolved = { profile: autoDecision.profile, profileReason: autoDecision.reason, identity: { ...autoDecision.identity }, autoDecision };
     if (autoDecision.targetFilesystemReadable !== 'yes') {
       warnings.push(`auto profile: ${autoDecision.reason}`);
     }
   } else {
-    profile = completed.profile;
-    profileReason = DEBUG_PROFILES[profile].summary;
-    if (policy.maxProfile !== undefined && !isProfileWithin(profile, policy.maxProfile)) {
+    if (policy.maxProfile !== undefined && !isProfileWithin(choice, policy.maxProfile)) {
       throw new DebugSpecError(
         'profile-not-allowed',
-        `profile "${profile}" exceeds the maximum profile "${policy.maxProfile}" allowed by policy; choose auto or one of ${profilesWithin(policy.maxProfile).join(', ')}`,
+        `profile "${choice}" exceeds the maximum profile "${policy.maxProfile}" allowed by policy; choose auto or one of ${profilesWithin(policy.maxProfile).join(', ')}`,
       );
     }
+    resolved = { profile: choice, profileReason: DEBUG_PROFILES[choice].summary, identity: {} };
   }
-  const deprecation = DEBUG_PROFILES[profile].deprecation;
+  const deprecation = DEBUG_PROFILES[resolved.profile].deprecation;
   if (deprecation) {
     warnings.push(deprecation);
   }
+  return resolved;
+}
 
-  // --- run: base container, then profile, then auto's identity, then the custom spec ---
-  const container = assembleContainer(completed, options, profile, identity);
-
-  // --- checks on the result ---
-  if (policy.maxProfile !== undefined) {
-    const excess = securityContextExceedsProfile(container.securityContext, pod, policy.maxProfile);
-    if (excess !== undefined) {
-      throw new DebugSpecError(
-        'profile-not-allowed',
-        `the custom spec grants more than the maximum profile "${policy.maxProfile}" allowed by policy: ${excess}; remove those securityContext settings`,
-      );
-    }
+/** A custom spec must not grant more than the maximum profile. */
+function checkWithinMaximumProfile(securityContext: V1SecurityContext | undefined, pod: V1Pod, policy: DebugPolicy): void {
+  if (policy.maxProfile === undefined) return;
+  const excess = securityContextExceedsProfile(securityContext, pod, policy.maxProfile);
+  if (excess !== undefined) {
+    throw new DebugSpecError(
+      'profile-not-allowed',
+      `the custom spec grants more than the maximum profile "${policy.maxProfile}" allowed by policy: ${excess}; remove those securityContext settings`,
+    );
   }
-  if (!context.skipPodSecurityPrecheck) {
-    checkPodSecurity(container, completed, options, context, { podName, namespace, identity });
-  }
-  warnings.push(...runtimeWarnings(container, pod, options.targetContainer));
+}
 
-  return { container, profile, profileReason, warnings, autoDecision, deadline };
+/** The most privileged allowed profile (never legacy) for which `passes` holds: the closest to what was asked. */
+function mostPrivilegedPassing(maximum: NamedProfile | undefined, passes: (candidate: NamedProfile) => boolean): NamedProfile | undefined {
+  return NAMED_PROFILES.filter((p) => p !== 'legacy' && (maximum === undefined || isProfileWithin(p, maximum)))
+    .sort((a, b) => PROFILE_PRIVILEGE_RANK[b] - PROFILE_PRIVILEGE_RANK[a])
+    .find(passes);
 }
 
 function validatePod(pod: V1Pod, podName: string): void {
@@ -445,14 +470,8 @@ function findPassingProfile(
   context: DebugContainerContext,
   identity: V1SecurityContext,
 ): NamedProfile | undefined {
-  const maximum = context.policy?.maxProfile;
-  const candidates = NAMED_PROFILES.filter((p) => p !== 'legacy' && (maximum === undefined || isProfileWithin(p, maximum))).sort(
-    (a, b) => PROFILE_PRIVILEGE_RANK[b] - PROFILE_PRIVILEGE_RANK[a],
-  );
-  return candidates.find((candidate) => {
-    const container = assembleContainer(completed, options, candidate, identity);
-    return checkContainerOnly(container, context.pod, context.namespacePodSecurityLevel).length === 0;
-  });
+  return mostPrivilegedPassing(context.policy?.maxProfile, (candidate) =>
+    checkContainerOnly(assembleContainer(completed, options, candidate, identity), context.pod, context.namespacePodSecurityLevel).length === 0);
 }
 
 /** Problems Pod Security does not catch but that make the container fail or its privileges useless. */
@@ -522,51 +541,13 @@ export function buildPodCopyDebugContainer(options: DebugContainerOptions, conte
   if (!pod.spec || (pod.spec.containers ?? []).length === 0) {
     throw new DebugSpecError('invalid-pod', `pod "${podName}" has no spec or containers; fetch the full pod before copying it`);
   }
-  validatePolicy(policy);
-  checkNamespaceAllowed(namespace, policy);
-  if (!isProfileChoice(options.profile)) {
-    throw new DebugSpecError('unknown-profile', `unknown profile "${String(options.profile)}"; choose auto, ${NAMED_PROFILES.join(', ')}`);
-  }
   if (options.targetContainer !== undefined) {
     throw new DebugSpecError('invalid-option', 'a debug container in a pod copy has no target container; share the process namespace of the copy instead (shareProcesses)');
   }
-  const image = validateImage(options.image, policy);
-  const stdin = options.stdin ?? true;
-  const tty = options.tty ?? true;
-  if (tty && !stdin) {
-    throw new DebugSpecError('invalid-option', 'a TTY needs stdin: enable stdin or disable tty');
-  }
-  if (options.imagePullPolicy !== undefined && !['Always', 'IfNotPresent', 'Never'].includes(options.imagePullPolicy)) {
-    throw new DebugSpecError('invalid-option', `invalid image pull policy "${String(options.imagePullPolicy)}"; use Always, IfNotPresent or Never`);
-  }
-  const name = options.name !== undefined ? validateName(options.name, pod) : generateDebugContainerName(pod, context.random);
-  const deadline = policy.sessionTimeLimitMinutes === undefined ? undefined : new Date((context.now?.() ?? new Date()).getTime() + policy.sessionTimeLimitMinutes * 60_000);
-  const env = buildEnv(options, deadline);
-  if (options.custom !== undefined) {
-    validateCustomContainerSpec(options.custom, pod);
-  }
-  const completed: CompletedOptions = { image, profile: options.profile, name, stdin, tty, env };
-
-  let profile: NamedProfile;
-  let profileReason: string;
-  let identity: V1SecurityContext = {};
-  let autoDecision: AutoProfileDecision | undefined;
-  if (completed.profile === 'auto') {
-    // Without a target, auto judges the copy's first container: the application in the common case.
-    autoDecision = chooseAutoProfile({ pod, podSecurityLevel: context.namespacePodSecurityLevel, maxProfile: policy.maxProfile });
-    profile = autoDecision.profile;
-    profileReason = autoDecision.reason;
-    identity = { ...autoDecision.identity };
-  } else {
-    profile = completed.profile;
-    profileReason = DEBUG_PROFILES[profile].summary;
-    if (policy.maxProfile !== undefined && !isProfileWithin(profile, policy.maxProfile)) {
-      throw new DebugSpecError(
-        'profile-not-allowed',
-        `profile "${profile}" exceeds the maximum profile "${policy.maxProfile}" allowed by policy; choose auto or one of ${profilesWithin(policy.maxProfile).join(', ')}`,
-      );
-    }
-  }
+  const { completed, deadline } = completeOptions(options, context, policy, () => undefined);
+  // Without a target, auto judges the copy's first container: the application in the common case.
+  const { profile, profileReason, identity, autoDecision } = resolveProfile(completed.profile, policy, [], () =>
+    chooseAutoProfile({ pod, podSecurityLevel: context.namespacePodSecurityLevel, maxProfile: policy.maxProfile }));
   const deprecation = DEBUG_PROFILES[profile].deprecation;
   if (deprecation) {
     warnings.push(deprecation);
@@ -585,24 +566,12 @@ export function buildPodCopyDebugContainer(options: DebugContainerOptions, conte
     return options.custom !== undefined ? (mergeCustomContainerSpec(container, options.custom) as V1Container) : container;
   };
   const container = assemble(profile);
-
-  if (policy.maxProfile !== undefined) {
-    const excess = securityContextExceedsProfile(container.securityContext, pod, policy.maxProfile);
-    if (excess !== undefined) {
-      throw new DebugSpecError(
-        'profile-not-allowed',
-        `the custom spec grants more than the maximum profile "${policy.maxProfile}" allowed by policy: ${excess}; remove those securityContext settings`,
-      );
-    }
-  }
+  checkWithinMaximumProfile(container.securityContext, pod, policy);
   const level = context.namespacePodSecurityLevel;
   if (!context.skipPodSecurityPrecheck && level !== 'privileged') {
     const violations = checkContainerOnly(container, pod, level);
     if (violations.length > 0) {
-      const maximum = policy.maxProfile;
-      const passing = NAMED_PROFILES.filter((p) => p !== 'legacy' && (maximum === undefined || isProfileWithin(p, maximum)))
-        .sort((a, b) => PROFILE_PRIVILEGE_RANK[b] - PROFILE_PRIVILEGE_RANK[a])
-        .find((candidate) => checkContainerOnly(assemble(candidate), pod, level).length === 0);
+      const passing = mostPrivilegedPassing(policy.maxProfile, (candidate) => checkContainerOnly(assemble(candidate), pod, level).length === 0);
       const fix = passing !== undefined ? `use profile "${passing}" instead` : `no allowed profile passes PodSecurity "${level}:latest"`;
       throw new DebugSpecError(
         'pod-security-container',

@@ -21,7 +21,7 @@ export interface WaitForContainerOptions {
 }
 
 /** Waiting reasons after which the kubelet will not start the container without a change from us. */
-const FATAL_WAITING_REASONS = new Set([
+export const FATAL_WAITING_REASONS: ReadonlySet<string> = new Set([
   'ErrImagePull',
   'ImagePullBackOff',
   'InvalidImageName',
