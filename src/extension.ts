@@ -7,7 +7,7 @@ import { ClusterExplorerBridge } from './ui/clusterExplorerBridge';
 import { ClusterTreeProvider } from './ui/clusterTree';
 import { registerAccessCommands } from './ui/accessCommands';
 import { registerCopyCommands } from './ui/copyCommands';
-import { DebugSessions } from './ui/debugSessions';
+import { DebugSessions, registerSessionCommands } from './ui/debugSessions';
 import { registerDiagnosticsCommands } from './ui/diagnosticsCommands';
 import { registerPlaybookCommands } from './ui/playbookCommands';
 import type { FeatureDependencies } from './ui/featureDependencies';
@@ -59,7 +59,7 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
     ...registerDebugAttach({ clusters, settings, errors, logger: log, sessions, timeLimits }),
     sessions,
     timeLimits,
-    vscode.commands.registerCommand('ephemeralDebug.showSessions', () => sessions.show()),
+    ...registerSessionCommands(sessions),
     ...registerCopyCommands(features),
     ...registerDiagnosticsCommands(features),
     ...registerAccessCommands(features),

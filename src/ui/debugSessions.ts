@@ -210,3 +210,8 @@ export class DebugSessions implements vscode.Disposable {
     this.subscription.dispose();
   }
 }
+
+/** "Show Debug Sessions". */
+export function registerSessionCommands(sessions: DebugSessions): vscode.Disposable[] {
+  return [vscode.commands.registerCommand('ephemeralDebug.showSessions', () => sessions.show())];
+}
