@@ -1,0 +1,168 @@
+/**
+ * Debug a Copy of Pod, from "copy requested" to the copy's app container running with its command replaced:
+ * our engine (debugCopyOfPod: preflight, build, create, wait) against `kubectl debug --copy-to --container=app
+ * -- sleep 3600` followed by `kubectl wait --for=condition=Ready`, on the same loopback cluster and a crashing
+ * busybox pod (kubectl 1.31: see KUBECTL). Our wait also checks the container STAYS up for DEFAULT_COPY_STABLE_MS (2 s) before it
+ * resolves, which kubectl does not; so besides the full time we report when our wait first saw the container
+ * running (its "checking that it stays up" progress message), the like-for-like figure. Copies are deleted
+ * (and gone) between runs. `BENCH_RUNS` (default 10) runs per side; prints a Markdown table.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import { createClusterApi } from '../../src/cluster/client';
+import { ClusterError, type ClusterApi } from '../../src/cluster/clusterApi';
+import { debugCopyOfPod } from '../../src/debug/copyFlow';
+import { DEFAULT_COPY_STABLE_MS } from '../../src/debug/copyWait';
+import { LoopbackCluster } from '../cluster/cluster';
+import { containerStatus, kubeConfigFor, waitForPod } from '../suite/loopback/helpers/client';
+
+const run = promisify(execFile);
+const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+/**
+ * kubectl 1.31, not 1.32 (/usr/bin/kubectl): from 1.32 kubectl's typed clients create pods in protobuf, which
+ * the loopback API server does not decode (415, and kubectl does not retry with JSON). 1.31 sends JSON.
+ */
+const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.31';
+const NAMESPACE = 'demo';
+const SOURCE = 'bench-crash';
+const REPLACEMENT = ['sleep', '3600'];
+const GONE_TIMEOUT_MS = 30_000;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+interface OurRun {
+  /** debugCopyOfPod resolved: running, and still running (same restart count) DEFAULT_COPY_STABLE_MS later. */
+  readonly totalMs: number;
+  /** The wait first saw the replaced container running (before the stability window). */
+  readonly runningSeenMs: number;
+  readonly copyName: string;
+}
+
+async function ourCopy(api: ClusterApi): Promise<OurRun> {
+  const started = performance.now();
+  let runningSeenMs: number | undefined;
+  const result = await debugCopyOfPod(
+    api,
+    { namespace: NAMESPACE, podName: SOURCE, replaceCommand: { container: 'app', command: REPLACEMENT } },
+    { skipPrivilegedConfirmation: true },
+    {
+      onProgress: (message) => {
+        if (runningSeenMs === undefined && /checking that it stays up/.test(message)) runningSeenMs = performance.now() - started;
+      },
+    },
+  );
+  const totalMs = performance.now() - started;
+  if (runningSeenMs === undefined) throw new Error('debugCopyOfPod resolved without reporting the running copy: the progress message changed, update this bench');
+  return { totalMs, runningSeenMs, copyName: result.copyName };
+}
+
+async function kubectlCopy(kubectlArgs: readonly string[], copyName: string): Promise<number> {
+  const started = performance.now();
+  await run(KUBECTL, [...kubectlArgs, 'debug', SOURCE, `--copy-to=${copyName}`, '--container=app', '--', ...REPLACEMENT]);
+  await run(KUBECTL, [...kubectlArgs, 'wait', '--for=condition=Ready', `pod/${copyName}`, '--timeout=60s']);
+  return performance.now() - started;
+}
+
+/** Deletes the copy and waits until it is gone, so that no run pays for the previous one's teardown. */
+async function deleteCopy(api: ClusterApi, name: string): Promise<void> {
+  await api.deletePod(NAMESPACE, name, { gracePeriodSeconds: 0 });
+  const deadline = Date.now() + GONE_TIMEOUT_MS;
+  for (;;) {
+    try {
+      await api.readPod(NAMESPACE, name);
+    } catch (error) {
+      if (error instanceof ClusterError && error.code === 404) return;
+      throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`copy ${NAMESPACE}/${name} was not gone ${GONE_TIMEOUT_MS / 1000} s after its deletion`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function main(): Promise<void> {
+  const workDir = mkdtempSync(join(tmpdir(), 'bench-copy-'));
+  const kubeconfig = join(workDir, 'kubeconfig');
+  // A private discovery cache: the bench must not write into the user's ~/.kube.
+  const kubectlArgs = ['--kubeconfig', kubeconfig, '--cache-dir', join(workDir, 'cache'), '-n', NAMESPACE];
+  const cluster = await LoopbackCluster.start({ demo: true, kubeconfigPath: kubeconfig });
+  const leftovers = new Set<string>();
+  let api: ClusterApi | undefined;
+  try {
+    const kc = kubeConfigFor(cluster.kubeconfigYaml());
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    api = createClusterApi(kc);
+    const withKubectl = existsSync(KUBECTL);
+    if (!withKubectl) console.log(`(kubectl side skipped: ${KUBECTL} is not installed)\n`);
+
+    // Like demo/crashloop, but ours: the source's state is the bench's, whatever the demo becomes.
+    await core.createNamespacedPod({
+      namespace: NAMESPACE,
+      body: { metadata: { name: SOURCE }, spec: { containers: [{ name: 'app', image: 'busybox:1.36', command: ['sh', '-c', 'echo "failed to load config"; exit 1'] }] } },
+    });
+    leftovers.add(SOURCE);
+    await waitForPod(kc, NAMESPACE, SOURCE, (pod) => (containerStatus(pod, 'app')?.restartCount ?? 0) >= 1);
+
+    const ourOnce = async (): Promise<OurRun> => {
+      const result = await ourCopy(api!);
+      leftovers.add(result.copyName);
+      await deleteCopy(api!, result.copyName);
+      leftovers.delete(result.copyName);
+      return result;
+    };
+    const kubectlOnce = async (index: number): Promise<number> => {
+      const name = `${SOURCE}-kubectl-${index}`;
+      leftovers.add(name);
+      const elapsed = await kubectlCopy(kubectlArgs, name);
+      await deleteCopy(api!, name);
+      leftovers.delete(name);
+      return elapsed;
+    };
+
+    // One warm-up each: first connections, kubectl's discovery cache.
+    await ourOnce();
+    if (withKubectl) await kubectlOnce(0);
+
+    const ours: OurRun[] = [];
+    const theirs: number[] = [];
+    for (let i = 1; i <= RUNS; i++) {
+      ours.push(await ourOnce());
+      if (withKubectl) theirs.push(await kubectlOnce(i));
+    }
+
+    const row = (label: string, values: number[]) =>
+      `| ${label} | ${values.length} | ${median(values).toFixed(0)} | ${Math.min(...values).toFixed(0)} | ${Math.max(...values).toFixed(0)} |`;
+    const totals = ours.map((r) => r.totalMs);
+    const seen = ours.map((r) => r.runningSeenMs);
+    console.log('| copy requested → copy\'s app container running | runs | median ms | min ms | max ms |');
+    console.log('| --- | ---: | ---: | ---: | ---: |');
+    console.log(row(`extension, debugCopyOfPod resolved (running, then still running ${DEFAULT_COPY_STABLE_MS} ms later)`, totals));
+    console.log(row('extension, its wait first saw the container running (before the stability window)', seen));
+    if (withKubectl) {
+      console.log(row('kubectl 1.31 debug --copy-to --container=app -- sleep 3600; kubectl wait --for=condition=Ready', theirs));
+      console.log(`\nratio extension / kubectl (medians), container running (like for like): ${(median(seen) / median(theirs)).toFixed(2)}`);
+      console.log(`ratio extension / kubectl (medians), including our ${DEFAULT_COPY_STABLE_MS} ms stability check: ${(median(totals) / median(theirs)).toFixed(2)}`);
+    }
+    console.log(`\nWhat each side waits for: the extension checks permissions (access reviews), reads the source and its namespace, `
+      + `asks who the user is, creates the copy and watches it until the app container runs, then re-reads it after `
+      + `${DEFAULT_COPY_STABLE_MS} ms and resolves only if it still runs with the same restart count (catching a command that exits at once). `
+      + `kubectl creates the copy (two processes: debug, then wait) and returns once the pod's Ready condition is True; `
+      + `the loopback kubelet sets Ready as soon as the containers run (no readiness probe), so it does not check that the container stays up.`);
+  } finally {
+    for (const name of leftovers) await api?.deletePod(NAMESPACE, name, { gracePeriodSeconds: 0 }).catch(() => undefined);
+    await cluster.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
