@@ -1,0 +1,38 @@
+/**
+ * Which debug container "Collect Diagnostics" runs in: the one it was invoked on, else a running one that sees
+ * the target's processes (it targets the container, or the pod shares one PID namespace), else a new one to
+ * add. vscode-free.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { defaultTargetContainer, ephemeralContainerSpec, isEphemeralContainerRunning } from '../../debug/debugContainers';
+
+export type DiagnosticsContainerChoice =
+  | { readonly use: string; readonly targetContainer?: string }
+  | { readonly add: true; readonly targetContainer?: string }
+  | { readonly error: string };
+
+/** `container`: the container node or the `container` argument, an ephemeral (debug) or an app container. */
+export function chooseDiagnosticsContainer(pod: V1Pod, container?: string): DiagnosticsContainerChoice {
+  const podName = pod.metadata?.name ?? '';
+  const sharesPids = pod.spec?.shareProcessNamespace === true;
+  const named = container !== undefined ? ephemeralContainerSpec(pod, container) : undefined;
+  if (named !== undefined) {
+    if (!isEphemeralContainerRunning(pod, named.name)) {
+      return { error: `debug container ${named.name} in ${podName} is not running; run Collect Diagnostics on the pod to add a new one` };
+    }
+    if (named.targetContainerName === undefined && !sharesPids) {
+      return { error: `debug container ${named.name} in ${podName} has no target container and the pod does not share its PID namespace; run Collect Diagnostics on the pod to add one that targets the app` };
+    }
+    return { use: named.name, ...(named.targetContainerName !== undefined ? { targetContainer: named.targetContainerName } : {}) };
+  }
+  const appContainers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c) => c.name);
+  if (container !== undefined && !appContainers.includes(container)) {
+    return { error: `pod ${podName} has no container ${container}; choose one of ${appContainers.join(', ') || '(none)'}` };
+  }
+  const target = container ?? defaultTargetContainer(pod);
+  const running = (pod.spec?.ephemeralContainers ?? []).filter((c) => isEphemeralContainerRunning(pod, c.name));
+  // Prefer one that targets exactly this container; in a pod sharing PIDs any running one sees it.
+  const found = running.find((c) => c.targetContainerName !== undefined && c.targetContainerName === target) ?? (sharesPids ? running[0] : undefined);
+  if (found !== undefined) return { use: found.name, ...(target !== undefined ? { targetContainer: target } : {}) };
+  return { add: true, ...(target !== undefined ? { targetContainer: target } : {}) };
+}
