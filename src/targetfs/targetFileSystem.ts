@@ -369,21 +369,9 @@ export class TargetFileSystem {
 
   /** The whole file in one buffer, allocated once from the size header (no chunk list, no concatenation). */
   async readFile(path: string, options: ReadOptions = {}): Promise<Uint8Array> {
-    let buffer: Buffer | undefined;
-    let spill: Buffer[] | undefined;
-    let offset = 0;
-    const { size } = await this.readFileStream(path, (chunk) => {
-      if (buffer !== undefined && offset + chunk.length <= buffer.length) {
-        chunk.copy(buffer, offset);
-      } else {
-        spill ??= buffer !== undefined ? [buffer.subarray(0, offset)] : [];
-        spill.push(Buffer.from(chunk));
-        buffer = undefined;
-      }
-      offset += chunk.length;
-    }, { ...options, onSize: (n) => { buffer = Buffer.allocUnsafe(n); } });
-    if (spill !== undefined) return Buffer.concat(spill, size);
-    return buffer ?? Buffer.alloc(0);
+    const assembler = new FileAssembler();
+    const { size } = await this.readFileStream(path, (chunk) => assembler.push(chunk), { ...options, onSize: (n) => assembler.expect(n) });
+    return assembler.result(size);
   }
 
   // ------------------------------------------------------------ writing
@@ -610,4 +598,36 @@ export function uidAdvice(probe: Pick<ProbeResult, 'uid' | 'targetUid'>): string
   return uid !== tuid
     ? `the debug container runs as uid ${uid}, the target as uid ${tuid}: reattach with the auto profile`
     : `the debug container runs as uid ${uid} like the target, and the file's mode denies it: reattach with the auto profile (root with SYS_PTRACE where Pod Security allows it)`;
+}
+
+/**
+ * Collects a file's bytes into one buffer sized from the size header. stdout and stderr are separate channels,
+ * so bytes may arrive before the header: those (and anything beyond the announced size) go to a chunk list,
+ * which then holds everything, in order, to the end.
+ */
+export class FileAssembler {
+  private buffer: Buffer | undefined;
+  private spill: Buffer[] | undefined;
+  private offset = 0;
+
+  /** The size header arrived. */
+  expect(size: number): void {
+    if (this.spill === undefined && this.offset === 0) this.buffer = Buffer.allocUnsafe(size);
+  }
+
+  push(chunk: Buffer): void {
+    if (this.spill === undefined && this.buffer !== undefined && this.offset + chunk.length <= this.buffer.length) {
+      chunk.copy(this.buffer, this.offset);
+    } else {
+      this.spill ??= this.buffer !== undefined ? [this.buffer.subarray(0, this.offset)] : [];
+      this.spill.push(Buffer.from(chunk));
+      this.buffer = undefined;
+    }
+    this.offset += chunk.length;
+  }
+
+  result(size: number): Buffer {
+    if (this.spill !== undefined) return Buffer.concat(this.spill, size);
+    return this.buffer ?? Buffer.alloc(0);
+  }
 }

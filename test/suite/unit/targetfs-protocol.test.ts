@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { bytesToName, nameToBytes, normalizeTargetPath, shellOctal } from '../../../src/targetfs/names';
 import { onReadonlyMount, parseEntryBlock, parseProbe } from '../../../src/targetfs/protocol';
 import { decodeContext, encodeContext, formatTargetUri, parseTargetUri } from '../../../src/targetfs/targetUri';
+import { FileAssembler } from '../../../src/targetfs/targetFileSystem';
 
 describe('targetfs: names, URIs and the listing protocol', () => {
   it('maps any byte string to a name and back', () => {
@@ -56,5 +57,33 @@ describe('targetfs: names, URIs and the listing protocol', () => {
     assert.equal(probe.tools.sumKind, 'sha256');
     assert.equal(onReadonlyMount(probe.mounts, '/etc/x'), true);
     assert.equal(onReadonlyMount(probe.mounts, '/tmp/x'), false);
+  });
+});
+
+describe('targetfs: assembling a read', () => {
+  const bytes = Buffer.from(Array.from({ length: 100 }, (_, i) => i));
+  const chunks = [bytes.subarray(0, 30), bytes.subarray(30, 70), bytes.subarray(70)];
+
+  it('fills the buffer sized by the header when the header comes first', () => {
+    const a = new FileAssembler();
+    a.expect(100);
+    chunks.forEach((c) => a.push(c));
+    assert.deepEqual(a.result(100), bytes);
+  });
+
+  it('keeps every byte in order when data arrives before the size header (stdout before stderr)', () => {
+    const a = new FileAssembler();
+    a.push(chunks[0]!);
+    a.expect(100);
+    a.push(chunks[1]!);
+    a.push(chunks[2]!);
+    assert.deepEqual(a.result(100), bytes);
+  });
+
+  it('switches to a chunk list when more arrives than announced', () => {
+    const a = new FileAssembler();
+    a.expect(50);
+    chunks.forEach((c) => a.push(c));
+    assert.deepEqual(a.result(100), bytes);
   });
 });
