@@ -10,7 +10,7 @@ import { debugCopyOfPod, type CopyCallbacks, type CopyResult, type CopySettings 
 import { crashingContainers, describeCrash, summarizeCrash, type CrashInfo } from '../debug/crashInfo';
 import { generateCopyName } from '../debug/podCopy';
 import { AttachTerminal } from '../terminal/attachTerminal';
-import { isExplorerNode, openAttachTerminal } from './attachCommand';
+import { attachSettings, isExplorerNode, openAttachTerminal } from './attachCommand';
 import { cleanupDebugPods } from './cleanupCommand';
 import { ClusterExplorerBridge } from './clusterExplorerBridge';
 import { CopyLifecycle } from './copyLifecycle';
@@ -164,14 +164,9 @@ async function acknowledgeCrash(where: string, crash: CrashInfo): Promise<boolea
   return answer === 'Continue';
 }
 
+/** The same settings as Attach Debug Container's (a copy's wait has its own default timeout). */
 export function copySettings(settings: EphemeralDebugSettings): CopySettings {
-  return {
-    defaultImage: settings.defaultImage,
-    defaultProfile: settings.defaultProfile,
-    policy: settings.policy,
-    skipPrivilegedConfirmation: !settings.confirmPrivilegedProfiles,
-    waitTimeoutMs: settings.waitTimeoutSeconds * 1000,
-  };
+  return attachSettings(settings);
 }
 
 function callbacks(deps: FeatureDependencies, settings: EphemeralDebugSettings, interactive: boolean, report: (message: string) => void): CopyCallbacks {

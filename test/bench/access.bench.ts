@@ -15,6 +15,7 @@ import { distinctPermissions, FEATURES, permissionLabel, type ApiPermission } fr
 import { createClusterApi } from '../../src/cluster/client';
 import { LoopbackCluster } from '../cluster/cluster';
 import { kubeConfigFor } from '../suite/loopback/helpers/client';
+import { median, timingRow, runBenchmark } from './stats';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
@@ -26,12 +27,6 @@ const KUBECTL = '/usr/bin/kubectl';
 const KUBECTL_LIST = '/usr/lib/google-cloud-sdk/bin/kubectl.1.31';
 const NAMESPACE = 'demo';
 const CONTEXT = 'loopback-debugger';
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** checkAccess does not ask about creating access reviews: getting answers at all proves it. */
 function isSelfReview(p: ApiPermission): boolean {
@@ -109,8 +104,7 @@ async function main(): Promise<void> {
       }
     }
 
-    const row = (label: string, values: number[]) =>
-      `| ${label} | ${values.length} | ${median(values).toFixed(0)} | ${Math.min(...values).toFixed(0)} | ${Math.max(...values).toFixed(0)} |`;
+    const row = timingRow;
     console.log(`| access check, namespace ${NAMESPACE}, user of context ${CONTEXT} | runs | median ms | min ms | max ms |`);
     console.log('| --- | ---: | ---: | ---: | ---: |');
     console.log(row(`extension, checkAccess (${permissions.length} reviews in parallel → ${results.length} features)`, ourTimes));
@@ -129,7 +123,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -15,6 +15,7 @@ import { attachDebugContainer } from '../../src/debug/attachFlow';
 import { AttachTerminal } from '../../src/terminal/attachTerminal';
 import { LoopbackCluster } from '../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../suite/loopback/helpers/client';
+import { median, timingRow, runBenchmark } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const RUNS_PER_POD = 4;
@@ -23,12 +24,6 @@ const IMAGE = 'busybox';
 /** busybox ash's prompt as root: "/ # ". */
 const PROMPT = /(^|\n|\r)\/ # /;
 const PROMPT_TIMEOUT_MS = 30_000;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 async function ourAttach(api: ClusterApi, pod: string): Promise<number> {
   const started = performance.now();
@@ -112,8 +107,7 @@ async function main(): Promise<void> {
       if (withKubectl) theirs.push(await kubectlAttach(kubeconfig, pods[pods.length - 1 - slot]));
     }
 
-    const row = (label: string, values: number[]) =>
-      `| ${label} | ${values.length} | ${median(values).toFixed(0)} | ${Math.min(...values).toFixed(0)} | ${Math.max(...values).toFixed(0)} |`;
+    const row = timingRow;
     console.log('| attach requested → shell prompt | runs | median ms | min ms | max ms |');
     console.log('| --- | ---: | ---: | ---: | ---: |');
     console.log(row('extension (attachDebugContainer + AttachTerminal)', ours));
@@ -127,7 +121,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

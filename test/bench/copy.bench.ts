@@ -19,6 +19,7 @@ import { debugCopyOfPod } from '../../src/debug/copyFlow';
 import { DEFAULT_COPY_STABLE_MS } from '../../src/debug/copyWait';
 import { LoopbackCluster } from '../cluster/cluster';
 import { containerStatus, kubeConfigFor, waitForPod } from '../suite/loopback/helpers/client';
+import { median, timingRow, runBenchmark } from './stats';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
@@ -31,12 +32,6 @@ const NAMESPACE = 'demo';
 const SOURCE = 'bench-crash';
 const REPLACEMENT = ['sleep', '3600'];
 const GONE_TIMEOUT_MS = 30_000;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 interface OurRun {
   /** debugCopyOfPod resolved: running, and still running (same restart count) DEFAULT_COPY_STABLE_MS later. */
@@ -137,8 +132,7 @@ async function main(): Promise<void> {
       if (withKubectl) theirs.push(await kubectlOnce(i));
     }
 
-    const row = (label: string, values: number[]) =>
-      `| ${label} | ${values.length} | ${median(values).toFixed(0)} | ${Math.min(...values).toFixed(0)} | ${Math.max(...values).toFixed(0)} |`;
+    const row = timingRow;
     const totals = ours.map((r) => r.totalMs);
     const seen = ours.map((r) => r.runningSeenMs);
     console.log('| copy requested → copy\'s app container running | runs | median ms | min ms | max ms |');
@@ -162,7 +156,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

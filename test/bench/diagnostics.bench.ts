@@ -16,6 +16,7 @@ import { collectDiagnostics } from '../../src/diagnostics/collect';
 import type { DiagnosticsReport } from '../../src/diagnostics/report';
 import { LoopbackCluster } from '../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../suite/loopback/helpers/client';
+import { median, timingRow, runBenchmark } from './stats';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
@@ -24,12 +25,6 @@ const NAMESPACE = 'demo';
 const POD = 'node-app';
 /** The diagnostics script samples CPU twice, one second apart (section "processes"); the manual peer does not. */
 const CPU_SAMPLE_MS = 1_000;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** What a user types, one command per fact, in the order the report shows them. `pid` is the target's. */
 function manualCommands(debugContainer: string, pid: number): { label: string; args: string[] }[] {
@@ -108,8 +103,7 @@ async function main(): Promise<void> {
       if (withKubectl) theirTimes.push(await manualPeer(kubectlArgs, commands));
     }
 
-    const row = (label: string, values: number[]) =>
-      `| ${label} | ${values.length} | ${median(values).toFixed(0)} | ${Math.min(...values).toFixed(0)} | ${Math.max(...values).toFixed(0)} |`;
+    const row = timingRow;
     const sections = report.sections.filter((s) => s.status === 'ok').length;
     const notOk = report.sections.filter((s) => s.status !== 'ok').map((s) => `${s.id} (${s.status}${s.note ? `: ${s.note}` : ''})`);
     console.log('| diagnostics of demo/node-app, debug container already running | runs | median ms | min ms | max ms |');
@@ -134,7 +128,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -15,17 +15,12 @@ import { createClusterApi } from '../../src/cluster/client';
 import { startPortForward } from '../../src/launch/portForward';
 import { LoopbackCluster } from '../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../suite/loopback/helpers/client';
+import { median } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const MIB = Number(process.env.BENCH_MIB ?? 64);
 const KUBECTL = '/usr/bin/kubectl';
 const ECHO_PORT = 7000;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** Sends `payload` through localhost:port and resolves with the ms until it all came back. */
 function echo(port: number, payload: Buffer): Promise<number> {

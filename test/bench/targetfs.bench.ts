@@ -14,17 +14,12 @@ import { runExec } from '../../src/targetfs/execRunner';
 import { TargetFileSystem } from '../../src/targetfs/targetFileSystem';
 import { LoopbackCluster } from '../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../suite/loopback/helpers/client';
+import { median, runBenchmark } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const KUBECTL = '/usr/bin/kubectl';
 const FILE = '/fixture/random.bin';
 const DIR = '/fixture/big';
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /** kubectl asynchronously: the cluster runs in this process, so a synchronous spawn would starve it. */
 function kubectl(args: string[]): Promise<{ status: number | null; stderr: string; stdoutBytes: number }> {
@@ -108,7 +103,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -7,6 +7,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { DEBUG_SESSION_DEADLINE_ENV } from '../../debug/debugContainerSpec';
 import { selectOlderThan, type DebugCopy, type DeleteCopyResult } from '../../debug/debugCopies';
 import { expiredDebugContainers, type LimitedDebugContainer } from '../../debug/sessionTimeLimit';
+import { readArguments } from './argumentReader';
 import type { Parsed } from './commandLine';
 
 export interface NormalizedCleanupArguments {
@@ -20,28 +21,19 @@ export interface NormalizedCleanupArguments {
 }
 
 export function normalizeCleanupArguments(value: unknown): Parsed<NormalizedCleanupArguments> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  const reader = readArguments(value);
+  if (reader === undefined) {
     return { error: 'Clean Up Debug Pods: the arguments must be an object like { namespace, olderThanHours: 24, interactive: false }' };
   }
-  const args = value as Record<string, unknown>;
-  const problems: string[] = [];
-  const text = (key: string): string | undefined => {
-    const v = args[key];
-    if (v === undefined || v === null || v === '') return undefined;
-    if (typeof v !== 'string') problems.push(`"${key}" must be a string`);
-    return typeof v === 'string' ? v : undefined;
-  };
+  const { args, problems, text, flag } = reader;
   const hours = args.olderThanHours;
   if (hours !== undefined && (typeof hours !== 'number' || !Number.isFinite(hours) || hours < 0)) problems.push('"olderThanHours" must be a number of hours, 0 or more');
-  for (const key of ['stopExpired', 'interactive'] as const) {
-    if (args[key] !== undefined && typeof args[key] !== 'boolean') problems.push(`"${key}" must be true or false`);
-  }
   const result: NormalizedCleanupArguments = {
     context: text('context'),
     namespace: text('namespace'),
     olderThanHours: typeof hours === 'number' && Number.isFinite(hours) && hours >= 0 ? hours : undefined,
-    stopExpired: args.stopExpired !== false,
-    interactive: args.interactive !== false,
+    stopExpired: flag('stopExpired') !== false,
+    interactive: flag('interactive') !== false,
   };
   return problems.length > 0 ? { error: `Clean Up Debug Pods: ${problems.join('; ')}` } : { value: result };
 }

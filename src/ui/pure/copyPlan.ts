@@ -3,6 +3,7 @@
  * container alive, add a debug container, share processes), the arguments object automation passes, and how
  * they become the engine's CopyRequest. The picker in `../copyPicker.ts` only renders this. vscode-free.
  */
+import { readArguments } from './argumentReader';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { CopyRequest } from '../../debug/copyFlow';
 import { summarizeCrash, type CrashInfo, type CrashingContainer } from '../../debug/crashInfo';
@@ -110,23 +111,11 @@ export interface NormalizedCopyArguments {
 const KEEP_KEYS = ['labels', 'annotations', 'livenessProbe', 'readinessProbe', 'startupProbe', 'initContainers'] as const;
 
 export function normalizeCopyArguments(value: unknown): Parsed<NormalizedCopyArguments> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  const reader = readArguments(value);
+  if (reader === undefined) {
     return { error: 'the arguments must be an object like { namespace, pod, keepAlive: true }' };
   }
-  const args = value as Record<string, unknown>;
-  const problems: string[] = [];
-  const text = (key: string): string | undefined => {
-    const v = args[key];
-    if (v === undefined || v === null || v === '') return undefined;
-    if (typeof v !== 'string') problems.push(`"${key}" must be a string`);
-    return typeof v === 'string' ? v : undefined;
-  };
-  const flag = (key: string): boolean | undefined => {
-    const v = args[key];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'boolean') problems.push(`"${key}" must be true or false`);
-    return typeof v === 'boolean' ? v : undefined;
-  };
+  const { args, problems, text, flag } = reader;
   const pod = text('pod');
   if (pod === undefined) problems.push('"pod" is required');
   let command: string[] | undefined;
