@@ -20,11 +20,6 @@ import { median, timingRow, runBenchmark } from './stats';
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const KUBECTL = '/usr/bin/kubectl';
-/**
- * For --list only: kubectl 1.32 sends the SelfSubjectRulesReview in protobuf, which the loopback API server does
- * not decode (it decodes only the access review); 1.31 sends JSON.
- */
-const KUBECTL_LIST = '/usr/lib/google-cloud-sdk/bin/kubectl.1.31';
 const NAMESPACE = 'demo';
 const CONTEXT = 'loopback-debugger';
 
@@ -60,8 +55,8 @@ async function main(): Promise<void> {
   const cluster = await LoopbackCluster.start({ demo: true, kubeconfigPath: kubeconfig });
   try {
     const api = createClusterApi(kubeConfigFor(cluster.kubeconfigYaml(), CONTEXT));
-    const withKubectl = existsSync(KUBECTL) && existsSync(KUBECTL_LIST);
-    if (!withKubectl) console.log(`(kubectl side skipped: ${KUBECTL} or ${KUBECTL_LIST} is not installed)\n`);
+    const withKubectl = existsSync(KUBECTL);
+    if (!withKubectl) console.log(`(kubectl side skipped: ${KUBECTL} is not installed)\n`);
     const permissions = distinctPermissions(FEATURES).filter((p) => !isSelfReview(p));
 
     const ours = async (): Promise<number> => {
@@ -77,7 +72,7 @@ async function main(): Promise<void> {
     };
     const list = async (): Promise<number> => {
       const started = performance.now();
-      await run(KUBECTL_LIST, [...kubectlArgs, 'auth', 'can-i', '--list', '-n', NAMESPACE]);
+      await run(KUBECTL, [...kubectlArgs, 'auth', 'can-i', '--list', '-n', NAMESPACE]);
       return performance.now() - started;
     };
 
@@ -110,7 +105,7 @@ async function main(): Promise<void> {
     console.log(row(`extension, checkAccess (${permissions.length} reviews in parallel → ${results.length} features)`, ourTimes));
     if (withKubectl) {
       console.log(row(`kubectl auth can-i, once per permission (${permissions.length} calls), sequential`, loopTimes));
-      console.log(row('kubectl 1.31 auth can-i --list (1 call; rules, not per-feature answers)', listTimes));
+      console.log(row('kubectl auth can-i --list (1 call; rules, not per-feature answers)', listTimes));
       console.log(`\nratio extension / kubectl can-i loop (medians): ${(median(ourTimes) / median(loopTimes)).toFixed(2)}`);
       console.log(`ratio extension / kubectl can-i --list (medians): ${(median(ourTimes) / median(listTimes)).toFixed(2)}`);
     }

@@ -1,6 +1,7 @@
 /**
- * Just enough of the Kubernetes protobuf encoding to read a SelfSubjectAccessReview: kubectl auth can-i
- * sends only protobuf for authorization.k8s.io and does not retry with JSON after a 415.
+ * Just enough of the Kubernetes protobuf encoding to read a SelfSubjectAccessReview and a
+ * SelfSubjectRulesReview: kubectl auth can-i (and --list) sends only protobuf for authorization.k8s.io and does
+ * not retry with JSON after a 415.
  */
 import { badRequest } from './status';
 import type { Obj } from './store';
@@ -45,12 +46,24 @@ const sub = (f: Map<number, Buffer[]>, n: number) => {
   return b ? fields(b) : undefined;
 };
 
-/** Decodes an application/vnd.kubernetes.protobuf SelfSubjectAccessReview into its JSON form. */
-export function decodeSelfSubjectAccessReview(body: Buffer): Obj {
+/** The spec (field 2) of the object in a runtime.Unknown envelope (its raw bytes are field 2). */
+function envelopeSpec(body: Buffer, kind: string): Map<number, Buffer[]> {
   if (!body.subarray(0, 4).equals(MAGIC)) throw badRequest('the body is not a Kubernetes protobuf message');
   const raw = sub(fields(body.subarray(4)), 2);
   const spec = raw && sub(raw, 2);
-  if (!spec) throw badRequest('the SelfSubjectAccessReview has no spec');
+  if (!spec) throw badRequest(`the ${kind} has no spec`);
+  return spec;
+}
+
+/** Decodes an application/vnd.kubernetes.protobuf SelfSubjectRulesReview into its JSON form. */
+export function decodeSelfSubjectRulesReview(body: Buffer): Obj {
+  const namespace = str(envelopeSpec(body, 'SelfSubjectRulesReview'), 1);
+  return { spec: namespace ? { namespace } : {} };
+}
+
+/** Decodes an application/vnd.kubernetes.protobuf SelfSubjectAccessReview into its JSON form. */
+export function decodeSelfSubjectAccessReview(body: Buffer): Obj {
+  const spec = envelopeSpec(body, 'SelfSubjectAccessReview');
   const ra = sub(spec, 1);
   const nra = sub(spec, 2);
   const drop = (o: Obj) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== ''));

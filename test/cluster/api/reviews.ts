@@ -1,6 +1,6 @@
 /** SelfSubjectAccessReview, SelfSubjectRulesReview and SelfSubjectReview, answered from the RBAC rules. */
 import { readObject, readRaw, type RequestContext, sendJson } from './context';
-import { decodeSelfSubjectAccessReview } from './protobuf';
+import { decodeSelfSubjectAccessReview, decodeSelfSubjectRulesReview } from './protobuf';
 import { authorizeNonResource, authorizeResource, rulesReview } from './rbac';
 import { badRequest, invalid, fieldRequired, noSuchResource } from './status';
 
@@ -30,7 +30,9 @@ export async function selfSubjectAccessReview(ctx: RequestContext): Promise<void
 }
 
 export async function selfSubjectRulesReview(ctx: RequestContext): Promise<void> {
-  const body = await readObject(ctx.req);
+  const body = /protobuf/.test(ctx.req.headers['content-type'] ?? '')
+    ? decodeSelfSubjectRulesReview(await readRaw(ctx.req))
+    : await readObject(ctx.req);
   if (!body.spec?.namespace) throw badRequest('no namespace on request');
   sendJson(ctx.res, 201, {
     kind: 'SelfSubjectRulesReview',

@@ -90,6 +90,15 @@ describe('loopback API server: kubectl', function () {
     assert.equal(no.stdout.trim(), 'no');
   });
 
+  it('auth can-i --list answers from the RBAC rules (protobuf SelfSubjectRulesReview)', async () => {
+    const r = await kubectl('--context', 'loopback-debugger', 'auth', 'can-i', '--list', '-n', 'demo');
+    assert.equal(r.code, 0, r.stderr);
+    const execLine = r.stdout.split('\n').find((line) => line.startsWith('pods/exec '));
+    assert.ok(execLine, r.stdout);
+    assert.match(execLine, /\[get create\]/, 'the debugger role grants get and create on pods/exec');
+    assert.doesNotMatch(r.stdout, /^pods\s+.*delete/m, 'no delete on pods');
+  });
+
   it('auth whoami uses SelfSubjectReview', async () => {
     const r = await kubectl('--context', 'loopback-debugger', 'auth', 'whoami', '-o', 'json');
     assert.equal(r.code, 0, r.stderr);
