@@ -179,6 +179,124 @@ export const steps: Step[] = [
       ctx.log(`after Continue: ${answer.trim()}`);
     },
   },
+  {
+    name: 'debug-copy',
+    title: 'Debug on the crashing crashloop pod: crash modal, copy picker defaults, ps in the copy sees sleep; Clean Up deletes the copy',
+    timeoutMs: 300_000,
+    run: async (ctx) => {
+      const { wb } = ctx;
+      const page = wb.page;
+      const t0 = performance.now();
+      const at = (line: string): void => ctx.log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${line}`);
+      // The previous step's debug session is done with: ended, so a later stop cannot take the side bar away.
+      await releaseDebugger(wb);
+      await wb.openActivity(VIEW_CONTAINER);
+      await wb.expand(wb.row(CLUSTER, 1), `cluster ${CLUSTER}`);
+      await wb.expand(wb.row('demo', 2), 'namespace demo');
+      const pod = wb.row('crashloop', 3);
+      // The inline Debug action shows on troubled pods only; the kubelet's backoff makes it CrashLoopBackOff.
+      await waitFor('crashloop in CrashLoopBackOff in the tree', async () => /CrashLoopBackOff|Error/.test(await pod.locator('.label-description').innerText()), 120_000, 500);
+      at('crashloop is troubled: Debug');
+      await wb.clickInlineAction(pod, 'Debug');
+
+      const crash = await waitFor('the modal about the crash', () => wb.dialog(), 60_000);
+      at(`crash modal: "${crash.message.slice(0, 160)}" [${crash.buttons.join(', ')}]`);
+      if (!/crashloop is crashing/.test(crash.message) || !/CrashLoopBackOff|exit code 1/.test(crash.message)) throw new Error(`the crash modal says "${crash.message}"`);
+      if (!crash.buttons.includes('Continue')) throw new Error(`the crash modal has no Continue: [${crash.buttons.join(', ')}]`);
+      await wb.clickDialogButton('Continue');
+
+      const picker = await wb.walkQuickInput('Debug a Copy of Pod');
+      picker.forEach((s, i) => at(`picker step ${i + 1}: ${s.placeholder || s.message} → ${s.focused || '(input)'}${s.checked.length > 0 ? ` [checked: ${s.checked.join('; ')}]` : ''}`));
+      if (picker.length !== 4) throw new Error(`the copy picker had ${picker.length} steps, not 4: ${picker.map((s) => s.placeholder).join(' | ')}`);
+      if (!/Keep app alive/.test(picker[0]!.focused)) throw new Error(`step 1 preselected "${picker[0]!.focused}", not "Keep app alive"`);
+      if (!/Add a debug container: busybox/.test(picker[2]!.focused)) throw new Error(`step 3 preselected "${picker[2]!.focused}", not the default debug image`);
+
+      // The privileged-profile question (if the default profile needs one) says "Create Copy"; nothing else may ask.
+      const answered: string[] = [];
+      const copyRow = wb.rowMatching(/^crashloop-debug-[a-z0-9]{5}$/, 3);
+      const copyName = await waitFor('a terminal attached to the copy, at the busybox prompt', async () => {
+        const dialog = await wb.dialog();
+        if (dialog !== undefined) {
+          if (!dialog.buttons.includes('Create Copy')) throw new Error(`unexpected dialog: "${dialog.message}" [${dialog.buttons.join(', ')}]`);
+          answered.push(dialog.message.slice(0, 80));
+          await wb.clickDialogButton('Create Copy');
+          return undefined;
+        }
+        const text = await wb.activeTerminalText();
+        const name = /crashloop-debug-[a-z0-9]{5}/.exec(text)?.[0];
+        return name !== undefined && PROMPT.test(text) ? name : undefined;
+      }, 180_000, 500);
+      at(`copy ${copyName}; dialogs answered: ${answered.length === 0 ? 'none' : answered.join('; ')}`);
+
+      // Processes are shared: the app container's keep-alive loop (sleep 3600) shows in the debug container's ps.
+      await page.locator('.part.panel .terminal-wrapper.active .xterm').first().click();
+      await page.keyboard.type('ps');
+      await page.keyboard.press('Enter');
+      const ps = await waitFor('ps output with the keep-alive sleep and a new prompt', async () => {
+        const text = await wb.activeTerminalText();
+        const after = text.slice(text.lastIndexOf('# ps'));
+        return /sleep/.test(after) && PROMPT.test(after.slice(4)) ? after : undefined;
+      }, 30_000);
+      at(`ps: ${ps.split('\n').filter((l) => /sleep|PID/.test(l)).map((l) => l.trim()).join(' / ')}`);
+      await wb.dismissUnrelatedToasts();
+      await wb.clearHover();
+      await page.screenshot({ path: ctx.screenshotPath });
+
+      // Clean up through the UI: Clean Up Debug Pods… on the copy's row preselects it, then the confirmation.
+      await wb.openActivity(VIEW_CONTAINER);
+      const row = wb.row(copyName, 3);
+      await row.waitFor({ state: 'visible', timeout: 60_000 });
+      await wb.contextMenu(row, 'Clean Up Debug Pods…');
+      const cleanup = await wb.walkQuickInput('Clean Up Debug Pods', 2);
+      if (!cleanup[0]?.checked.some((label) => label.includes(copyName))) throw new Error(`Clean Up Debug Pods did not preselect ${copyName}: [${cleanup[0]?.checked.join('; ')}]`);
+      at('clean-up picker accepted');
+      const confirm = await waitFor('the clean-up confirmation', () => wb.dialog(), 30_000);
+      if (!confirm.message.includes('Delete 1 debug copy') || !confirm.buttons.includes('Delete')) throw new Error(`the clean-up confirmation says "${confirm.message}" [${confirm.buttons.join(', ')}]`);
+      await wb.clickDialogButton('Delete');
+      await waitFor(`the notification that ${copyName} was deleted`, async () => (await wb.notifications()).some((n) => n.includes(`deleted 1 debug copy (${copyName})`)), 60_000);
+      // The tree follows the pod watch. The loopback API server can deliver the kubelet's last MODIFIED after
+      // the DELETED (re-entrant dispatch in test/cluster/api/store.ts), which leaves the row "Terminating";
+      // then the cluster's Refresh (a relist) must drop it.
+      const goneByWatch = await waitFor(`${copyName} gone from the tree`, async () => (await copyRow.count()) === 0, 15_000).catch(() => false);
+      if (!goneByWatch) {
+        at(`${copyName} still listed after the delete; Refresh on ${CLUSTER}`);
+        await wb.clickInlineAction(wb.row(CLUSTER, 1), 'Refresh');
+        await wb.expand(wb.row('demo', 2), 'namespace demo');
+        await waitFor(`${copyName} gone from the tree after Refresh`, async () => (await copyRow.count()) === 0, 60_000);
+      }
+      // The copy's terminal lost its pod; it closes on a key, as it says.
+      await waitFor('the copy\'s terminal to offer closing', async () => /Press any key to close this terminal/.test(await wb.activeTerminalText()), 30_000);
+      await page.locator('.part.panel .terminal-wrapper.active .xterm').first().click();
+      await page.keyboard.press('Enter');
+      await waitFor('the copy\'s terminal to close', async () => !(await wb.activeTerminalText()).includes(copyName), 30_000);
+    },
+  },
+  {
+    name: 'check-my-access',
+    title: 'Check My Access on namespace demo: the Markdown report shows every feature available (admin)',
+    timeoutMs: 120_000,
+    run: async (ctx) => {
+      const { wb } = ctx;
+      await wb.openActivity(VIEW_CONTAINER);
+      await wb.expand(wb.row(CLUSTER, 1), `cluster ${CLUSTER}`);
+      await wb.contextMenu(wb.row('demo', 2), 'Check My Access');
+      const summary = await waitFor('the access summary notification', async () => (await wb.notifications()).find((n) => /features available in demo \(loopback-admin\)/.test(n)), 60_000);
+      ctx.log(`notification: ${summary}`);
+      const total = Number(/^All (\d+) features available/.exec(summary)?.[1]);
+      if (!(total > 0)) throw new Error(`the summary is "${summary}", not "All N features available …"`);
+      await waitFor('the report preview as the active editor', async () => /^Preview access-loopback-admin-demo-\d+\.md$/.test(await wb.activeEditorTitle()), 30_000);
+      // The rendered report, read inside the preview's webview frame.
+      const report = await waitFor('the rendered access report in the preview', async () => (await wb.webviewTexts()).find((t) => t.includes('Access in context loopback-admin, namespace demo') && t.includes('Every feature is available.')), 60_000);
+      const lines = report.split('\n').map((l) => l.trim()).filter((l) => /^(yes|partly|no)\b/.test(l));
+      ctx.log(`report: ${lines.length} features: ${lines.join(' / ')}`);
+      if (lines.length !== total) throw new Error(`the report lists ${lines.length} features, the summary says ${total}:\n${report}`);
+      const denied = lines.filter((l) => /^no\b/.test(l));
+      if (denied.length > 0) throw new Error(`the admin is denied: ${denied.join('; ')}`);
+      await wb.dismissUnrelatedToasts();
+      await wb.clearHover();
+      await wb.page.screenshot({ path: ctx.screenshotPath });
+    },
+  },
 ];
 
 /** After the last step (or a failure): continue and disconnect a paused session, so nothing waits on it. */

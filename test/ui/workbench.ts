@@ -32,6 +32,17 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 const exact = (text: string): RegExp => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 
+/** One step of a quick input as it was accepted. */
+export interface QuickInputStep {
+  readonly title: string;
+  readonly placeholder: string;
+  readonly message: string;
+  /** aria-label of the focused item ('' for an input box). */
+  readonly focused: string;
+  /** aria-labels of the checked items of a multi-select step. */
+  readonly checked: string[];
+}
+
 export class Workbench {
   constructor(readonly page: Page) {}
 
@@ -97,16 +108,24 @@ export class Workbench {
     const message = (await widget.locator('.quick-input-message').innerText().catch(() => '')).trim();
     const list = widget.locator('.quick-input-list');
     const listShown = await list.isVisible().catch(() => false);
-    const focused = listShown ? (await list.locator('.monaco-list-row.focused').first().getAttribute('aria-label').catch(() => '')) ?? '' : '';
+    // A short timeout: a multi-select step has no focused row, and the default would wait 30 s for one.
+    const focused = listShown ? (await list.locator('.monaco-list-row.focused').first().getAttribute('aria-label', { timeout: 1000 }).catch(() => '')) ?? '' : '';
     const busy = await widget.locator('.quick-input-progress.active, .monaco-progress-container.active').first().isVisible().catch(() => false);
+    // A multi-select step (its "N Selected" count shows) focuses no item: its rows showing is enough.
+    const multiSelectShown = listShown && focused === '' && (await widget.locator('.quick-input-count').isVisible().catch(() => false)) && (await list.locator('.monaco-list-row').count()) > 0;
     // A pick step is ready once its (asynchronously loaded) items show with one focused; an input step at once.
-    const ready = !busy && (listShown ? focused !== '' : true);
+    const ready = !busy && (listShown ? focused !== '' || multiSelectShown : true);
     return { visible: true, signature: `${title}|${placeholder}|${message}|${focused}`, ready, title };
   }
 
   /** Presses Enter through a multi-step quick input, one step at a time; returns the steps' titles. */
   async enterThroughQuickInput(what: string, maxSteps = 12): Promise<string[]> {
-    const seen: string[] = [];
+    return (await this.walkQuickInput(what, maxSteps)).map((s) => `${s.title} — ${s.placeholder}`);
+  }
+
+  /** As enterThroughQuickInput, and returns what each step showed when Enter was pressed (e.g. the preselection). */
+  async walkQuickInput(what: string, maxSteps = 12): Promise<QuickInputStep[]> {
+    const seen: QuickInputStep[] = [];
     await waitFor(`the ${what} quick input`, () => this.quickInputVisible(), 60_000);
     for (let i = 0; i < maxSteps; i++) {
       const state = await waitFor(`${what}: a ready step`, async () => {
@@ -114,14 +133,16 @@ export class Workbench {
         return !s.visible || s.ready ? s : undefined;
       }, 60_000);
       if (!state.visible) return seen;
-      seen.push(`${state.title} — ${state.signature.split('|')[1]}`);
+      const [, placeholder = '', message = '', focused = ''] = state.signature.split('|');
+      const checked = await this.quickInput().locator('.quick-input-list .monaco-list-row[aria-checked="true"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? '')).catch(() => []);
+      seen.push({ title: state.title, placeholder, message, focused, checked });
       await this.page.keyboard.press('Enter');
       await waitFor(`${what}: the next step after "${state.title}"`, async () => {
         const s = await this.quickInputState();
         return !s.visible || s.signature !== state.signature;
       }, 60_000);
     }
-    throw new Error(`${what}: still open after ${maxSteps} steps: ${seen.join('; ')}`);
+    throw new Error(`${what}: still open after ${maxSteps} steps: ${seen.map((s) => s.title).join('; ')}`);
   }
 
   /** Types into the quick input and accepts the first matching item. */
@@ -157,6 +178,59 @@ export class Workbench {
       const document = (globalThis as unknown as { document: { querySelectorAll(selector: string): ArrayLike<DomElement> } }).document;
       return Array.from(document.querySelectorAll('.xterm-rows')).map((rows) => rows.innerText).join('\n');
     });
+  }
+
+  /** A tree row whose label matches `label` (e.g. a generated pod name), at `level`. */
+  rowMatching(label: RegExp, level?: number, scope = '.part.sidebar'): Locator {
+    const selector = `${scope} .monaco-list-row${level !== undefined ? `[aria-level="${level}"]` : ''}`;
+    return this.page.locator(selector, { has: this.page.locator('.label-name', { hasText: label }) }).first();
+  }
+
+  /** Clicks an inline action of a tree row (shown on hover) by its title, e.g. "Debug". */
+  async clickInlineAction(row: Locator, title: string): Promise<void> {
+    await row.waitFor({ state: 'visible', timeout: 60_000 });
+    const action = row.locator(`.actions .action-label[aria-label="${title}"]`).first();
+    await waitFor(`the inline "${title}" action on the row`, async () => {
+      await row.hover();
+      return action.isVisible();
+    }, 30_000, 500);
+    await action.click();
+  }
+
+  /** The rendered text of the active terminal only (DOM renderer). */
+  async activeTerminalText(): Promise<string> {
+    // Short: no terminal may be active yet (the panel shows another view), and callers poll.
+    return this.page.locator('.part.panel .terminal-wrapper.active .xterm-rows').first().innerText({ timeout: 1000 }).catch(() => '');
+  }
+
+  /** The title of the active editor tab (e.g. "Preview report.md"). */
+  async activeEditorTitle(): Promise<string> {
+    return (await this.page.locator('.editor-group-container.active .tab.active .label-name').first().innerText({ timeout: 1000 }).catch(() => '')).trim();
+  }
+
+  /**
+   * The body text of every webview's content frame (Markdown preview, …): webviews are nested iframes, which
+   * Playwright reaches as frames. A frame that does not answer in time (still loading) is skipped.
+   */
+  async webviewTexts(): Promise<string[]> {
+    const texts: string[] = [];
+    for (const frame of this.page.frames()) {
+      if (frame === this.page.mainFrame()) continue;
+      const text = await Promise.race([
+        frame.locator('body').innerText({ timeout: 2000 }).catch(() => undefined),
+        new Promise<undefined>((resolve) => setTimeout(resolve, 2500, undefined)),
+      ]);
+      if (text !== undefined && text.trim() !== '') texts.push(text);
+    }
+    return texts;
+  }
+
+  /** Moves the mouse onto the status bar (main document, no hover target) and waits for hover tooltips to go. */
+  async clearHover(): Promise<void> {
+    const viewport = this.page.viewportSize() ?? { width: 1280, height: 800 };
+    await this.page.mouse.move(viewport.width / 2, viewport.height - 6);
+    const hover = this.page.locator('.workbench-hover, .monaco-hover:not(.hidden)').first();
+    await waitFor('hover tooltips to close', async () => !(await hover.isVisible()), 5000).catch(() => undefined);
   }
 
   /** The visible lines of the active editor. */
