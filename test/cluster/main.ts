@@ -1,12 +1,45 @@
 /**
  * `npm run cluster -- --kubeconfig PATH [--port N] [--no-demo]`: runs the loopback cluster in the
  * foreground with the demo workloads until Ctrl-C, then removes everything it made.
+ * `npm run cluster -- --real [--kubeconfig PATH]`: the same with the real node (test/realnode).
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { copyFile } from 'node:fs/promises';
+import { ensureBuilt, RealNode } from '../realnode/realNode';
 import { LoopbackCluster } from './cluster';
 
-const usage = 'usage: npm run cluster -- --kubeconfig PATH [--port N] [--no-demo] [--verbose]';
+const usage = 'usage: npm run cluster -- [--real] --kubeconfig PATH [--port N] [--no-demo] [--verbose]';
+
+/** Ctrl-C (SIGINT to the whole process group) or SIGTERM stops `stop` once, then exits. */
+function stopOnSignal(what: string, stop: () => Promise<string>): void {
+  let stopping = false;
+  const onSignal = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the ${what}…`);
+    console.log(await stop());
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void onSignal('SIGINT'));
+  process.on('SIGTERM', () => void onSignal('SIGTERM'));
+}
+
+async function runRealNode(kubeconfigPath: string | undefined, demo: boolean): Promise<void> {
+  ensureBuilt();
+  const node = RealNode.create({ log: (line) => console.log(line), demo });
+  stopOnSignal('real node', async () => {
+    await node.stop();
+    return 'stopped: every process, mount, cgroup, namespace and file it made is gone.';
+  });
+  await node.start();
+  if (kubeconfigPath) await copyFile(node.layout.kubeconfig, kubeconfigPath);
+  const path = kubeconfigPath ?? node.layout.kubeconfig;
+  console.log(`real node ready: Kubernetes ${node.version} at ${node.url}`);
+  console.log(`kubeconfig: ${path} (contexts realnode-admin, realnode-viewer, realnode-debugger)`);
+  console.log(`try: KUBECONFIG=${path} ${node.kubectl} get pods -A`);
+  console.log('Ctrl-C stops the node and removes every process, mount, cgroup, namespace and file it made.');
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -16,8 +49,10 @@ async function main(): Promise<void> {
       'no-demo': { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       'demo-instructions': { type: 'boolean', default: false },
+      real: { type: 'boolean', default: false },
     },
   });
+  if (values.real) return runRealNode(values.kubeconfig && resolve(values.kubeconfig), !values['no-demo']);
   const kubeconfigPath = resolve(values.kubeconfig ?? '.cache/demo/kubeconfig');
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535 (${usage})`);
@@ -39,19 +74,12 @@ async function main(): Promise<void> {
   }
   console.log('Ctrl-C stops the cluster and removes every process, namespace and mount it made.');
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping the loopback cluster…`);
+  stopOnSignal('loopback cluster', async () => {
     await cluster.stop();
     const alive = cluster.kubelet.livePids();
-    console.log(alive.length === 0 ? 'stopped: every process, namespace and mount it made is gone.'
-      : `stopped, but processes ${alive.join(', ')} are still alive: end them with kill -9.`);
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+    return alive.length === 0 ? 'stopped: every process, namespace and mount it made is gone.'
+      : `stopped, but processes ${alive.join(', ')} are still alive: end them with kill -9.`;
+  });
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,186 @@
+/**
+ * What the real node changes on the machine outside its own folder — the network namespace and its veth,
+ * the cgroup root in every hierarchy, kernel settings the kubelet tunes, mounts, symlinks in
+ * /var/log/containers — made and undone here. Undo is idempotent and also runs before a start, so a start
+ * after a killed run cleans up first.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CGROUP_ROOT, HOST_LINK, NETNS, NODE_LINK } from './config';
+
+const run = promisify(execFile);
+export const NETNS_PATH = `/run/netns/${NETNS}`;
+
+/** Kernel settings the kubelet sets when protectKernelDefaults is false; restored on stop. */
+const KUBELET_SYSCTLS = ['vm/overcommit_memory', 'vm/panic_on_oom', 'kernel/panic', 'kernel/panic_on_oops',
+  'kernel/keys/root_maxkeys', 'kernel/keys/root_maxbytes'];
+
+export function readSysctls(): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const key of KUBELET_SYSCTLS) {
+    try {
+      values[key] = readFileSync(`/proc/sys/${key}`, 'utf8').trim();
+    } catch {
+      // not on this kernel
+    }
+  }
+  return values;
+}
+
+export function restoreSysctls(values: Record<string, string>): void {
+  for (const [key, value] of Object.entries(values)) {
+    try {
+      writeFileSync(`/proc/sys/${key}`, value);
+    } catch {
+      // read-only here: nothing we changed
+    }
+  }
+}
+
+export async function createNetwork(): Promise<void> {
+  await run('ip', ['netns', 'add', NETNS]);
+  await run('ip', ['link', 'add', HOST_LINK.device, 'type', 'veth', 'peer', 'name', NODE_LINK.device, 'netns', NETNS]);
+  await run('ip', ['addr', 'add', `${HOST_LINK.address}/${HOST_LINK.prefix}`, 'dev', HOST_LINK.device]);
+  await run('ip', ['link', 'set', HOST_LINK.device, 'up']);
+  const inNode = (...args: string[]) => run('ip', ['-netns', NETNS, ...args]);
+  await inNode('link', 'set', 'lo', 'up');
+  await inNode('addr', 'add', `${NODE_LINK.address}/${NODE_LINK.prefix}`, 'dev', NODE_LINK.device);
+  await inNode('link', 'set', NODE_LINK.device, 'up');
+}
+
+export async function deleteNetwork(): Promise<void> {
+  if (existsSync(NETNS_PATH)) await run('ip', ['netns', 'delete', NETNS]).catch(() => undefined);
+  // Deleting the namespace deletes the veth pair; this covers a half-made network.
+  await run('ip', ['link', 'delete', HOST_LINK.device]).catch(() => undefined);
+}
+
+/** The cgroup v1 hierarchies (and a v2 mount, if any) in which our cgroup root is made. */
+export function cgroupMounts(): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .map((line) => line.split(' '))
+    .filter((f) => f.length > 8 && (f[f.indexOf('-') + 1] === 'cgroup' || f[f.indexOf('-') + 1] === 'cgroup2'))
+    .map((f) => f[4]);
+}
+
+export function createCgroupRoot(): void {
+  for (const mount of cgroupMounts()) {
+    try {
+      mkdirSync(join(mount, CGROUP_ROOT), { recursive: true });
+    } catch {
+      // a read-only or foreign hierarchy: the kubelet says so if it needs it
+    }
+  }
+}
+
+/**
+ * Moves a daemon into `<cgroup root>/<name>` of every hierarchy. containerd goes there before it starts any
+ * shim, so its shims (which outlive it) are in our subtree too and the clean-up finds them by pid.
+ */
+export function joinCgroup(pid: number, name: string): void {
+  for (const mount of cgroupMounts()) {
+    const dir = join(mount, CGROUP_ROOT, name);
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'cgroup.procs'), String(pid));
+    } catch {
+      // a hierarchy that refuses us: the others still hold it
+    }
+  }
+}
+
+/** Every pid in our cgroup subtree (any hierarchy): processes the node started, directly or through runc. */
+export function cgroupPids(): number[] {
+  const pids = new Set<number>();
+  for (const mount of cgroupMounts()) {
+    const walk = (dir: string) => {
+      let entries: string[];
+      try {
+        entries = readdirSync(dir);
+      } catch {
+        return;
+      }
+      try {
+        for (const p of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (p) pids.add(Number(p));
+      } catch {
+        // no procs file
+      }
+      for (const e of entries) {
+        try {
+          if (statSync(join(dir, e)).isDirectory()) walk(join(dir, e));
+        } catch {
+          // raced with removal
+        }
+      }
+    };
+    walk(join(mount, CGROUP_ROOT));
+  }
+  return [...pids];
+}
+
+/** Removes our cgroup subtree, deepest first (a cgroup directory goes only once its processes are gone). */
+export function removeCgroupRoot(): string[] {
+  const left: string[] = [];
+  for (const mount of cgroupMounts()) {
+    const removeTree = (dir: string) => {
+      let entries: string[];
+      try {
+        entries = readdirSync(dir);
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const child = join(dir, e);
+        try {
+          if (statSync(child).isDirectory()) removeTree(child);
+        } catch {
+          // raced with removal
+        }
+      }
+      try {
+        rmdirSync(dir);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') left.push(dir);
+      }
+    };
+    removeTree(join(mount, CGROUP_ROOT));
+  }
+  return left;
+}
+
+/** Mount points at or below `dir`, deepest first. */
+export function mountsUnder(dir: string): string[] {
+  const decode = (s: string) => s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .map((line) => decode(line.split(' ')[4] ?? ''))
+    .filter((point) => point === dir || point.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+}
+
+export async function unmountAll(dir: string): Promise<string[]> {
+  for (let round = 0; round < 3; round++) {
+    const points = mountsUnder(dir);
+    if (points.length === 0) return [];
+    for (const point of points) await run('umount', ['--lazy', point]).catch(() => undefined);
+  }
+  return mountsUnder(dir);
+}
+
+/** The kubelet links /var/log/containers/* to the pod logs; remove the links that point into ours. */
+export function removeContainerLogLinks(podLogsDir: string): void {
+  const dir = '/var/log/containers';
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    try {
+      if (readlinkSync(join(dir, entry)).startsWith(`${podLogsDir}/`)) unlinkSync(join(dir, entry));
+    } catch {
+      // not a link, or gone
+    }
+  }
+}
