@@ -85,7 +85,10 @@ export function whyNotPristine(pod: k8s.V1Pod, wanted: k8s.V1Pod): string | unde
 const isReady = (pod: k8s.V1Pod) => pod.status?.phase === 'Running'
   && pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
-export async function resetDemoWorkloads(kc: k8s.KubeConfig, log: (line: string) => void = () => undefined): Promise<void> {
+/** Resolves with what it changed ("recreated demo/node-app (1 ephemeral container(s))", …), empty when nothing. */
+export async function resetDemoWorkloads(kc: k8s.KubeConfig): Promise<string[]> {
+  const changes: string[] = [];
+  const log = (line: string) => void changes.push(line);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const manifest = demoManifest();
   for (const ns of manifest.namespaces) {
@@ -97,7 +100,7 @@ export async function resetDemoWorkloads(kc: k8s.KubeConfig, log: (line: string)
     const labels = ns.metadata?.labels ?? {};
     const labelled = existing && Object.entries(labels).every(([k, v]) => existing.metadata?.labels?.[k] === v);
     if (existing && labelled && !existing.metadata?.deletionTimestamp) continue;
-    log(`demo reset: namespace ${name} ${existing ? 'differs' : 'is missing'}: creating it`);
+    log(`created namespace ${name} (${existing ? 'its labels differed' : 'missing'})`);
     if (existing) await deleteNamespaceAndWait(core, name);
     await core.createNamespace({ body: { metadata: { name, labels } } });
   }
@@ -107,14 +110,14 @@ export async function resetDemoWorkloads(kc: k8s.KubeConfig, log: (line: string)
     const existing = new Map((await core.listNamespacedPod({ namespace })).items.map((p) => [p.metadata!.name!, p]));
     for (const name of existing.keys()) {
       if (wanted.has(name)) continue;
-      log(`demo reset: deleting ${namespace}/${name}, not a demo workload`);
+      log(`deleted ${namespace}/${name} (not a demo workload)`);
       await deletePodAndWait(core, namespace, name);
     }
     for (const [name, pod] of wanted) {
       const current = existing.get(name);
       const why = current === undefined ? 'missing' : whyNotPristine(current, pod);
       if (why === undefined) continue;
-      log(`demo reset: recreating ${namespace}/${name} (${why})`);
+      log(`recreated ${namespace}/${name} (${why})`);
       if (current) await deletePodAndWait(core, namespace, name);
       await core.createNamespacedPod({ namespace, body: pod });
     }
@@ -133,4 +136,5 @@ export async function resetDemoWorkloads(kc: k8s.KubeConfig, log: (line: string)
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
+  return changes;
 }

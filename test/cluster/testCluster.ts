@@ -12,6 +12,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import { parseDocument } from 'yaml';
+import { writeFileAtomic } from './api/kubeconfig';
 import type { AuthorizationRecord } from './api/server';
 import { LoopbackCluster } from './cluster';
 import { deleteNamespaceAndWait, deletePodAndWait, resetDemoWorkloads } from './demoReset';
@@ -32,8 +34,13 @@ export interface TestClusterOptions {
   backoffBaseMs?: number;
   /** Loopback only: the API server's audit hook (see AuthorizationRecord). */
   onAuthorized?: (record: AuthorizationRecord) => void;
-  /** Loopback only: write the kubeconfig here (otherwise into a temporary directory removed by stop()). */
+  /**
+   * Write the kubeconfig here, its current context the admin's (for code-server and kubectl): the loopback's
+   * own, or a copy of the shared cluster's. Without it the loopback writes into a temporary directory removed by
+   * stop(), and a shared cluster's kubeconfigPath is EPHEMERAL_DEBUG_KUBECONFIG.
+   */
   kubeconfigPath?: string;
+  /** Loopback only: its API server's and kubelet's log lines. */
   log?: (line: string) => void;
 }
 
@@ -217,6 +224,11 @@ async function connectShared(kind: 'real' | 'kubeconfig', options: TestClusterOp
   }
   const yaml = await readFile(kubeconfigPath, 'utf8');
   const contexts = contextsBySuffix(yaml, kubeconfigPath);
+  if (options.kubeconfigPath !== undefined) {
+    const copy = parseDocument(yaml);
+    copy.set('current-context', contexts.admin);
+    await writeFileAtomic(options.kubeconfigPath, copy.toString());
+  }
   const context = (user: TestUser) => contexts[user];
   const kubeConfig = (user: TestUser = 'admin') => loadKubeConfig(yaml, context(user));
   const admin = kubeConfig();
@@ -226,7 +238,10 @@ async function connectShared(kind: 'real' | 'kubeconfig', options: TestClusterOp
   } catch (error) {
     throw new Error(`cannot reach the test cluster of ${kubeconfigPath} (${admin.getCurrentCluster()?.server}): ${String(error)}`);
   }
-  if (options.demo ?? true) await resetDemoWorkloads(admin, options.log);
+  if (options.demo ?? true) {
+    const changes = await resetDemoWorkloads(admin);
+    if (changes.length > 0) console.log(`      demo workloads reset: ${changes.join(', ')}`);
+  }
   const created = new Created(() => admin.makeApiClient(k8s.CoreV1Api));
   const nodeVersion = process.env.EPHEMERAL_DEBUG_NODE_VERSION;
   return {
@@ -235,7 +250,7 @@ async function connectShared(kind: 'real' | 'kubeconfig', options: TestClusterOp
       : `the cluster of ${kubeconfigPath}, Kubernetes ${version}`,
     version,
     server: admin.getCurrentCluster()!.server,
-    kubeconfigPath,
+    kubeconfigPath: options.kubeconfigPath ?? kubeconfigPath,
     kubeconfigYaml: () => yaml,
     context,
     kubeConfig,
