@@ -120,28 +120,29 @@ describe('debug: attach failures and their messages', function () {
     assert.match(error.status?.message ?? '', /violates PodSecurity "restricted:latest"/);
   });
 
-  loopbackOnly.it('explains a leftover non-compliant ephemeral container that blocks every add, and that only recreating the pod clears it', async () => {
-    // As if it was added before the namespace was labelled restricted: written behind admission's back.
-    const loopback = cluster.loopback!;
-    await core.createNamespacedPod({ namespace: 'restricted', body: {
+  it('explains a leftover non-compliant ephemeral container that blocks every add, and that only recreating the pod clears it', async () => {
+    // Added before the namespace was labelled restricted, as when a namespace is tightened after debugging in it.
+    await cluster.createNamespace('tightened');
+    await cluster.createPod('tightened', {
       metadata: { name: 'leftover' },
       spec: {
         securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
         containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'], securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
       },
-    } });
-    const created = loopback.api.store.getPod('restricted', 'leftover')!;
-    created.spec!.ephemeralContainers = [{ name: 'debugger-old12', image: 'busybox:1.36', command: ['sleep', '3600'], securityContext: { capabilities: { add: ['SYS_PTRACE'] } } }];
-    loopback.api.store.replacePod(created);
-    await waitForPod(kc, 'restricted', 'leftover', isRunning('main'));
-    const error = await assertAttachFails(admin, { namespace: 'restricted', podName: 'leftover' }, 'preflight', /ephemeral container\(s\) "debugger-old12" that violate Pod Security "restricted".*only deleting or recreating the pod clears them/);
+    });
+    await waitForPod(kc, 'tightened', 'leftover', isRunning('main'));
+    await admin.addEphemeralContainer(await admin.readPod('tightened', 'leftover'),
+      { name: 'debugger-old12', image: 'busybox:1.36', command: ['sleep', '3600'], securityContext: { capabilities: { add: ['SYS_PTRACE'] } } });
+    await core.patchNamespace({ name: 'tightened', body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    const error = await assertAttachFails(admin, { namespace: 'tightened', podName: 'leftover' }, 'preflight', /ephemeral container\(s\) "debugger-old12" that violate Pod Security "restricted".*only deleting or recreating the pod clears them/);
     assert.equal(error.details?.length, 1);
 
     // The server says the same thing when the add gets that far.
-    const pod = await admin.readPod('restricted', 'leftover');
+    const pod = await admin.readPod('tightened', 'leftover');
     const container = { name: 'debugger-new12', image: 'busybox:1.36', securityContext: { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } } };
     const rejected = await admin.addEphemeralContainer(pod, container).then(() => assert.fail('admitted'), (e: unknown) => e);
-    const explained = explainAddEphemeralContainerError(rejected, { namespace: 'restricted', podName: 'leftover', pod, container });
+    const explained = explainAddEphemeralContainerError(rejected, { namespace: 'tightened', podName: 'leftover', pod, container });
     assert.equal(explained.code, 'pod-security');
     assert.match(explained.message, /"debugger-old12".*cannot be removed: only deleting or recreating the pod clears them/);
   });
