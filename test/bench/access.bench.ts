@@ -16,10 +16,12 @@ import { createClusterApi } from '../../src/cluster/client';
 import { LoopbackCluster } from '../cluster/cluster';
 import { kubeConfigFor } from '../suite/loopback/helpers/client';
 import { median, timingRow, runBenchmark } from './stats';
+import { testKubectl } from '../cluster/testCluster';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
-const KUBECTL = '/usr/bin/kubectl';
+/** The kubectl compared with: the real node's own release when EPHEMERAL_DEBUG_KUBECTL is set. */
+const KUBECTL = testKubectl();
 const NAMESPACE = 'demo';
 const CONTEXT = 'loopback-debugger';
 

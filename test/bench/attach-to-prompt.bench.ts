@@ -16,10 +16,12 @@ import { AttachTerminal } from '../../src/terminal/attachTerminal';
 import { LoopbackCluster } from '../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../suite/loopback/helpers/client';
 import { median, timingRow, runBenchmark } from './stats';
+import { testKubectl } from '../cluster/testCluster';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const RUNS_PER_POD = 4;
-const KUBECTL = '/usr/bin/kubectl';
+/** The kubectl compared with: the real node's own release when EPHEMERAL_DEBUG_KUBECTL is set. */
+const KUBECTL = testKubectl();
 const IMAGE = 'busybox';
 /** busybox ash's prompt as root: "/ # ". */
 const PROMPT = /(^|\n|\r)\/ # /;

@@ -17,10 +17,12 @@ import type { DiagnosticsReport } from '../../src/diagnostics/report';
 import { LoopbackCluster } from '../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../suite/loopback/helpers/client';
 import { median, timingRow, runBenchmark } from './stats';
+import { testKubectl } from '../cluster/testCluster';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
-const KUBECTL = '/usr/bin/kubectl';
+/** The kubectl compared with: the real node's own release when EPHEMERAL_DEBUG_KUBECTL is set. */
+const KUBECTL = testKubectl();
 const NAMESPACE = 'demo';
 const POD = 'node-app';
 /** The diagnostics script samples CPU twice, one second apart (section "processes"); the manual peer does not. */

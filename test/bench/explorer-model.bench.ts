@@ -15,12 +15,14 @@ import { createClusterApi } from '../../src/cluster/client';
 import { ClusterWatcher } from '../../src/explorer/clusterWatcher';
 import type { NodeDescriptor } from '../../src/explorer/descriptors';
 import { ExplorerModel } from '../../src/explorer/explorerModel';
+import { testKubectl } from '../cluster/testCluster';
 
 const run = promisify(execFile);
 const NAMESPACES = 50;
 const PODS_PER_NAMESPACE = 100;
 const EVENTS = 200;
-const KUBECTL = '/usr/bin/kubectl';
+/** The kubectl compared with: the real node's own release when EPHEMERAL_DEBUG_KUBECTL is set. */
+const KUBECTL = testKubectl();
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const ms = (value: number) => (value < 1 ? `${(value * 1000).toFixed(1)} µs` : `${value.toFixed(value < 10 ? 2 : 0)} ms`);

@@ -16,10 +16,12 @@ import { startPortForward } from '../../src/launch/portForward';
 import { LoopbackCluster } from '../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../suite/loopback/helpers/client';
 import { median } from './stats';
+import { testKubectl } from '../cluster/testCluster';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const MIB = Number(process.env.BENCH_MIB ?? 64);
-const KUBECTL = '/usr/bin/kubectl';
+/** The kubectl compared with: the real node's own release when EPHEMERAL_DEBUG_KUBECTL is set. */
+const KUBECTL = testKubectl();
 const ECHO_PORT = 7000;
 
 /** Sends `payload` through localhost:port and resolves with the ms until it all came back. */

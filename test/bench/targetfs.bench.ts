@@ -15,9 +15,11 @@ import { TargetFileSystem } from '../../src/targetfs/targetFileSystem';
 import { LoopbackCluster } from '../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../suite/loopback/helpers/client';
 import { median, runBenchmark } from './stats';
+import { testKubectl } from '../cluster/testCluster';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const KUBECTL = '/usr/bin/kubectl';
+/** The kubectl compared with: the real node's own release when EPHEMERAL_DEBUG_KUBECTL is set. */
+const KUBECTL = testKubectl();
 const FILE = '/fixture/random.bin';
 const DIR = '/fixture/big';
 

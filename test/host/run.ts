@@ -1,7 +1,7 @@
 /**
  * Extension-host tests in the real editor: code-server (VS Code 1.116 workbench + Node extension host,
  * installed by test/setup/code-server.mjs) with this checkout as the extension under development, against
- * the loopback cluster with the demo workloads.
+ * the test cluster (EPHEMERAL_DEBUG_TEST_CLUSTER: loopback by default) with the demo workloads.
  *
  * How: VS Code's own browser integration tests' mechanism. The workbench URL's `payload` names
  * `extensionDevelopmentPath` (this checkout, so dist/extension.js from `node esbuild.mjs` is what runs) and
@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
-import { LoopbackCluster } from '../cluster/cluster';
+import { CLUSTER_ENV, startTestCluster, testClusterKind } from '../cluster/testCluster';
 import { codeServerEnv, endProcessGroup, installVsix, isAlive, node22, remoteUri, repoRoot, seedSettings, startCodeServer, workbenchUrl } from './codeServer';
 import type { TestEvent } from './testEvents';
 
@@ -270,12 +270,12 @@ async function main(): Promise<number> {
   }
   // With --vsix the harness is the extension under development (in its own folder), so the workbench runs its
   // tests, and the packaged extension is an ordinary installed one; otherwise the harness sits in the extensions dir.
-  const suiteJs = await installHarness(vsixPath !== undefined ? join(temp, 'development') : dirs.extensions, { repoRoot, extensionPath: testedPath, reportUrl: report.url, kubeconfigPath, grep });
-
-  say('starting the loopback cluster with the demo workloads');
-  const cluster = await LoopbackCluster.start({ demo: true, kubeconfigPath, log: verbose ? (line) => console.log(`cluster: ${line}`) : undefined });
-  cleanups.push({ what: 'loopback cluster', run: () => cluster.stop() });
-  say(`cluster at ${cluster.url} (${elapsed()})`);
+  say(`starting the test cluster (${CLUSTER_ENV}=${testClusterKind()}) with the demo workloads`);
+  const cluster = await startTestCluster({ kubeconfigPath, log: verbose ? (line) => console.log(`cluster: ${line}`) : undefined });
+  cleanups.push({ what: cluster.description, run: () => cluster.stop() });
+  say(`cluster: ${cluster.description} at ${cluster.server} (${elapsed()})`);
+  const contexts = { adminContext: cluster.context('admin'), viewerContext: cluster.context('viewer'), debuggerContext: cluster.context('debugger') };
+  const suiteJs = await installHarness(vsixPath !== undefined ? join(temp, 'development') : dirs.extensions, { repoRoot, extensionPath: testedPath, reportUrl: report.url, kubeconfigPath, grep, ...contexts });
 
   seedSettings(dirs.userData, kubeconfigPath);
   const serverLog: string[] = [];

@@ -1,7 +1,7 @@
 /**
  * UI suite: the extension driven through the real VS Code workbench like a person — code-server 4.116
  * (VS Code 1.116; installed by test/setup/code-server.mjs) with this checkout as the extension under
- * development, against the loopback cluster with the demo workloads, in headless Debian Chromium driven by
+ * development, against the test cluster (EPHEMERAL_DEBUG_TEST_CLUSTER: loopback by default) with the demo workloads, in headless Debian Chromium driven by
  * playwright-core (no browser download). The steps are test/ui/steps.ts; each is printed as ✓/✗ and
  * screenshotted into test-results/ui/NN-name.png; a failing step also saves the extension's log next to it,
  * and the runner exits non-zero.
@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { chromium, type Browser, type BrowserServer } from 'playwright-core';
-import { LoopbackCluster } from '../cluster/cluster';
+import { CLUSTER_ENV, startTestCluster, testClusterKind } from '../cluster/testCluster';
 import { joinResults, releaseDebugger, steps } from './steps';
 import { Workbench } from './workbench';
 
@@ -166,10 +166,7 @@ async function startCodeServer(dirs: { userData: string; extensions: string; con
 }
 
 /** A local port forwarded to demo/node-app:8080 with client-node's PortForward (one WebSocket per connection). */
-async function forwardNodeApp(kubeconfigPath: string): Promise<{ server: NetServer; port: number }> {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  kc.setCurrentContext('loopback-admin');
+async function forwardNodeApp(kc: k8s.KubeConfig): Promise<{ server: NetServer; port: number }> {
   const forward = new k8s.PortForward(kc);
   const server = createNetServer((socket) => {
     forward.portForward('demo', 'node-app', [8080], socket, null, socket).catch(() => socket.destroy());
@@ -224,11 +221,11 @@ async function main(): Promise<number> {
   const build = spawnSync(node22(), ['esbuild.mjs'], { cwd: repoRoot, stdio: verbose ? 'inherit' : 'pipe' });
   if (build.status !== 0) throw new Error(`node esbuild.mjs failed (exit ${build.status}): ${String(build.stderr ?? '')}`);
 
-  say('starting the loopback cluster with the demo workloads');
-  const cluster = await LoopbackCluster.start({ demo: true, kubeconfigPath, log: verbose ? (line) => console.log(`cluster: ${line}`) : undefined });
-  cleanups.push({ what: 'loopback cluster', run: () => cluster.stop() });
-  say(`cluster at ${cluster.url} (${elapsed()})`);
-  const forward = await forwardNodeApp(kubeconfigPath);
+  say(`starting the test cluster (${CLUSTER_ENV}=${testClusterKind()}) with the demo workloads`);
+  const cluster = await startTestCluster({ kubeconfigPath, log: verbose ? (line) => console.log(`cluster: ${line}`) : undefined });
+  cleanups.push({ what: cluster.description, run: () => cluster.stop() });
+  say(`cluster: ${cluster.description} at ${cluster.server} (${elapsed()})`);
+  const forward = await forwardNodeApp(cluster.kubeConfig('admin'));
   cleanups.push({ what: 'port-forward', run: () => new Promise<void>((resolve) => forward.server.close(() => resolve())) });
 
   seedSettings(dirs.userData, kubeconfigPath);
@@ -280,6 +277,7 @@ async function main(): Promise<number> {
   const wb = new Workbench(page);
   const ctx = {
     wb,
+    cluster: cluster.context('admin'),
     serverJsPath: join(sourceDir, 'server.js'),
     request: (path: string) => httpGet(forward.port, path),
     log: (line: string) => console.log(`      ${line}`),

@@ -9,6 +9,8 @@ import { squash, waitFor, type Workbench } from './workbench';
 
 export interface StepContext {
   readonly wb: Workbench;
+  /** The test cluster's admin context, the Clusters view's root: loopback-admin, realnode-admin, … */
+  readonly cluster: string;
   /** The demo app's source, as the workspace's first folder holds it (localRoot of the debugger). */
   readonly serverJsPath: string;
   /** GET on the demo node-app's port 8080 through a port-forward the runner holds. */
@@ -26,7 +28,6 @@ export interface Step {
   readonly run: (ctx: StepContext) => Promise<void>;
 }
 
-const CLUSTER = 'loopback-admin';
 const VIEW_CONTAINER = /^Kubernetes Ephemeral Debug/;
 /** busybox ash's root prompt as rendered. */
 const PROMPT = /(^|\n)\/ # /;
@@ -46,11 +47,11 @@ async function answerDialogs(ctx: StepContext, answered: string[]): Promise<void
 export const steps: Step[] = [
   {
     name: 'tree',
-    title: 'Clusters view: loopback-admin → demo → node-app',
+    title: 'Clusters view: admin context → demo → node-app',
     timeoutMs: 120_000,
-    run: async ({ wb }) => {
+    run: async ({ wb, cluster }) => {
       await wb.openActivity(VIEW_CONTAINER);
-      await wb.expand(wb.row(CLUSTER, 1), `cluster ${CLUSTER}`);
+      await wb.expand(wb.row(cluster, 1), `cluster ${cluster}`);
       await wb.expand(wb.row('demo', 2), 'namespace demo');
       const pod = wb.row('node-app', 3);
       await wb.expand(pod, 'pod node-app');
@@ -184,14 +185,14 @@ export const steps: Step[] = [
     title: 'Debug on the crashing crashloop pod: crash modal, copy picker defaults, ps in the copy sees sleep; Clean Up deletes the copy',
     timeoutMs: 300_000,
     run: async (ctx) => {
-      const { wb } = ctx;
+      const { wb, cluster } = ctx;
       const page = wb.page;
       const t0 = performance.now();
       const at = (line: string): void => ctx.log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${line}`);
       // The previous step's debug session is done with: ended, so a later stop cannot take the side bar away.
       await releaseDebugger(wb);
       await wb.openActivity(VIEW_CONTAINER);
-      await wb.expand(wb.row(CLUSTER, 1), `cluster ${CLUSTER}`);
+      await wb.expand(wb.row(cluster, 1), `cluster ${cluster}`);
       await wb.expand(wb.row('demo', 2), 'namespace demo');
       const pod = wb.row('crashloop', 3);
       // The inline Debug action shows on troubled pods only; the kubelet's backoff makes it CrashLoopBackOff.
@@ -259,8 +260,8 @@ export const steps: Step[] = [
       // then the cluster's Refresh (a relist) must drop it.
       const goneByWatch = await waitFor(`${copyName} gone from the tree`, async () => (await copyRow.count()) === 0, 15_000).catch(() => false);
       if (!goneByWatch) {
-        at(`${copyName} still listed after the delete; Refresh on ${CLUSTER}`);
-        await wb.clickInlineAction(wb.row(CLUSTER, 1), 'Refresh');
+        at(`${copyName} still listed after the delete; Refresh on ${cluster}`);
+        await wb.clickInlineAction(wb.row(cluster, 1), 'Refresh');
         await wb.expand(wb.row('demo', 2), 'namespace demo');
         await waitFor(`${copyName} gone from the tree after Refresh`, async () => (await copyRow.count()) === 0, 60_000);
       }
@@ -276,17 +277,17 @@ export const steps: Step[] = [
     title: 'Check My Access on namespace demo: the Markdown report shows every feature available (admin)',
     timeoutMs: 120_000,
     run: async (ctx) => {
-      const { wb } = ctx;
+      const { wb, cluster } = ctx;
       await wb.openActivity(VIEW_CONTAINER);
-      await wb.expand(wb.row(CLUSTER, 1), `cluster ${CLUSTER}`);
+      await wb.expand(wb.row(cluster, 1), `cluster ${cluster}`);
       await wb.contextMenu(wb.row('demo', 2), 'Check My Access');
-      const summary = await waitFor('the access summary notification', async () => (await wb.notifications()).find((n) => /features available in demo \(loopback-admin\)/.test(n)), 60_000);
+      const summary = await waitFor('the access summary notification', async () => (await wb.notifications()).find((n) => n.includes(`features available in demo (${cluster})`)), 60_000);
       ctx.log(`notification: ${summary}`);
       const total = Number(/^All (\d+) features available/.exec(summary)?.[1]);
       if (!(total > 0)) throw new Error(`the summary is "${summary}", not "All N features available …"`);
-      await waitFor('the report preview as the active editor', async () => /^Preview access-loopback-admin-demo-\d+\.md$/.test(await wb.activeEditorTitle()), 30_000);
+      await waitFor('the report preview as the active editor', async () => new RegExp(`^Preview access-${cluster}-demo-\\d+\\.md$`).test(await wb.activeEditorTitle()), 30_000);
       // The rendered report, read inside the preview's webview frame.
-      const report = await waitFor('the rendered access report in the preview', async () => (await wb.webviewTexts()).find((t) => t.includes('Access in context loopback-admin, namespace demo') && t.includes('Every feature is available.')), 60_000);
+      const report = await waitFor('the rendered access report in the preview', async () => (await wb.webviewTexts()).find((t) => t.includes(`Access in context ${cluster}, namespace demo`) && t.includes('Every feature is available.')), 60_000);
       const lines = report.split('\n').map((l) => l.trim()).filter((l) => /^(yes|partly|no)\b/.test(l));
       ctx.log(`report: ${lines.length} features: ${lines.join(' / ')}`);
       if (lines.length !== total) throw new Error(`the report lists ${lines.length} features, the summary says ${total}:\n${report}`);

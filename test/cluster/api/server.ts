@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { KubeletApi, PodStore } from '../contracts';
 import { TokenAuthenticator, type UserName } from './auth';
-import { boolParam, readObject, type RequestContext, sendJson, type ServerSettings } from './context';
+import { boolParam, readBody, readObject, type RequestContext, sendJson, type ServerSettings } from './context';
 import { coreResources, coreVersions, GROUP_NAMES, type GroupName, groupDoc, groupList, groupResources, VERSION } from './discovery';
 import { buildKubeconfig, writeFileAtomic } from './kubeconfig';
 import { sendObject, serveList } from './list';
@@ -19,6 +19,7 @@ import { NAMESPACE_FIELDS, POD_FIELDS } from './selectors';
 import { ApiError, forbidden, methodNotAllowed, noSuchResource, notFound, status, unauthorized } from './status';
 import { ClusterStore, type Obj } from './store';
 import { generateServerTls } from './tls';
+import { applyPatch } from './patch';
 import { handleUpgrade } from './upgrade';
 import { validateNamespaceCreate } from './validation';
 
@@ -41,9 +42,26 @@ export interface AuthorizationRecord {
   readonly allowed: boolean;
 }
 
+/** PATCH of a namespace: its labels and annotations (Pod Security levels among them); nothing else changes here. */
+async function patchNamespace(ctx: RequestContext, name: string): Promise<void> {
+  const body = await readBody(ctx.req);
+  const old = ctx.store.getNamespace(name);
+  if (!old) throw notFound('namespaces', name);
+  const patched = applyPatch(ctx.req.headers['content-type'], old as Obj, body) as V1Namespace;
+  const { labels, annotations } = patched.metadata ?? {};
+  const fixed = (n: V1Namespace) => JSON.stringify({ ...n, metadata: { ...n.metadata, labels: undefined, annotations: undefined } });
+  if (fixed(patched) !== fixed(old)) {
+    throw new ApiError(status(422, 'Invalid', `Namespace "${name}" is invalid: the loopback cluster changes only metadata.labels and metadata.annotations of a namespace`));
+  }
+  for (const [key, value] of Object.entries({ ...labels, ...annotations })) {
+    if (typeof value !== 'string') throw new ApiError(status(422, 'Invalid', `Namespace "${name}" is invalid: metadata: the value of ${key} must be a string`));
+  }
+  sendJson(ctx.res, 200, ctx.store.updateNamespaceMetadata(name, labels, annotations));
+}
+
 /** The admin view of the store: PodStore for the kubelet plus seeding helpers. */
 export type AdminStore = PodStore & Pick<ClusterStore,
-  'createNamespace' | 'getNamespace' | 'listNamespaces' | 'deleteNamespace' | 'createPod' | 'deletePod' | 'replacePod'
+  'createNamespace' | 'getNamespace' | 'listNamespaces' | 'deleteNamespace' | 'updateNamespaceMetadata' | 'createPod' | 'deletePod' | 'replacePod'
   | 'currentRv' | 'compact'>;
 
 /** Public paths any caller may read without credentials (system:public-info-viewer). */
@@ -265,7 +283,8 @@ export class ApiServer {
         };
       }
       if (method === 'DELETE') return { attrs: attrs('delete', 'namespaces', undefined, ns), run: (ctx) => sendJson(ctx.res, 200, ctx.store.deleteNamespace(ns)) };
-      return notAllowed('GET, DELETE');
+      if (method === 'PATCH') return { attrs: attrs('patch', 'namespaces', undefined, ns), run: (ctx) => patchNamespace(ctx, ns) };
+      return notAllowed('GET, DELETE, PATCH');
     }
     const resource = p[2];
     const name = p[3];

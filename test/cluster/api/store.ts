@@ -115,6 +115,16 @@ export class ClusterStore implements PodStore {
     return this.snapshot('namespaces')! as V1Namespace[];
   }
 
+  /** Sets a namespace's labels and annotations (what `kubectl label namespace` changes). */
+  updateNamespaceMetadata(name: string, labels: Record<string, string> | undefined, annotations: Record<string, string> | undefined): V1Namespace {
+    const ns = this.objects.namespaces.get(name);
+    if (!ns) throw notFound('namespaces', name);
+    const next = clone(ns);
+    next.metadata.labels = labels;
+    next.metadata.annotations = annotations;
+    return this.commit('MODIFIED', 'namespaces', next, clone(ns)) as V1Namespace;
+  }
+
   /** Marks the namespace Terminating, deletes its pods, and removes it once it is empty. */
   deleteNamespace(name: string): V1Namespace {
     const ns = this.objects.namespaces.get(name);

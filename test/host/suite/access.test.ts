@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { parseAllDocuments } from 'yaml';
-import { waitFor } from './support';
+import { clusterContext, waitFor } from './support';
 
 interface FeatureAccess {
   readonly id: string;
@@ -30,14 +30,14 @@ interface Rule {
 
 describe('Check My Access and Generate RBAC', () => {
   it('finds every feature available to the admin context in demo', async () => {
-    const results = await vscode.commands.executeCommand<FeatureAccess[] | undefined>('ephemeralDebug.checkAccess', { context: 'loopback-admin', namespace: 'demo', interactive: false });
+    const results = await vscode.commands.executeCommand<FeatureAccess[] | undefined>('ephemeralDebug.checkAccess', { context: clusterContext('admin'), namespace: 'demo', interactive: false });
     assert.ok(results, 'ephemeralDebug.checkAccess returned nothing (see the extension log in the runner output)');
     assert.ok(results.length >= 10, `only ${results.length} features`);
     assert.deepEqual(results.filter((r) => !r.allowed).map((r) => `${r.id}: ${r.missing.join(', ')}`), []);
   });
 
   it('finds what the viewer context lacks', async () => {
-    const results = await vscode.commands.executeCommand<FeatureAccess[] | undefined>('ephemeralDebug.checkAccess', { context: 'loopback-viewer', namespace: 'demo', interactive: false });
+    const results = await vscode.commands.executeCommand<FeatureAccess[] | undefined>('ephemeralDebug.checkAccess', { context: clusterContext('viewer'), namespace: 'demo', interactive: false });
     assert.ok(results, 'ephemeralDebug.checkAccess returned nothing');
     const attach = results.find((r) => r.id === 'attach');
     assert.equal(attach?.allowed, false);
@@ -66,13 +66,13 @@ describe('Check My Access and Generate RBAC', () => {
   });
 
   it('shows the report as a read-only Markdown preview when interactive', async () => {
-    const results = await vscode.commands.executeCommand<FeatureAccess[] | undefined>('ephemeralDebug.checkAccess', { context: 'loopback-viewer', namespace: 'demo' });
+    const results = await vscode.commands.executeCommand<FeatureAccess[] | undefined>('ephemeralDebug.checkAccess', { context: clusterContext('viewer'), namespace: 'demo' });
     assert.ok(results, 'ephemeralDebug.checkAccess returned nothing');
-    const report = await waitFor('the access report document', () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'ephemeral-debug-report' && d.getText().startsWith('# Access in context loopback-viewer, namespace demo')));
+    const report = await waitFor('the access report document', () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'ephemeral-debug-report' && d.getText().startsWith(`# Access in context ${clusterContext('viewer')}, namespace demo`)));
     assert.equal(report.languageId, 'markdown');
     assert.equal(report.isDirty, false, 'nothing asks to save the report');
     assert.match(report.getText(), /- \*\*no \*\* Attach Debug Container — needs .*`patch pods\/ephemeralcontainers`/);
-    await waitFor('the report tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label.includes('access-loopback-viewer-demo')));
+    await waitFor('the report tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label.includes(`access-${clusterContext('viewer')}-demo`)));
   });
 
   it('opens the Role and RoleBinding in a YAML editor when interactive with every argument given', async () => {

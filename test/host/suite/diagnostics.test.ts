@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { createClusterApi } from '../../../src/cluster/client';
 import { stopDebugContainer } from '../../../src/debug/stopDebugContainer';
-import { kubeConfig, waitFor } from './support';
+import { clusterContext, kubeConfig, waitFor } from './support';
 
 interface DiagnosticsResult {
   readonly path?: string;
@@ -31,7 +31,7 @@ function sectionText(markdown: string, title: string): string {
 }
 
 describe('Collect Diagnostics', () => {
-  const api = createClusterApi(kubeConfig(), { context: 'loopback-admin' });
+  const api = createClusterApi(kubeConfig(), { context: clusterContext('admin') });
   const added: string[] = [];
   let usedByFirstRun: string | undefined;
   after(async function () {

@@ -1,11 +1,11 @@
 /**
  * The Clusters view (ephemeralDebug.explorer) in the real workbench, read from the DOM the user sees: the
- * loopback cluster's current context, its `demo` namespace and, once expanded, the `node-app` pod.
+ * test cluster's current context, its `demo` namespace and, once expanded, the `node-app` pod.
  * (The extension's exported API has no read access to the tree; see the report for the accessor proposed.)
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { ui, waitFor, type UiRow } from './support';
+import { clusterContext, ui, waitFor, type UiRow } from './support';
 
 const VIEW = 'ephemeralDebug.explorer';
 
@@ -24,12 +24,12 @@ async function rowShown(label: string, what: string): Promise<UiRow> {
 }
 
 describe('Clusters view', () => {
-  it('shows the loopback cluster, its demo namespace and the node-app pod', async () => {
+  it('shows the test cluster\'s admin context, its demo namespace and the node-app pod', async () => {
     await vscode.commands.executeCommand('workbench.view.extension.ephemeralDebug');
     await vscode.commands.executeCommand(`${VIEW}.focus`);
-    const cluster = await rowShown('loopback-admin', 'the loopback-admin context in the Clusters view');
+    const cluster = await rowShown(clusterContext('admin'), `the ${clusterContext('admin')} context in the Clusters view`);
     assert.equal(cluster.level, 1);
-    const demo = await rowShown('demo', 'the demo namespace under loopback-admin');
+    const demo = await rowShown('demo', `the demo namespace under ${clusterContext('admin')}`);
     assert.equal(demo.level, 2);
     await ui({ action: 'clickRow', viewId: VIEW, label: 'demo' });
     const pod = await rowShown('node-app', 'the node-app pod under demo');

@@ -36,7 +36,7 @@ export async function run(registerFiles: () => void): Promise<void> {
       runner.on('pending', (test) => pending.push(post({ kind: 'pending', title: test.fullTitle() })));
     }
   }
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, slow: 10_000, reporter: Reporter as unknown as MochaType.ReporterConstructor, ...(grep !== '' ? { grep } : {}) });
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, slow: 10_000, forbidPending: true, reporter: Reporter as unknown as MochaType.ReporterConstructor, ...(grep !== '' ? { grep } : {}) });
   mocha.suite.emit('pre-require', globalThis, 'host-suite', mocha);
   registerFiles();
   const stats = await new Promise<MochaType.Stats>((resolve) => {

@@ -12,8 +12,12 @@ export interface HostTestConfig {
   readonly extensionPath: string;
   /** test/host/run.ts's HTTP endpoint: POST /event (results), POST /ui (questions about the workbench DOM). */
   readonly reportUrl: string;
-  /** The loopback cluster's kubeconfig (also the ephemeralDebug.kubeconfig setting and KUBECONFIG). */
+  /** The test cluster's kubeconfig (also the ephemeralDebug.kubeconfig setting and KUBECONFIG). */
   readonly kubeconfigPath: string;
+  /** Its contexts: loopback-admin, realnode-admin, … (see test/cluster/testCluster.ts). */
+  readonly adminContext: string;
+  readonly viewerContext: string;
+  readonly debuggerContext: string;
   readonly grep: string;
 }
 
@@ -64,10 +68,15 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
+/** The test cluster's context of this user. */
+export function clusterContext(user: 'admin' | 'viewer' | 'debugger'): string {
+  return hostTestConfig()[`${user}Context`];
+}
+
 export function kubeConfig(): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(hostTestConfig().kubeconfigPath);
-  kc.setCurrentContext('loopback-admin');
+  kc.setCurrentContext(clusterContext('admin'));
   return kc;
 }
 

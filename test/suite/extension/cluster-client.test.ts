@@ -1,5 +1,5 @@
 /**
- * The ClusterApi facade over the real client-node against the loopback cluster: calls, streams, the
+ * The ClusterApi facade over the real client-node against the test cluster: calls, streams, the
  * strategic-merge patch, and the one-line messages each failure maps to.
  */
 import assert from 'node:assert/strict';
@@ -7,10 +7,13 @@ import { createServer, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { LoopbackCluster } from '../../cluster/cluster';
+import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
 import { containerStatus, isRunning, waitForPod } from '../loopback/helpers/client';
 import { createClusterApi } from '../../../src/cluster/client';
 import { ClusterError, type ClusterApi, type Logger } from '../../../src/cluster/clusterApi';
 import { requireRealPods } from '../loopback/helpers/requirePods';
+import { withCredentials } from './helpers/kubeconfigs';
+import { loopbackOnly } from './helpers/loopbackOnly';
 
 class Lines implements Logger {
   readonly lines: string[] = [];
@@ -46,17 +49,17 @@ async function failure(promise: Promise<unknown>): Promise<ClusterError> {
 
 describe('cluster client (ClusterApi over client-node)', function () {
   this.timeout(60_000);
-  let cluster: LoopbackCluster;
+  let cluster: TestCluster;
   let kc: KubeConfig;
   let log: Lines;
   let admin: ClusterApi;
 
   before(async function () {
     requireRealPods(this);
-    cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 20, backoffBaseMs: 200 });
-    kc = kubeConfig(cluster.kubeconfigYaml());
+    cluster = await startTestCluster({ pullDelayMs: 20, backoffBaseMs: 200 });
+    kc = cluster.kubeConfig();
     log = new Lines();
-    admin = createClusterApi(kc, { context: 'loopback-admin', logger: log });
+    admin = createClusterApi(kc, { context: cluster.context('admin'), logger: log });
     await waitForPod(kc, 'demo', 'node-app', isRunning('app'));
   });
 
@@ -75,18 +78,18 @@ describe('cluster client (ClusterApi over client-node)', function () {
     const namespaces = await admin.listNamespaces();
     const seen: string[] = [];
     const watch = await admin.watchNamespaces({ resourceVersion: namespaces.resourceVersion }, (type, ns) => seen.push(`${type} ${ns.metadata?.name}`));
-    cluster.api.store.createNamespace({ metadata: { name: 'client-watch' } });
+    await cluster.createNamespace('client-watch');
     await until(() => seen.includes('ADDED client-watch'), () => seen.join(', '));
     watch.stop();
     await watch.done;
-    assert.equal(admin.contextName, 'loopback-admin');
+    assert.equal(admin.contextName, cluster.context('admin'));
     assert.equal(admin.defaultNamespace, 'default');
   });
 
-  it('rejects a watch from a compacted resourceVersion with 410 Gone', async () => {
+  loopbackOnly.it('rejects a watch from a compacted resourceVersion with 410 Gone', async () => {
     const { resourceVersion } = await admin.listPods('demo');
-    cluster.api.store.createNamespace({ metadata: { name: 'client-compact' } });
-    cluster.api.store.compact();
+    cluster.loopback!.api.store.createNamespace({ metadata: { name: 'client-compact' } });
+    cluster.loopback!.api.store.compact();
     const watch = await admin.watchPods('demo', { resourceVersion }, () => undefined);
     const error = await failure(watch.done);
     assert.equal(error.code, 410);
@@ -94,7 +97,7 @@ describe('cluster client (ClusterApi over client-node)', function () {
   });
 
   it('adds an ephemeral container with a strategic-merge patch, twice, and it runs', async () => {
-    const debuggerApi = createClusterApi(kc, { context: 'loopback-debugger', logger: log });
+    const debuggerApi = createClusterApi(kc, { context: cluster.context('debugger'), logger: log });
     for (const name of ['debugger-cli01', 'debugger-cli02']) {
       const pod = await debuggerApi.readPod('demo', 'node-app');
       const patched = await debuggerApi.addEphemeralContainer(pod, { name, image: 'busybox', targetContainerName: 'app', command: ['sleep', '3600'] });
@@ -115,8 +118,8 @@ describe('cluster client (ClusterApi over client-node)', function () {
     const patch = { verb: 'patch', resource: 'pods', subresource: 'ephemeralcontainers', namespace: 'demo' };
     const del = { verb: 'delete', resource: 'pods', namespace: 'demo' };
     assert.deepEqual(await admin.canI([patch, del]), [true, true]);
-    assert.deepEqual(await createClusterApi(kc, { context: 'loopback-debugger' }).canI([patch, del]), [true, false]);
-    assert.deepEqual(await createClusterApi(kc, { context: 'loopback-viewer' }).canI([patch, del]), [false, false]);
+    assert.deepEqual(await createClusterApi(kc, { context: cluster.context('debugger') }).canI([patch, del]), [true, false]);
+    assert.deepEqual(await createClusterApi(kc, { context: cluster.context('viewer') }).canI([patch, del]), [false, false]);
   });
 
   it('execs and resolves `closed` with the channel-3 Status', async () => {
@@ -143,14 +146,14 @@ describe('cluster client (ClusterApi over client-node)', function () {
   });
 
   it('maps 401 to a re-login message', async () => {
-    const wrong = kubeConfig(cluster.kubeconfigYaml().replace(/token: .*/, 'token: not-a-valid-token'));
-    const error = await failure(createClusterApi(wrong, { context: 'loopback-admin' }).listPods('demo'));
+    const wrong = withCredentials(cluster.kubeConfig(), { token: 'not-a-valid-token' });
+    const error = await failure(createClusterApi(wrong).listPods('demo'));
     assert.equal(error.code, 401);
-    assert.match(error.message, /rejected the credentials of context "loopback-admin" \(401 Unauthorized\): log in again/);
+    assert.match(error.message, new RegExp(`rejected the credentials of context "${cluster.context('admin')}" \\(401 Unauthorized\\): log in again`));
   });
 
   it('maps 403 to the verb, resource and namespace, with the server\'s reason', async () => {
-    const viewer = createClusterApi(kc, { context: 'loopback-viewer' });
+    const viewer = createClusterApi(kc, { context: cluster.context('viewer') });
     const pod = await viewer.readPod('demo', 'node-app');
     const error = await failure(viewer.addEphemeralContainer(pod, { name: 'debugger-view1', image: 'busybox' }));
     assert.equal(error.code, 403);
@@ -171,7 +174,7 @@ describe('cluster client (ClusterApi over client-node)', function () {
     assert.match(invalid.message, /rejected as invalid: .*name.*; .*image.*/);
   });
 
-  it('says ephemeral containers are disabled when the subresource 404s', async () => {
+  loopbackOnly.it('says ephemeral containers are disabled when the subresource 404s', async () => {
     const old = await LoopbackCluster.start({ ephemeralContainersEnabled: false });
     try {
       const api = createClusterApi(kubeConfig(old.kubeconfigYaml()));
@@ -186,7 +189,8 @@ describe('cluster client (ClusterApi over client-node)', function () {
 
   it('names the server when it cannot be reached, for calls and watches', async () => {
     const port = await closedPort();
-    const unreachable = kubeConfig(cluster.kubeconfigYaml().replace(/server: .*/, `server: https://127.0.0.1:${port}`));
+    const unreachable = cluster.kubeConfig();
+    unreachable.clusters = unreachable.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${port}` }));
     const api = createClusterApi(unreachable, { logger: log });
     const error = await failure(api.listNamespaces());
     assert.equal(error.code, 0);
@@ -197,13 +201,15 @@ describe('cluster client (ClusterApi over client-node)', function () {
   });
 
   it('says which exec credential plugin failed and what to do', async () => {
-    const withPlugin = (command: string) => kubeConfig(cluster.kubeconfigYaml().replace(/token: .*/,
-      `exec: {apiVersion: client.authentication.k8s.io/v1, command: ${command}, args: ["-c", "echo token expired, run login >&2; exit 1"], interactiveMode: Never}`));
+    const withPlugin = (command: string) => withCredentials(cluster.kubeConfig(), {
+      exec: { apiVersion: 'client.authentication.k8s.io/v1', command, args: ['-c', 'echo token expired, run login >&2; exit 1'], interactiveMode: 'Never' },
+    });
+    const admin = cluster.context('admin');
     const missing = await failure(createClusterApi(withPlugin('/nonexistent/kube-login')).listPods('demo'));
     assert.equal(missing.reason, 'ExecPluginFailed');
-    assert.match(missing.message, /^the exec credential plugin "\/nonexistent\/kube-login" of context "loopback-admin" failed: .*ENOENT.*; check that it is installed and on PATH, then log in again with it$/);
+    assert.match(missing.message, new RegExp(`^the exec credential plugin "/nonexistent/kube-login" of context "${admin}" failed: .*ENOENT.*; check that it is installed and on PATH, then log in again with it$`));
     const failing = await failure(createClusterApi(withPlugin('/bin/sh')).listPods('demo'));
-    assert.match(failing.message, /plugin "\/bin\/sh" of context "loopback-admin" failed: token expired, run login;/);
+    assert.match(failing.message, new RegExp(`plugin "/bin/sh" of context "${admin}" failed: token expired, run login;`));
   });
 
   it('logs method, path, status and time, and never a token', () => {
@@ -211,7 +217,7 @@ describe('cluster client (ClusterApi over client-node)', function () {
     assert.ok(log.lines.some((l) => /^GET \/api\/v1\/namespaces 200 \d+ms \(watch, \d+ events, stopped\)$/.test(l)), log.lines.join('\n'));
     assert.ok(log.lines.some((l) => /^GET \/api\/v1\/namespaces ECONNREFUSED \d+ms$/.test(l)), log.lines.join('\n'));
     const all = log.lines.join('\n');
-    for (const token of Object.values(cluster.api.tokens)) assert.ok(!all.includes(token), 'a token was logged');
+    for (const credential of cluster.credentials()) assert.ok(!all.includes(credential), 'a credential was logged');
     assert.ok(!/Bearer /.test(all));
   });
 });

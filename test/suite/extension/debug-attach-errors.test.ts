@@ -1,5 +1,5 @@
 /**
- * Every refusal of Attach Debug Container on the loopback cluster, each as the one-line message a user sees:
+ * Every refusal of Attach Debug Container on the test cluster, each as the one-line message a user sees:
  * bad input, RBAC, pod state, Pod Security (precheck and server), leftovers, image pulls, a disabled
  * subresource and an API server that goes away mid-wait.
  */
@@ -12,7 +12,9 @@ import { DebugFlowError } from '../../../src/debug/debugFlowError';
 import { runPreflight } from '../../../src/debug/preflight';
 import { explainAddEphemeralContainerError } from '../../../src/debug/serverErrors';
 import { LoopbackCluster } from '../../cluster/cluster';
+import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { loopbackOnly } from './helpers/loopbackOnly';
 import { requireRealPods } from '../loopback/helpers/requirePods';
 
 /** Asserts the flow fails with this code and a message matching `pattern`; returns the error. */
@@ -37,15 +39,15 @@ const sleeper = (name: string, extra: Partial<k8s.V1PodSpec> = {}): k8s.V1Pod =>
 
 describe('debug: attach failures and their messages', function () {
   this.timeout(90_000);
-  let cluster: LoopbackCluster;
+  let cluster: TestCluster;
   let kc: k8s.KubeConfig;
   let admin: ClusterApi;
   let core: k8s.CoreV1Api;
 
   before(async function () {
     requireRealPods(this);
-    cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 50, backoffBaseMs: 200 });
-    kc = kubeConfigFor(cluster.kubeconfigYaml());
+    cluster = await startTestCluster({ pullDelayMs: 50, backoffBaseMs: 200 });
+    kc = cluster.kubeConfig();
     admin = createClusterApi(kc);
     core = kc.makeApiClient(k8s.CoreV1Api);
     await waitForPod(kc, 'demo', 'node-app', isRunning('app'));
@@ -82,17 +84,17 @@ describe('debug: attach failures and their messages', function () {
   });
 
   it('refuses pods that are not running: a completed one and a pending one', async () => {
-    await core.createNamespacedPod({ namespace: 'demo', body: { metadata: { name: 'done' }, spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox:1.36', command: ['true'] }] } } });
+    await cluster.createPod('demo', { metadata: { name: 'done' }, spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox:1.36', command: ['true'] }] } });
     await waitForPod(kc, 'demo', 'done', (p) => p.status?.phase === 'Succeeded');
     await assertAttachFails(admin, { namespace: 'demo', podName: 'done' }, 'preflight', /Pod done has finished \(Succeeded\) and finished pods cannot get ephemeral containers/);
 
-    await core.createNamespacedPod({ namespace: 'demo', body: { metadata: { name: 'pending' }, spec: { containers: [{ name: 'main', image: 'example.invalid/never:1' }] } } });
+    await cluster.createPod('demo', { metadata: { name: 'pending' }, spec: { containers: [{ name: 'main', image: 'example.invalid/never:1' }] } });
     await waitForPod(kc, 'demo', 'pending', (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason !== undefined && p.status.containerStatuses[0].state.waiting.reason !== 'ContainerCreating');
     await assertAttachFails(admin, { namespace: 'demo', podName: 'pending' }, 'preflight', /Pod pending is Pending \((ErrImagePull|ImagePullBackOff)\), not Running/);
   });
 
   it('tells the viewer exactly which permission is missing (preflight), and maps the server\'s 403 the same way', async () => {
-    const viewer = createClusterApi(kc, { context: 'loopback-viewer' });
+    const viewer = createClusterApi(kc, { context: cluster.context('viewer') });
     const error = await assertAttachFails(viewer, nodeApp, 'preflight', /^You cannot patch pods\/ephemeralcontainers in namespace demo \(user viewer\): ask for RBAC 'patch' on 'pods\/ephemeralcontainers'$/, { userLabel: 'user viewer' });
     assert.ok(error.details?.some((d) => d.startsWith('You cannot create pods/attach in namespace demo')), JSON.stringify(error.details));
 
@@ -119,32 +121,34 @@ describe('debug: attach failures and their messages', function () {
   });
 
   it('explains a leftover non-compliant ephemeral container that blocks every add, and that only recreating the pod clears it', async () => {
-    // As if it was added before the namespace was labelled restricted: written behind admission's back.
-    await core.createNamespacedPod({ namespace: 'restricted', body: {
+    // Added before the namespace was labelled restricted, as when a namespace is tightened after debugging in it.
+    await cluster.createNamespace('tightened');
+    await cluster.createPod('tightened', {
       metadata: { name: 'leftover' },
       spec: {
         securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
         containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'], securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
       },
-    } });
-    const created = cluster.api.store.getPod('restricted', 'leftover')!;
-    created.spec!.ephemeralContainers = [{ name: 'debugger-old12', image: 'busybox:1.36', command: ['sleep', '3600'], securityContext: { capabilities: { add: ['SYS_PTRACE'] } } }];
-    cluster.api.store.replacePod(created);
-    await waitForPod(kc, 'restricted', 'leftover', isRunning('main'));
-    const error = await assertAttachFails(admin, { namespace: 'restricted', podName: 'leftover' }, 'preflight', /ephemeral container\(s\) "debugger-old12" that violate Pod Security "restricted".*only deleting or recreating the pod clears them/);
+    });
+    await waitForPod(kc, 'tightened', 'leftover', isRunning('main'));
+    await admin.addEphemeralContainer(await admin.readPod('tightened', 'leftover'),
+      { name: 'debugger-old12', image: 'busybox:1.36', command: ['sleep', '3600'], securityContext: { capabilities: { add: ['SYS_PTRACE'] } } });
+    await core.patchNamespace({ name: 'tightened', body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    const error = await assertAttachFails(admin, { namespace: 'tightened', podName: 'leftover' }, 'preflight', /ephemeral container\(s\) "debugger-old12" that violate Pod Security "restricted".*only deleting or recreating the pod clears them/);
     assert.equal(error.details?.length, 1);
 
     // The server says the same thing when the add gets that far.
-    const pod = await admin.readPod('restricted', 'leftover');
+    const pod = await admin.readPod('tightened', 'leftover');
     const container = { name: 'debugger-new12', image: 'busybox:1.36', securityContext: { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } } };
     const rejected = await admin.addEphemeralContainer(pod, container).then(() => assert.fail('admitted'), (e: unknown) => e);
-    const explained = explainAddEphemeralContainerError(rejected, { namespace: 'restricted', podName: 'leftover', pod, container });
+    const explained = explainAddEphemeralContainerError(rejected, { namespace: 'tightened', podName: 'leftover', pod, container });
     assert.equal(explained.code, 'pod-security');
     assert.match(explained.message, /"debugger-old12".*cannot be removed: only deleting or recreating the pod clears them/);
   });
 
   it('ends the wait at once on an image pull failure, with the kubelet\'s message', async () => {
-    await core.createNamespacedPod({ namespace: 'demo', body: sleeper('pull-fail') });
+    await cluster.createPod('demo', sleeper('pull-fail'));
     await waitForPod(kc, 'demo', 'pull-fail', isRunning('main'));
     const error = await assertAttachFails(admin, { namespace: 'demo', podName: 'pull-fail', image: 'example.invalid/no-such-debugger:1' }, 'image-pull',
       /^Image example\.invalid\/no-such-debugger:1 could not be pulled \((ErrImagePull|ImagePullBackOff)\): .*example\.invalid\/no-such-debugger:1.*; debug images are pulled with the pod's imagePullSecrets/,
@@ -153,7 +157,7 @@ describe('debug: attach failures and their messages', function () {
   });
 
   it('reports a debug container that exits at once, with its exit code and last log line', async () => {
-    await core.createNamespacedPod({ namespace: 'demo', body: sleeper('exits') });
+    await cluster.createPod('demo', sleeper('exits'));
     await waitForPod(kc, 'demo', 'exits', isRunning('main'));
     const error = await assertAttachFails(admin, { namespace: 'demo', podName: 'exits', command: ['/no/such/tool'] }, 'container-terminated',
       /^Debug container debugger-\w+ exited at once with code 128 \(StartError\): .*\/no\/such\/tool/);
@@ -176,7 +180,7 @@ describe('debug: attach failures and their messages', function () {
   });
 });
 
-describe('debug: attach on clusters that fail differently', function () {
+loopbackOnly.describe('debug: attach on clusters that fail differently', function () {
   this.timeout(90_000);
   before(function () {
     requireRealPods(this);

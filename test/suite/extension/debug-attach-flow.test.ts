@@ -1,5 +1,5 @@
 /**
- * Attach Debug Container end to end on the loopback cluster with the real client-node behind the ClusterApi
+ * Attach Debug Container end to end on the test cluster with the real client-node behind the ClusterApi
  * facade: preflight → build → add → wait → attach terminal, reattach, stop, auto on a restricted namespace.
  */
 import assert from 'node:assert/strict';
@@ -13,8 +13,8 @@ import { execCapture } from '../../../src/debug/execCapture';
 import { evaluatePodSecurity } from '../../../src/debug/podSecurity';
 import { stopDebugContainer } from '../../../src/debug/stopDebugContainer';
 import { AttachTerminal } from '../../../src/terminal/attachTerminal';
-import { LoopbackCluster } from '../../cluster/cluster';
-import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
+import { isRunning, waitForPod } from '../loopback/helpers/client';
 import { requireRealPods } from '../loopback/helpers/requirePods';
 
 const serverJs = readFileSync(join(__dirname, '../../cluster/demo/node-app/server.js'), 'utf8');
@@ -40,15 +40,15 @@ function outputUntil(terminal: AttachTerminal, predicate: (text: string) => bool
   });
 }
 
-describe('debug: attach flow on the loopback cluster', function () {
+describe('debug: attach flow on the test cluster', function () {
   this.timeout(90_000);
-  let cluster: LoopbackCluster;
+  let cluster: TestCluster;
   let admin: ClusterApi;
 
   before(async function () {
     requireRealPods(this);
-    cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 50, backoffBaseMs: 200 });
-    const kc = kubeConfigFor(cluster.kubeconfigYaml());
+    cluster = await startTestCluster({ pullDelayMs: 50, backoffBaseMs: 200 });
+    const kc = cluster.kubeConfig();
     admin = createClusterApi(kc);
     await waitForPod(kc, 'demo', 'node-app', isRunning('app'));
     await waitForPod(kc, 'restricted', 'secure-app', isRunning('app'));

@@ -1,5 +1,5 @@
 /**
- * "Debug a Copy of Pod" end to end on the loopback cluster with the real client-node behind the ClusterApi
+ * "Debug a Copy of Pod" end to end on the test cluster with the real client-node behind the ClusterApi
  * facade: the CrashLoopBackOff pod copied with its command replaced stays Running and its files are readable;
  * set-image and share-processes take effect; failures say why; replace deletes the original only once the copy
  * runs; cleanup deletes only debug copies older than the limit.
@@ -19,8 +19,8 @@ import { startDebugAttachSession } from '../../../src/launch/debugAttachSession'
 import { TargetFileSystem } from '../../../src/targetfs/targetFileSystem';
 import { AttachTerminal } from '../../../src/terminal/attachTerminal';
 import { COPIED_FROM_ANNOTATION, COPY_LABEL, COPY_OF_LABEL, CREATED_BY_ANNOTATION, buildPodCopy } from '../../../src/debug/podCopy';
-import { LoopbackCluster } from '../../cluster/cluster';
-import { containerStatus, isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
+import { containerStatus, isRunning, waitForPod } from '../loopback/helpers/client';
 import { requireRealPods } from '../loopback/helpers/requirePods';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -38,19 +38,18 @@ async function rejectsWith(promise: Promise<unknown>, code: string, message: Reg
   assert.fail('expected a rejection');
 }
 
-describe('debug: copy of a pod on the loopback cluster', function () {
+describe('debug: copy of a pod on the test cluster', function () {
   this.timeout(120_000);
-  let cluster: LoopbackCluster;
+  let cluster: TestCluster;
   let admin: ClusterApi;
   let adminName: string;
-  /** namespace/name of every pod this suite creates, deleted in after(). */
-  const created = new Set<string>();
-  const track = (namespace: string, name: string): void => void created.add(`${namespace}/${name}`);
+  /** Every pod this suite creates (copies included), deleted by the cluster's stop() on a shared cluster. */
+  const track = (namespace: string, name: string): void => cluster.track(namespace, name);
 
   before(async function () {
     requireRealPods(this);
-    cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 20, backoffBaseMs: 200 });
-    const kc = kubeConfigFor(cluster.kubeconfigYaml());
+    cluster = await startTestCluster({ pullDelayMs: 20, backoffBaseMs: 200 });
+    const kc = cluster.kubeConfig();
     admin = createClusterApi(kc);
     adminName = (await admin.whoAmI())!.username;
     await waitForPod(kc, 'demo', 'node-app', isRunning('app'));
@@ -58,14 +57,6 @@ describe('debug: copy of a pod on the loopback cluster', function () {
   });
 
   after(async () => {
-    if (admin !== undefined) {
-      for (const key of created) {
-        const [namespace, name] = key.split('/');
-        await admin.deletePod(namespace, name, { gracePeriodSeconds: 0 }).catch((error: unknown) => {
-          if (!(error instanceof ClusterError && error.code === 404)) throw error;
-        });
-      }
-    }
     await cluster?.stop();
   });
 
@@ -220,7 +211,7 @@ describe('debug: copy of a pod on the loopback cluster', function () {
   });
 
   it('refuses a user who cannot create pods before creating anything, and a name that is taken', async () => {
-    const debuggerApi = createClusterApi(kubeConfigFor(cluster.kubeconfigYaml(), 'loopback-debugger'));
+    const debuggerApi = createClusterApi(cluster.kubeConfig('debugger'));
     await rejectsWith(
       debugCopyOfPod(debuggerApi, { namespace: 'demo', podName: 'crashloop', replaceCommand: { container: 'app', command: ['sleep', '60'] } }),
       'forbidden',

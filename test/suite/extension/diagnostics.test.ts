@@ -1,5 +1,5 @@
 /**
- * Collect Diagnostics against the loopback cluster: a busybox debug container on demo/node-app and a GNU-tools
+ * Collect Diagnostics against the test cluster: a busybox debug container on demo/node-app and a GNU-tools
  * (ubuntu stand-in) one on demo/python-app, each report checked for real facts of that pod, and for honest
  * "missing tool" / "unavailable" where the image or the cluster cannot provide them.
  */
@@ -10,8 +10,8 @@ import { attachDebugContainer } from '../../../src/debug/attachFlow';
 import { collectDiagnostics } from '../../../src/diagnostics/collect';
 import type { DiagnosticsReport, ReportSection } from '../../../src/diagnostics/report';
 import { SCRIPT_SECTION_IDS } from '../../../src/diagnostics/script';
-import { LoopbackCluster } from '../../cluster/cluster';
-import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
+import { isRunning, waitForPod } from '../loopback/helpers/client';
 import { requireRealPods } from '../loopback/helpers/requirePods';
 
 function section(report: DiagnosticsReport, id: string): ReportSection {
@@ -20,15 +20,15 @@ function section(report: DiagnosticsReport, id: string): ReportSection {
   return s;
 }
 
-describe('diagnostics: Collect Diagnostics on the loopback cluster', function () {
+describe('diagnostics: Collect Diagnostics on the test cluster', function () {
   this.timeout(180_000);
-  let cluster: LoopbackCluster;
+  let cluster: TestCluster;
   let admin: ClusterApi;
 
   before(async function () {
     requireRealPods(this);
-    cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 20, backoffBaseMs: 200 });
-    const kc = kubeConfigFor(cluster.kubeconfigYaml());
+    cluster = await startTestCluster({ pullDelayMs: 20, backoffBaseMs: 200 });
+    const kc = cluster.kubeConfig();
     admin = createClusterApi(kc);
     await waitForPod(kc, 'demo', 'node-app', isRunning('app'));
     await waitForPod(kc, 'demo', 'python-app', isRunning('app'));

@@ -1,17 +1,19 @@
 /**
- * The explorer model against the loopback cluster through the real ClusterApi: the demo tree, precise change
+ * The explorer model against the test cluster through the real ClusterApi: the demo tree, precise change
  * events, kubectl-like pod status, resume after compaction (410 → relist), errors as data and recovery,
  * and filters.
  */
 import assert from 'node:assert/strict';
 import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { LoopbackCluster } from '../../cluster/cluster';
+import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
 import { isRunning, waitForPod } from '../loopback/helpers/client';
 import { createClusterApi } from '../../../src/cluster/client';
 import type { ClusterApi, WatchHandle } from '../../../src/cluster/clusterApi';
 import { clusterId, type NodeDescriptor } from '../../../src/explorer/descriptors';
 import { ExplorerModel, type ExplorerChange, type ExplorerContext } from '../../../src/explorer/explorerModel';
 import { requireRealPods } from '../loopback/helpers/requirePods';
+import { withCredentials } from './helpers/kubeconfigs';
+import { loopbackOnly } from './helpers/loopbackOnly';
 
 const BACKOFF = { initialMs: 50, maxMs: 400 };
 
@@ -52,24 +54,23 @@ class ControlledApi {
 
 describe('explorer model (live, watch-driven)', function () {
   this.timeout(60_000);
-  let cluster: LoopbackCluster;
+  let cluster: TestCluster;
   let kc: KubeConfig;
   let model: ExplorerModel;
   let controlled: ControlledApi;
   let changes: ExplorerChange[][];
-  const admin = 'loopback-admin';
+  let admin: string;
+  let viewer: string;
 
   const kubeConfig = () => {
     const fresh = new KubeConfig();
     fresh.loadFromString(cluster.kubeconfigYaml()); // re-read: a restarted server has a new CA
     return fresh;
   };
-  const context = (name: string, current: boolean, yaml?: () => string): ExplorerContext => ({
-    name, current, server: cluster.url,
+  const context = (name: string, current: boolean, config: () => KubeConfig = kubeConfig): ExplorerContext => ({
+    name, current, server: cluster.server,
     createApi: () => {
-      const config = new KubeConfig();
-      config.loadFromString(yaml ? yaml() : cluster.kubeconfigYaml());
-      const api = createClusterApi(config, { context: name });
+      const api = createClusterApi(config(), { context: name });
       if (name !== admin) return api;
       controlled = new ControlledApi(api);
       return controlled.api();
@@ -88,13 +89,15 @@ describe('explorer model (live, watch-driven)', function () {
 
   before(async function () {
     requireRealPods(this);
-    cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 20, backoffBaseMs: 200 });
+    cluster = await startTestCluster({ pullDelayMs: 20, backoffBaseMs: 200 });
     kc = kubeConfig();
+    admin = cluster.context('admin');
+    viewer = cluster.context('viewer');
     model = new ExplorerModel({
       contexts: [
         context(admin, true),
-        context('loopback-viewer', false),
-        context('bad-token', false, () => cluster.kubeconfigYaml().replace(/token: .*/, 'token: wrong').replace(/name: loopback-admin/, 'name: bad-token')),
+        context(viewer, false),
+        context('bad-token', false, () => withCredentials(cluster.kubeConfig(), { token: 'wrong' }, 'bad-token')),
       ],
       backoff: BACKOFF,
     });
@@ -152,14 +155,14 @@ describe('explorer model (live, watch-driven)', function () {
     assert.match(find(model.children(root(admin)), 'demo').description ?? '', /need attention/);
   });
 
-  it('relists when a watch resumes from a compacted resourceVersion (410 Gone)', async () => {
+  loopbackOnly.it('relists when a watch resumes from a compacted resourceVersion (410 Gone)', async () => {
     const listsBefore = controlled.lists;
     let open!: () => void;
     controlled.gate = new Promise((resolve) => { open = resolve; });
     for (const handle of controlled.handles) handle.stop(); // as client-node's 30-s idle end would
     controlled.handles.clear();
-    cluster.api.store.createPod({ metadata: { name: 'late', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] } } as V1Pod);
-    cluster.api.store.compact();
+    cluster.loopback!.api.store.createPod({ metadata: { name: 'late', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] } } as V1Pod);
+    cluster.loopback!.api.store.compact();
     open();
     await until(() => controlled.lists > listsBefore && model.getPod(admin, 'default', 'late') !== undefined,
       () => `lists ${controlled.lists - listsBefore}, late ${model.getPod(admin, 'default', 'late') ? 'seen' : 'missing'}`);
@@ -186,22 +189,23 @@ describe('explorer model (live, watch-driven)', function () {
     await until(() => model.status(admin)?.phase === 'ready' && model.children(root(admin)).length >= 3, () => 'filters not cleared');
   });
 
-  it('goes to an error state when the API server stops, and recovers when it is back', async () => {
+  loopbackOnly.it('goes to an error state when the API server stops, and recovers when it is back', async () => {
+    const loopback = cluster.loopback!;
     await until(() => model.status(admin)?.phase === 'ready', () => 'not ready');
-    await cluster.api.stop();
+    await loopback.api.stop();
     await until(() => /cannot reach the API server/.test(model.status(admin)?.error?.message ?? ''), () => JSON.stringify(model.status(admin)));
     assert.equal(root(admin).contextValue, 'ephemeralDebug.cluster.active.error');
-    await cluster.api.start(cluster.port);
+    await loopback.api.start(loopback.port);
     await until(() => model.status(admin)?.phase === 'ready', () => JSON.stringify(model.status(admin)), 15_000);
     assert.ok(model.getPod(admin, 'demo', 'node-app'));
     assert.ok(changes.flat().some((c) => c.kind === 'cluster' && c.contextName === admin));
   });
 
   it('stops every watch and timer on dispose', async () => {
-    const disposable = new ExplorerModel({ contexts: [context('loopback-viewer', true)], backoff: BACKOFF });
-    disposable.watch('loopback-viewer');
-    await until(() => disposable.status('loopback-viewer')?.phase === 'ready', () => 'viewer not ready');
-    assert.equal(disposable.roots()[0]?.id, clusterId('loopback-viewer'));
+    const disposable = new ExplorerModel({ contexts: [context(viewer, true)], backoff: BACKOFF });
+    disposable.watch(viewer);
+    await until(() => disposable.status(viewer)?.phase === 'ready', () => 'viewer not ready');
+    assert.equal(disposable.roots()[0]?.id, clusterId(viewer));
     disposable.dispose();
     assert.deepEqual(disposable.roots(), []);
   });

@@ -1,5 +1,5 @@
 /**
- * Governance on the loopback cluster: each rule, set the way a user sets it (settings merged by
+ * Governance on the test cluster: each rule, set the way a user sets it (settings merged by
  * mergeGovernance), refuses through the real attach flow with its message and adds nothing to the pod; the
  * session time limit warns and then stops a running debug container.
  */
@@ -12,8 +12,8 @@ import { ephemeralContainerStatus } from '../../../src/debug/debugContainers';
 import { debugContainerDeadline, enforceTimeLimit, expiredDebugContainers, type LimitedDebugContainer } from '../../../src/debug/sessionTimeLimit';
 import { mergeGovernance } from '../../../src/ui/pure/governanceSettings';
 import type { InspectedValue } from '../../../src/ui/pure/settingsModel';
-import { LoopbackCluster } from '../../cluster/cluster';
-import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
+import { isRunning, waitForPod } from '../loopback/helpers/client';
 import { requireRealPods } from '../loopback/helpers/requirePods';
 
 type GovernanceInput = Parameters<typeof mergeGovernance>[0];
@@ -22,13 +22,13 @@ const user = (values: Record<string, unknown>): GovernanceInput =>
 
 describe('governance: policy refusals and the session time limit', function () {
   this.timeout(90_000);
-  let cluster: LoopbackCluster;
+  let cluster: TestCluster;
   let admin: ClusterApi;
 
   before(async function () {
     requireRealPods(this);
-    cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 20, backoffBaseMs: 200 });
-    const kc = kubeConfigFor(cluster.kubeconfigYaml());
+    cluster = await startTestCluster({ pullDelayMs: 20, backoffBaseMs: 200 });
+    const kc = cluster.kubeConfig();
     admin = createClusterApi(kc);
     await waitForPod(kc, 'demo', 'go-app', isRunning('app'));
   });

@@ -1,5 +1,5 @@
 /**
- * Port-forwarding over pods/portforward through the ClusterApi facade on the loopback cluster: many
+ * Port-forwarding over pods/portforward through the ClusterApi facade on the test cluster: many
  * concurrent connections carrying large payloads intact both ways, every socket closed afterwards, the
  * local port taken, nothing listening in the pod, and the pod deleted under a running forward.
  */
@@ -10,8 +10,8 @@ import * as k8s from '@kubernetes/client-node';
 import { createClusterApi } from '../../../src/cluster/client';
 import type { ClusterApi } from '../../../src/cluster/clusterApi';
 import { PortForwardError, startPortForward, type ConnectionFailure } from '../../../src/launch/portForward';
-import { LoopbackCluster } from '../../cluster/cluster';
-import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
+import { isRunning, waitForPod } from '../loopback/helpers/client';
 import { waitForLog } from './helpers/logs';
 import { requireRealPods } from '../loopback/helpers/requirePods';
 
@@ -59,19 +59,18 @@ function echoRoundTrip(port: number, payload: Buffer): Promise<{ digest: string;
   });
 }
 
-describe('launch: port-forward on the loopback cluster', function () {
+describe('launch: port-forward on the test cluster', function () {
   this.timeout(240_000);
-  let cluster: LoopbackCluster;
+  let cluster: TestCluster;
   let kc: k8s.KubeConfig;
   let api: ClusterApi;
 
   before(async function () {
     requireRealPods(this);
-    cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 50, backoffBaseMs: 200 });
-    kc = kubeConfigFor(cluster.kubeconfigYaml());
+    cluster = await startTestCluster({ pullDelayMs: 50, backoffBaseMs: 200 });
+    kc = cluster.kubeConfig();
     api = createClusterApi(kc);
-    const core = kc.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespacedPod({ namespace: 'demo', body: echoPod('echo') });
+    await cluster.createPod('demo', echoPod('echo'));
     await waitForPod(kc, 'demo', 'echo', isRunning('app'));
     await waitForLog(api, 'demo', 'echo', 'echo ready');
   });
@@ -141,7 +140,7 @@ describe('launch: port-forward on the loopback cluster', function () {
 
   it('ends with a message when the pod is deleted', async () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespacedPod({ namespace: 'demo', body: echoPod('doomed') });
+    await cluster.createPod('demo', echoPod('doomed'));
     await waitForPod(kc, 'demo', 'doomed', isRunning('app'));
     await waitForLog(api, 'demo', 'doomed', 'echo ready');
     const forward = await startPortForward(api, { namespace: 'demo', pod: 'doomed', remotePort: ECHO_PORT });

@@ -1,5 +1,5 @@
 /**
- * One-step debugger attach on the loopback cluster, for real, per runtime: each session's forward is
+ * One-step debugger attach on the test cluster, for real, per runtime: each session's forward is
  * spoken to in the debugger's own protocol — Node's inspector (/json/version, then CDP Runtime.evaluate over
  * its WebSocket), JDWP's handshake, debugpy's DAP `initialize`, dlv's JSON-RPC `RPCServer.State` — and the
  * failure paths: no matching process, a JVM without JDWP, ptrace denied by the profile, a local port in
@@ -16,8 +16,8 @@ import { startDebugAttachSession, type DebugAttachRequest, type DebugAttachSessi
 import { parseLaunchConfiguration } from '../../../src/launch/launchConfiguration';
 import { LaunchError } from '../../../src/launch/launchError';
 import { PortForwardError } from '../../../src/launch/portForward';
-import { LoopbackCluster } from '../../cluster/cluster';
-import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
+import { isRunning, waitForPod } from '../loopback/helpers/client';
 import { waitForLog } from './helpers/logs';
 import { requireRealPods } from '../loopback/helpers/requirePods';
 
@@ -67,9 +67,9 @@ function exchange(port: number, request: string | Buffer, done: (text: string) =
   });
 }
 
-describe('launch: debugger attach on the loopback cluster', function () {
+describe('launch: debugger attach on the test cluster', function () {
   this.timeout(120_000);
-  let cluster: LoopbackCluster;
+  let cluster: TestCluster;
   let kc: k8s.KubeConfig;
   let api: ClusterApi;
   const sessions: DebugAttachSession[] = [];
@@ -81,12 +81,11 @@ describe('launch: debugger attach on the loopback cluster', function () {
 
   before(async function () {
     requireRealPods(this);
-    cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 50, backoffBaseMs: 200 });
-    kc = kubeConfigFor(cluster.kubeconfigYaml());
+    cluster = await startTestCluster({ pullDelayMs: 50, backoffBaseMs: 200 });
+    kc = cluster.kubeConfig();
     api = createClusterApi(kc);
-    const core = kc.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespacedPod({ namespace: 'demo', body: javaPod('java-onjcmd', ['-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:5006,onjcmd=y']) });
-    await core.createNamespacedPod({ namespace: 'demo', body: javaPod('java-plain', []) });
+    await cluster.createPod('demo', javaPod('java-onjcmd', ['-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:5006,onjcmd=y']));
+    await cluster.createPod('demo', javaPod('java-plain', []));
     for (const pod of ['node-app', 'java-app', 'python-app', 'go-app', 'java-onjcmd', 'java-plain']) await waitForPod(kc, 'demo', pod, isRunning('app'));
   });
 
@@ -214,7 +213,7 @@ describe('launch: debugger attach on the loopback cluster', function () {
 
   it('ends the session\'s forward with a message when the pod is deleted', async () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespacedPod({ namespace: 'demo', body: { metadata: { name: 'node-doomed', namespace: 'demo' }, spec: { containers: [{ name: 'app', image: 'loopback.local/demo/node-app:1.0' }] } } });
+    await cluster.createPod('demo', { metadata: { name: 'node-doomed', namespace: 'demo' }, spec: { containers: [{ name: 'app', image: 'loopback.local/demo/node-app:1.0' }] } });
     await waitForPod(kc, 'demo', 'node-doomed', isRunning('app'));
     const session = await start({ namespace: 'demo', pod: 'node-doomed', runtime: 'node' });
     assert.match(await httpGet(session.forward.localPort, '/json/version'), /node\.js/);

@@ -1,5 +1,5 @@
 /**
- * Playbooks for real on the loopback cluster: each run adds its debug container through the attach flow,
+ * Playbooks for real on the test cluster: each run adds its debug container through the attach flow,
  * finds the target's PID and runs the steps with exec. The loopback kubelet writes no resolv.conf and runs no
  * DNS server, has no memory cgroups, and kernel stacks need CAP_SYS_ADMIN: the tests check these are reported
  * as such rather than hidden.
@@ -17,8 +17,8 @@ import { defaultInputs } from '../../../src/playbooks/inputs';
 import { runPlaybook, type PlaybookRun } from '../../../src/playbooks/runner';
 import { suggestPlaybooks } from '../../../src/playbooks/suggest';
 import type { Playbook } from '../../../src/playbooks/types';
-import { LoopbackCluster } from '../../cluster/cluster';
-import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
+import { isRunning, waitForPod } from '../loopback/helpers/client';
 import { requireRealPods } from '../loopback/helpers/requirePods';
 
 const playbook = (id: string): Playbook => BUILT_IN_PLAYBOOKS.find((p) => p.id === id)!;
@@ -29,16 +29,16 @@ const stepOf = (run: PlaybookRun, title: string) => {
 };
 const describeRun = (run: PlaybookRun): string => run.steps.map((s) => `## ${s.title}: ${s.status} (${s.exitCode})\n${s.output}`).join('\n');
 
-describe('playbooks on the loopback cluster', function () {
+describe('playbooks on the test cluster', function () {
   this.timeout(120_000);
-  let cluster: LoopbackCluster;
+  let cluster: TestCluster;
   let api: ClusterApi;
   let artifactDir: string;
 
   before(async function () {
     requireRealPods(this);
-    cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 20, backoffBaseMs: 200 });
-    const kc = kubeConfigFor(cluster.kubeconfigYaml());
+    cluster = await startTestCluster({ pullDelayMs: 20, backoffBaseMs: 200 });
+    const kc = cluster.kubeConfig();
     api = createClusterApi(kc);
     artifactDir = await mkdtemp(join(tmpdir(), 'playbook-artifacts-'));
     for (const name of ['node-app', 'java-app', 'python-app']) {

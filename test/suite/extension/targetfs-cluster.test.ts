@@ -1,5 +1,5 @@
 /**
- * The target filesystem (src/targetfs) end to end on the loopback cluster: a fixture written into the rootfs of
+ * The target filesystem (src/targetfs) end to end on the test cluster: a fixture written into the rootfs of
  * a distroless node pod (10,000 entries, hostile names, symlink loops, 64 MiB of random bytes), read through
  * busybox-only and GNU debug images; atomic writes cut short; a read-only root; a non-root debug container.
  */
@@ -13,8 +13,9 @@ import { execCapture } from '../../../src/debug/execCapture';
 import { TargetFsError } from '../../../src/targetfs/errors';
 import { bytesToName } from '../../../src/targetfs/names';
 import { TargetFileSystem, TargetFileType } from '../../../src/targetfs/targetFileSystem';
-import { LoopbackCluster } from '../../cluster/cluster';
-import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
+import { isRunning, waitForPod } from '../loopback/helpers/client';
 import { requireRealPods } from '../loopback/helpers/requirePods';
 
 const NODE_APP_IMAGE = 'loopback.local/demo/node-app:1.0';
@@ -75,12 +76,9 @@ function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-async function createPod(api: ClusterApi, kc: ReturnType<typeof kubeConfigFor>, name: string, spec: Record<string, unknown>): Promise<void> {
-  const k8s = await import('@kubernetes/client-node');
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  await core.createNamespacedPod({ namespace: 'demo', body: { metadata: { name }, spec: spec as never } });
-  await waitForPod(kc, 'demo', name, isRunning('app'));
-  void api;
+async function createPod(cluster: TestCluster, name: string, spec: Record<string, unknown>): Promise<void> {
+  await cluster.createPod('demo', { metadata: { name }, spec: spec as never });
+  await waitForPod(cluster.kubeConfig(), 'demo', name, isRunning('app'));
 }
 
 /** Resolves when `check` returns true, re-asking after each answer (a condition, not a sleep). */
@@ -92,18 +90,18 @@ async function until(check: () => Promise<boolean>, what: string, attempts = 400
   throw new Error(`never: ${what}`);
 }
 
-describe('targetfs: the target filesystem on the loopback cluster', function () {
+describe('targetfs: the target filesystem on the test cluster', function () {
   this.timeout(180_000);
-  let cluster: LoopbackCluster;
+  let cluster: TestCluster;
   let api: ClusterApi;
-  let kc: ReturnType<typeof kubeConfigFor>;
+  let kc: KubeConfig;
   let rootBusybox: string;
   let randomSha: string;
 
   before(async function () {
     requireRealPods(this);
-    cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 10, backoffBaseMs: 200 });
-    kc = kubeConfigFor(cluster.kubeconfigYaml());
+    cluster = await startTestCluster({ pullDelayMs: 10, backoffBaseMs: 200 });
+    kc = cluster.kubeConfig();
     api = createClusterApi(kc);
     await waitForPod(kc, 'demo', 'node-app', isRunning('app'));
     rootBusybox = await rootDebugContainer(api, 'demo', 'node-app', 'busybox:1.36');
@@ -337,7 +335,7 @@ describe('targetfs: the target filesystem on the loopback cluster', function () 
 
   describe('permissions', () => {
     it('reports a read-only root filesystem as NoPermissions and Readonly', async () => {
-      await createPod(api, kc, 'ro-app', { containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '36000'], securityContext: { readOnlyRootFilesystem: true } }] });
+      await createPod(cluster, 'ro-app', { containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '36000'], securityContext: { readOnlyRootFilesystem: true } }] });
       const name = await rootDebugContainer(api, 'demo', 'ro-app', 'busybox:1.36');
       const fs = new TargetFileSystem(api, { context: api.contextName, namespace: 'demo', pod: 'ro-app', container: 'app' }, { debugContainer: name, allowWrites: () => true });
       assert.equal((await fs.stat('/')).readonly, true);
@@ -347,7 +345,7 @@ describe('targetfs: the target filesystem on the loopback cluster', function () 
     });
 
     it('explains EACCES of a non-root debug container on a root target, and recovers through the auto profile callback', async () => {
-      await createPod(api, kc, 'eacces-app', { containers: [{ name: 'app', image: NODE_APP_IMAGE }] });
+      await createPod(cluster, 'eacces-app', { containers: [{ name: 'app', image: NODE_APP_IMAGE }] });
       const user = await attachDebugContainer(api, { namespace: 'demo', podName: 'eacces-app', image: 'busybox:1.36', targetContainer: 'app', profile: 'baseline', custom: { securityContext: { runAsUser: 1000, runAsGroup: 1000 } } }, { skipPrivilegedConfirmation: true });
       const ref = { context: api.contextName, namespace: 'demo', pod: 'eacces-app', container: 'app' };
       const plain = new TargetFileSystem(api, ref, { debugContainer: user.containerName });
@@ -366,7 +364,7 @@ describe('targetfs: the target filesystem on the loopback cluster', function () 
     });
 
     it('maps an unreadable file of a same-uid target to NoPermissions', async () => {
-      await createPod(api, kc, 'user-app', { containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '36000'], securityContext: { runAsUser: 1000, runAsGroup: 1000 } }] });
+      await createPod(cluster, 'user-app', { containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '36000'], securityContext: { runAsUser: 1000, runAsGroup: 1000 } }] });
       const root = await rootDebugContainer(api, 'demo', 'user-app', 'busybox:1.36');
       await shellIn(api, 'demo', 'user-app', root, 'echo s > /proc/1/root/root-only; chmod 600 /proc/1/root/root-only; echo m > /proc/1/root/mine; chown 1000 /proc/1/root/mine; chmod 600 /proc/1/root/mine');
       const user = await attachDebugContainer(api, { namespace: 'demo', podName: 'user-app', image: 'busybox:1.36', targetContainer: 'app', profile: 'baseline', custom: { securityContext: { runAsUser: 1000, runAsGroup: 1000 } } }, { skipPrivilegedConfirmation: true });

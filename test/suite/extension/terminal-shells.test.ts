@@ -1,5 +1,5 @@
 /**
- * The exec terminals on the loopback cluster: Open Shell (with the shell fallback) and Shell in Target Root
+ * The exec terminals on the test cluster: Open Shell (with the shell fallback) and Shell in Target Root
  * (chroot into the target with the debug tools on PATH, and its clear fallbacks).
  */
 import assert from 'node:assert/strict';
@@ -11,8 +11,8 @@ import { attachDebugContainer, type AttachRequest, type AttachResult } from '../
 import { ExecTerminal } from '../../../src/terminal/execTerminal';
 import { createTargetRootShell } from '../../../src/terminal/targetRootShell';
 import type { TerminalSession } from '../../../src/terminal/terminalSession';
-import { LoopbackCluster } from '../../cluster/cluster';
-import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
+import { isRunning, waitForPod } from '../loopback/helpers/client';
 import { requireRealPods } from '../loopback/helpers/requirePods';
 
 const serverJs = readFileSync(join(__dirname, '../../cluster/demo/node-app/server.js'), 'utf8');
@@ -43,7 +43,7 @@ function typeAndExpect(terminal: TerminalSession, input: string, expected: strin
 
 describe('terminal: Open Shell and Shell in Target Root', function () {
   this.timeout(90_000);
-  let cluster: LoopbackCluster;
+  let cluster: TestCluster;
   let api: ClusterApi;
   let nodeAppDebugger: AttachResult;
 
@@ -51,8 +51,8 @@ describe('terminal: Open Shell and Shell in Target Root', function () {
 
   before(async function () {
     requireRealPods(this);
-    cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 50, backoffBaseMs: 200 });
-    const kc = kubeConfigFor(cluster.kubeconfigYaml());
+    cluster = await startTestCluster({ pullDelayMs: 50, backoffBaseMs: 200 });
+    const kc = cluster.kubeConfig();
     api = createClusterApi(kc);
     await waitForPod(kc, 'demo', 'node-app', isRunning('app'));
     await waitForPod(kc, 'demo', 'shared-pid', isRunning('app'));

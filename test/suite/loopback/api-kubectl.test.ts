@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { KubeletApi } from '../../cluster/contracts';
 import { startApi, type TestApi } from './helpers/api-server';
+import { unavailable } from './helpers/requirePods';
 
 const KUBECTL = '/usr/bin/kubectl';
 const run = promisify(execFile);
@@ -14,8 +15,7 @@ describe('loopback API server: kubectl', function () {
   let api: TestApi;
   before(async function () {
     if (!existsSync(KUBECTL)) {
-      console.log(`    (skipped: ${KUBECTL} not found)`);
-      this.skip();
+      unavailable(this, `${KUBECTL} is not installed`);
     }
     const kubelet = { logs: async () => Readable.from(['hello from app\n']) } as unknown as KubeletApi;
     api = await startApi({ kubelet });

@@ -121,6 +121,21 @@ describe('loopback API server', () => {
     });
   });
 
+  describe('namespaces', () => {
+    it('patches labels and annotations (kubectl label namespace), and refuses to change anything else', async () => {
+      api.server.store.createNamespace({ metadata: { name: 'to-label' } });
+      const merge = { contentType: 'application/merge-patch+json' };
+      const labelled = await rawRequest(api, 'PATCH', '/api/v1/namespaces/to-label', { ...merge, body: JSON.stringify({ metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } }) });
+      assert.equal(labelled.status, 200, labelled.body);
+      assert.equal(api.server.store.getNamespace('to-label')?.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
+      const renamed = await rawRequest(api, 'PATCH', '/api/v1/namespaces/to-label', { ...merge, body: JSON.stringify({ metadata: { generateName: 'x-' } }) });
+      assert.equal(renamed.status, 422);
+      assert.match(JSON.parse(renamed.body).message, /changes only metadata\.labels and metadata\.annotations/);
+      const missing = await rawRequest(api, 'PATCH', '/api/v1/namespaces/nope', { ...merge, body: '{}' });
+      assert.equal(missing.status, 404);
+    });
+  });
+
   describe('pods', () => {
     it('defaults what the kubelet needs on create', async () => {
       const pod = await api.core().createNamespacedPod({ namespace: 'demo', body: simplePod('defaults') });

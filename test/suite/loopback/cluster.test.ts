@@ -16,6 +16,7 @@ import { cacheDir, LoopbackCluster } from '../../cluster/cluster';
 import { containerStatus, execCollect, isRunning, kubeConfigFor, waitForPod } from './helpers/client';
 import { leftoversSince, snapshotHost, type HostSnapshot } from './helpers/leftovers';
 import { requireRealPods } from './helpers/requirePods';
+import { unavailable } from './helpers/requirePods';
 
 const run = promisify(execFile);
 const kubectlPath = '/usr/bin/kubectl';
@@ -185,7 +186,7 @@ describe('loopback cluster, end to end', function () {
 
   describe('with kubectl', function () {
     before(function () {
-      if (!existsSync(kubectlPath)) this.skip(); // kubectl is not part of the project's set-up
+      if (!existsSync(kubectlPath)) unavailable(this, `${kubectlPath} is not installed`);
     });
 
     const kubectl = (...args: string[]) => run(kubectlPath, ['--kubeconfig', kubeconfigPath, ...args], { timeout: 60_000 });

@@ -6,6 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { Kubelet } from '../../cluster/kubelet/kubelet';
 import { MemoryPodStore } from './helpers/memory-pod-store';
+import { unavailable } from './helpers/requirePods';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 
@@ -19,7 +20,7 @@ describe('loopback kubelet demo workloads', function () {
     await setup.setupRuntime({ quiet: true });
     store = new MemoryPodStore();
     kubelet = new Kubelet({ store, cacheDir: path.join(repoRoot, '.cache/cluster'), backoffBaseMs: 500 });
-    if (kubelet.isolation !== 'namespaces') this.skip();
+    if (kubelet.isolation !== 'namespaces') unavailable(this, `the demo needs isolated pods, and ${kubelet.isolationReason ?? 'the kubelet runs plain processes'}`);
     await kubelet.start();
     const docs = parseAllDocuments(fs.readFileSync(path.join(repoRoot, 'test/cluster/demo/workloads.yaml'), 'utf8')).map((d) => d.toJS());
     for (const doc of docs) if (doc.kind === 'Pod') store.createPod(doc as V1Pod);

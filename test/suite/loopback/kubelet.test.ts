@@ -12,6 +12,7 @@ import { KubeletError } from '../../cluster/contracts';
 import { Kubelet } from '../../cluster/kubelet/kubelet';
 import { normaliseReference, resolveImage } from '../../cluster/kubelet/images';
 import { MemoryPodStore } from './helpers/memory-pod-store';
+import { unavailable } from './helpers/requirePods';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 const cacheDir = path.join(repoRoot, '.cache/cluster');
@@ -46,7 +47,7 @@ describe('loopback kubelet', function () {
     kubelet = new Kubelet({ store, cacheDir, backoffBaseMs: 200, pullDelayMs: 20, log: (l) => lines.push(l) });
     await kubelet.start();
     if (kubelet.isolation !== 'namespaces' && !this.currentTest?.title.startsWith('plain')) {
-      this.skip();
+      unavailable(this, `this test needs isolated pods, and ${kubelet.isolationReason ?? 'the kubelet runs plain processes'}`);
     }
   });
 

@@ -17,6 +17,7 @@ import {
 } from '../../cluster/api/streaming/spdy-framing';
 import { FakeKubelet } from './helpers/streaming-kubelet';
 import { startStreamingServer, testPod, type StreamingTestServer } from './helpers/streaming-server';
+import { unavailable } from './helpers/requirePods';
 
 const NS = 'default';
 
@@ -259,8 +260,7 @@ describe('loopback streaming: port-forward over SPDY/3.1', function () {
     let children: ChildProcess[];
     before(function () {
       if (kubectl.error) {
-        console.log('    kubectl not found: skipping the kubectl port-forward tests');
-        this.skip();
+        unavailable(this, 'kubectl is not on PATH');
       }
     });
     beforeEach(() => {

@@ -16,6 +16,7 @@ import type WebSocket from 'ws';
 import { FakeKubelet } from './helpers/streaming-kubelet';
 import { openRaw, statusOf, type HttpRefusal, type RawStream } from './helpers/streaming-client';
 import { startStreamingServer, testPod, type StreamingTestServer } from './helpers/streaming-server';
+import { unavailable } from './helpers/requirePods';
 
 const NS = 'default';
 
@@ -495,8 +496,7 @@ describe('loopback streaming: exec, attach, port-forward over WebSocket', functi
     let dir: string;
     before(function () {
       if (kubectl.error) {
-        console.log('    kubectl not found: skipping the kubectl tests');
-        this.skip();
+        unavailable(this, 'kubectl is not on PATH');
       }
     });
     beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streaming-kubectl-')); });
