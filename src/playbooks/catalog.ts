@@ -13,7 +13,7 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
     id: 'network-dns',
     title: 'Network connectivity and DNS',
     description: 'resolv.conf, listening sockets, interfaces and routes, a DNS lookup and a TCP connect from inside the pod',
-    image: 'nicolaka/netshoot',
+    image: 'nicolaka/netshoot:v0.13',
     profile: 'baseline',
     inputs: [
       { name: 'DNS_NAME', prompt: 'Name to resolve', default: 'kubernetes.default.svc.cluster.local' },
@@ -62,7 +62,7 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
     id: 'stuck-process',
     title: 'Stuck process: thread states and stacks',
     description: 'per thread State, wchan and system call; kernel stacks (needs profile sysadmin); 3 seconds of strace',
-    image: 'nicolaka/netshoot',
+    image: 'nicolaka/netshoot:v0.13',
     profile: 'general',
     steps: [
       { title: 'Thread states', script: sys.THREAD_STATES, output: 'terminal' },
@@ -85,7 +85,7 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
     id: 'database-connectivity',
     title: 'Database connectivity',
     description: 'resolve the database host, connect to it, and read the server\'s first bytes (PostgreSQL, MySQL, Redis)',
-    image: 'nicolaka/netshoot',
+    image: 'nicolaka/netshoot:v0.13',
     profile: 'baseline',
     inputs: [{ name: 'DB_ENDPOINT', prompt: 'Database host:port', default: '{{dbEndpoint}}' }],
     steps: [{ title: 'Connect to the database', script: sys.DB_CONNECT, output: 'terminal', timeoutSeconds: 30 }],

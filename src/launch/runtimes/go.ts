@@ -23,7 +23,7 @@ export function dlvScript(pid: number, port: number, log: string): string {
 export const goRecipe: RuntimeRecipe = {
   runtime: 'go',
   label: 'Go',
-  debugImage: 'ghcr.io/go-delve/delve',
+  debugImage: 'ghcr.io/go-delve/delve:v1.20',
   needsPtrace: true,
   profile: 'general',
   defaultPort: DLV_DEFAULT_PORT,

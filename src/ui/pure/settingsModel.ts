@@ -76,12 +76,12 @@ export const DEFAULT_WAIT_TIMEOUT_SECONDS = 120;
 
 export const DEFAULT_IMAGE_PRESETS: readonly ImagePreset[] = [
   { image: 'busybox:1.36', description: 'small shell and core tools' },
-  { image: 'nicolaka/netshoot', description: 'network tools: ip, ss, curl, tcpdump, strace' },
-  { image: 'ubuntu', description: 'GNU userland; apt-get for anything else' },
+  { image: 'nicolaka/netshoot:v0.13', description: 'network tools: ip, ss, curl, tcpdump, strace' },
+  { image: 'ubuntu:24.04', description: 'GNU userland; apt-get for anything else' },
   { image: 'node:22', description: 'Node.js 22: node inspect, npm' },
   { image: 'python:3.12', description: 'Python 3.12: pdb, pip (add debugpy)' },
   { image: 'eclipse-temurin:17', description: 'Java 17 JDK: jcmd, jstack, jdb' },
-  { image: 'ghcr.io/go-delve/delve', description: 'Go: dlv attach' },
+  { image: 'ghcr.io/go-delve/delve:v1.20', description: 'Go: dlv attach' },
 ];
 
 export interface DebugTemplate {

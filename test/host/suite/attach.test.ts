@@ -32,7 +32,7 @@ describe('Attach Debug Container', () => {
     disposables.push(onDidWriteTerminalData()((event) => output.set(event.terminal, (output.get(event.terminal) ?? '') + event.data)));
     const before = new Set(vscode.window.terminals);
 
-    const result = await vscode.commands.executeCommand<AttachResult | undefined>('ephemeralDebug.attach', { namespace: 'demo', pod: 'node-app', image: 'busybox', target: 'app', interactive: false });
+    const result = await vscode.commands.executeCommand<AttachResult | undefined>('ephemeralDebug.attach', { namespace: 'demo', pod: 'node-app', image: 'busybox:1.36', target: 'app', interactive: false });
     assert.ok(result, 'ephemeralDebug.attach returned nothing (see the extension log in the runner output)');
     assert.equal(result.pod, 'node-app');
     assert.equal(result.targetContainer, 'app');

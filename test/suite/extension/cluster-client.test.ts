@@ -100,7 +100,7 @@ describe('cluster client (ClusterApi over client-node)', function () {
     const debuggerApi = createClusterApi(kc, { context: cluster.context('debugger'), logger: log });
     for (const name of ['debugger-cli01', 'debugger-cli02']) {
       const pod = await debuggerApi.readPod('demo', 'node-app');
-      const patched = await debuggerApi.addEphemeralContainer(pod, { name, image: 'busybox', targetContainerName: 'app', command: ['sleep', '3600'] });
+      const patched = await debuggerApi.addEphemeralContainer(pod, { name, image: 'busybox:1.36', targetContainerName: 'app', command: ['sleep', '3600'] });
       assert.ok(patched.spec?.ephemeralContainers?.some((c) => c.name === name));
       const running = await waitForPod(kc, 'demo', 'node-app', isRunning(name));
       assert.ok(containerStatus(running, name)?.state?.running);

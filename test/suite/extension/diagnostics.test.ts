@@ -89,7 +89,7 @@ describe('diagnostics: Collect Diagnostics on the test cluster', function () {
   });
 
   it('reports demo/python-app from the GNU-tools image, saying which sections lack a tool', async () => {
-    const attached = await attachDebugContainer(admin, { namespace: 'demo', podName: 'python-app', image: 'ubuntu' }, {}, {});
+    const attached = await attachDebugContainer(admin, { namespace: 'demo', podName: 'python-app', image: 'ubuntu:24.04' }, {}, {});
     const report = await collectDiagnostics(admin, { namespace: 'demo', pod: 'python-app', debugContainer: attached.containerName, showEnvValues: true });
     assert.equal(report.complete, true);
     assert.match(section(report, 'processes').body, /python3 \/app\/app\.py  ← target/);

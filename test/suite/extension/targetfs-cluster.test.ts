@@ -113,7 +113,7 @@ describe('targetfs: the target filesystem on the test cluster', function () {
     await cluster?.stop();
   });
 
-  for (const image of ['busybox:1.36', 'ubuntu']) {
+  for (const image of ['busybox:1.36', 'ubuntu:24.04']) {
     describe(`reading with the ${image} debug image`, () => {
       let fs: TargetFileSystem;
       before(async () => {
@@ -121,7 +121,7 @@ describe('targetfs: the target filesystem on the test cluster', function () {
         fs = new TargetFileSystem(api, { context: api.contextName, namespace: 'demo', pod: 'node-app', container: 'app' }, { debugContainer: name });
         const session = await fs.connect();
         assert.equal(session.debugContainer, name);
-        assert.equal(session.probe.tools.gnuFind, image === 'ubuntu', 'GNU find -printf detected only in the GNU image');
+        assert.equal(session.probe.tools.gnuFind, image === 'ubuntu:24.04', 'GNU find -printf detected only in the GNU image');
         assert.equal(session.probe.tools.sumKind, 'md5');
       });
 
