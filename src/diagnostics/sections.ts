@@ -379,7 +379,8 @@ export function renderRecentFiles(raw: RawSection): RenderedSection {
 
 export function renderLogs(raw: RawSection): RenderedSection {
   const logs = partsStartingWith(raw, 'log ');
-  const searched = (findPart(raw, 'searched')?.lines[0] ?? '').split(' ').filter((d) => d !== '');
+  // One directory a line: a working directory's name may hold spaces.
+  const searched = (findPart(raw, 'searched')?.lines ?? []).filter((d) => d !== '');
   const verdict = scriptVerdict(raw);
   if (findPart(raw, 'searched') === undefined) return { ...verdict, body: '' };
   const out = [

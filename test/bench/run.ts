@@ -12,7 +12,7 @@ const files = readdirSync(__dirname).filter((f) => f.endsWith('.bench.ts') && (o
 let failed = 0;
 for (const file of files) {
   console.log(`\n## ${file.replace('.bench.ts', '')}\n`);
-  const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(__dirname, file)], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--require', join(__dirname, '..', 'setup', 'shellScriptText.cjs'), join(__dirname, file)], { stdio: 'inherit' });
   if (result.status !== 0) {
     failed++;
     console.error(`bench ${file} failed (exit ${result.status ?? result.signal})`);
