@@ -10,7 +10,7 @@ import type { ClusterApi } from '../cluster/clusterApi';
 import { attachDebugContainer } from '../debug/attachFlow';
 import type { DebugPolicy } from '../debug/debugContainerSpec';
 import type { NamedProfile } from '../debug/profiles';
-import { chooseTargetProcess, LIST_PROCESSES_SCRIPT, parseProcessListing } from '../terminal/targetProcess';
+import { chooseTargetProcess, listProcessesCommand, parseProcessListing } from '../terminal/targetProcess';
 import { exportPrefix } from './shellEnv';
 import { READ_TARGET_LOG_DIRECTIVE, type Playbook, type PlaybookStep } from './types';
 
@@ -175,7 +175,7 @@ export async function runPlaybook(api: ClusterApi, playbook: Playbook, target: P
 
   // The target's main process, seen from the debug container.
   const listing = new BufferSink();
-  await execStreaming(api, target, containerName, ['sh', '-c', LIST_PROCESSES_SCRIPT], listing, new BufferSink(), 30_000, options.signal);
+  await execStreaming(api, target, containerName, listProcessesCommand(), listing, new BufferSink(), 30_000, options.signal);
   const choice = chooseTargetProcess(parseProcessListing(Buffer.concat(listing.chunks).toString('utf8')), pod, targetContainer);
   const targetPid = 'pid' in choice ? choice.pid : undefined;
   const targetNote = 'pid' in choice ? `PID ${choice.pid} (${choice.cmdline}): ${choice.how}` : `target process not found: ${choice.error}`;

@@ -10,7 +10,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterApi, Logger } from '../cluster/clusterApi';
 import { ClusterError } from '../cluster/clusterApi';
 import { execCapture } from '../debug/execCapture';
-import { chooseTargetProcess, LIST_PROCESSES_SCRIPT, parseProcessListing } from '../terminal/targetProcess';
+import { chooseTargetProcess, listProcessesCommand, parseProcessListing } from '../terminal/targetProcess';
 import { codeForErrno, errnoFromMessage, TargetFsError } from './errors';
 import { runExec, type ExecOutcome } from './execRunner';
 import { bytesToName, joinPath, nameToBytes, normalizeTargetPath, parentPath, shellOctal } from './names';
@@ -194,7 +194,7 @@ export class TargetFileSystem {
     let pid = 1;
     if (pod.spec?.shareProcessNamespace === true) {
       this.execCount++;
-      const listing = await execCapture(this.api, namespace, podName, name, ['sh', '-c', LIST_PROCESSES_SCRIPT]);
+      const listing = await execCapture(this.api, namespace, podName, name, listProcessesCommand());
       const choice = chooseTargetProcess(parseProcessListing(listing.stdout), pod, this.ref.container);
       if ('error' in choice) return { message: `debug container ${name}: ${choice.error}` };
       pid = choice.pid;

@@ -17,7 +17,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterApi } from '../cluster/clusterApi';
 import { execCapture } from '../debug/execCapture';
 import { ExecTerminal } from './execTerminal';
-import { chooseTargetProcess, LIST_PROCESSES_SCRIPT, parseProcessListing } from './targetProcess';
+import { chooseTargetProcess, listProcessesCommand, parseProcessListing } from './targetProcess';
 import type { TerminalTarget } from './terminalSession';
 
 /** Exit code of the script when the target's filesystem cannot be read at all. */
@@ -78,7 +78,7 @@ export async function createTargetRootShell(api: ClusterApi, input: TargetRootSh
   const podName = input.pod.metadata?.name ?? '';
   let pid = 1;
   if (input.pod.spec?.shareProcessNamespace === true) {
-    const listing = await execCapture(api, input.namespace, podName, input.debugContainer, ['sh', '-c', LIST_PROCESSES_SCRIPT]);
+    const listing = await execCapture(api, input.namespace, podName, input.debugContainer, listProcessesCommand());
     const choice = chooseTargetProcess(parseProcessListing(listing.stdout), input.pod, input.targetContainer);
     if ('error' in choice) {
       throw new Error(`Shell in Target Root: ${choice.error}`);

@@ -13,6 +13,8 @@ import type { ClusterApi } from '../../../src/cluster/clusterApi';
 import { attachDebugContainer } from '../../../src/debug/attachFlow';
 import { execCapture } from '../../../src/debug/execCapture';
 import { collectDiagnostics } from '../../../src/diagnostics/collect';
+import { TargetFileSystem } from '../../../src/targetfs/targetFileSystem';
+import { listProcessesCommand, parseProcessListing } from '../../../src/terminal/targetProcess';
 import { LoopbackCluster } from '../../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
 import { requireRealPods } from '../loopback/helpers/requirePods';
@@ -69,6 +71,20 @@ echo ready > /tmp/ready
 exec sleep 1000000
 `;
 
+/**
+ * A sidecar in a shared-PID pod that forges a row of the process listing: a child whose last argument is a
+ * newline and a row claiming that the sidecar's own shell (its pid from /proc/self/stat: Kubernetes would turn
+ * `$$` in a command into `$`) is a top process of a container of its own.
+ * The sidecar's shell matches its spec command and is ruled out; the forged row does not, and it is older than
+ * the app's process, so a listing that prints argv raw made the sidecar the target.
+ */
+const FORGING_SIDECAR = String.raw`read -r me _ < /proc/self/stat
+row=$(printf 'x\n%s\t0\tmnt:[1]\tforged' "$me")
+P=$(printf 'P\t%s\t0\t0\tmnt:[1]\t\t00\nself\tmnt:[1]' "$me")
+sh -c 'while sleep 1; do :; done' forger "$row" "$P" &
+wait
+`;
+
 /** `printf %b` form of a name, so any byte reaches the pod's argv (the API carries UTF-8 strings only). */
 function printfEscaped(name: string): string {
   return [...Buffer.from(name, 'latin1')].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\0${b.toString(8).padStart(3, '0')}`)).join('');
@@ -111,7 +127,21 @@ describe('security: hostile input from the target never runs (loopback cluster)'
         },
       },
     });
+    await core.createNamespacedPod({
+      namespace: 'demo',
+      body: {
+        metadata: { name: 'forged' },
+        spec: {
+          shareProcessNamespace: true,
+          containers: [
+            { name: 'sidecar', image: 'busybox:1.36', command: ['sh', '-c', FORGING_SIDECAR] },
+            { name: 'app', image: 'loopback.local/demo/node-app:1.0' },
+          ],
+        },
+      },
+    });
     await waitForPod(kc, 'demo', 'hostile', isRunning('app'));
+    await waitForPod(kc, 'demo', 'forged', (pod) => isRunning('app')(pod) && isRunning('sidecar')(pod));
     const attached = await attachDebugContainer(api, { namespace: 'demo', podName: 'hostile', image: 'busybox:1.36', targetContainer: 'app', profile: 'general' }, { skipPrivilegedConfirmation: true });
     debugContainer = attached.containerName;
     // The target is ready when PID 1 is the sleep in the hostile directory.
@@ -139,5 +169,37 @@ describe('security: hostile input from the target never runs (loopback cluster)'
     assert.ok(logs, 'a logs section');
     assert.match(logs.body, /line one of app\.log/, `the log in the target's working directory is still found: ${logs.body}`);
     assert.ok(logs.body.includes(`under /var/log and ${EXEC_CWD} of the target's root`), logs.body);
+  });
+
+  describe('a sidecar whose argv forges rows of the process listing (shared PID namespace)', () => {
+    let forgedDebug: string;
+    before(async () => {
+      const attached = await attachDebugContainer(api, { namespace: 'demo', podName: 'forged', image: 'busybox:1.36', targetContainer: 'app', profile: 'general' }, { skipPrivilegedConfirmation: true });
+      forgedDebug = attached.containerName;
+      // The forgery needs its row older than the app's process, as a sidecar that starts first has.
+      const pids = await shell(api, 'forged', forgedDebug, 'for d in /proc/[0-9]*; do printf "%s %s\\n" "${d#/proc/}" "$(tr "\\000" " " < $d/cmdline)"; done');
+      const sidecar = Number(/^(\d+) sh -c read -r me/m.exec(pids)?.[1]);
+      const node = Number(/^(\d+) \S*node /m.exec(pids)?.[1]);
+      assert.ok(sidecar > 0 && node > sidecar, pids);
+    });
+
+    it('security #12.14: the target filesystem reads the app container, not the sidecar that forged a row', async () => {
+      const fs = new TargetFileSystem(api, { context: api.contextName, namespace: 'demo', pod: 'forged', container: 'app' }, { debugContainer: forgedDebug });
+      const session = await fs.connect();
+      const server = Buffer.from(await fs.readFile('/app/server.js')).toString('utf8');
+      assert.match(server, /Demo workload/, `read through PID ${session.pid}`);
+    });
+
+    it('security #12.14: the listing keeps the forger\'s argv whole, newlines and tabs included, and has no forged row', async () => {
+      const out = await execCapture(api, 'demo', 'forged', forgedDebug, listProcessesCommand());
+      const listing = parseProcessListing(out.stdout);
+      const forger = listing.processes.find((p) => p.argv[3] === 'forger');
+      assert.ok(forger, out.stdout);
+      assert.match(forger.argv[4] ?? '', /^x\n\d+\t0\tmnt:\[1\]\tforged$/);
+      assert.match(forger.argv[5] ?? '', /^P\t\d+\t0\t0\tmnt:\[1\]\t\t00\nself\tmnt:\[1\]$/);
+      assert.ok(listing.processes.every((p) => p.mountNamespace !== 'mnt:[1]'), 'no row from the forger\'s text');
+      assert.notEqual(listing.selfMountNamespace, 'mnt:[1]');
+      assert.equal(new Set(listing.processes.map((p) => p.pid)).size, listing.processes.length, 'one row per process');
+    });
   });
 });
