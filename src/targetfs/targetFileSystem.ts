@@ -267,6 +267,10 @@ export class TargetFileSystem {
     if (errno === 'EACCES' || errno === 'EPERM') message += ` (${uidAdvice(session.probe)})`;
     if (errno === 'EROFS') message = `${what} ${path}: the target's filesystem is read-only (readOnlyRootFilesystem)`;
     if (errno === 'EGONE') message = `${what} ${path}: the target process is gone (container restarted?)`;
+    if (errno === 'ESTOPPED') {
+      this.reset();
+      return new TargetFsError('Unavailable', `${what} ${path}: debug container ${session.debugContainer} was stopped during it; retry to continue with another debug container`, path);
+    }
     return new TargetFsError(codeForErrno(errno), message, path);
   }
 
