@@ -183,7 +183,8 @@ const SYSCALL_NAMES = '0 read 1 write 7 poll 23 select 35 nanosleep 42 connect 4
 
 export const THREAD_STATES = lines(
   'pid=$TARGET_PID',
-  'echo "process $pid: $(tr "\\000" " " </proc/$pid/cmdline)"',
+  // The name only: the command line may carry secrets, and it is in the transcript's target line, redacted.
+  'echo "process $pid: $(cat /proc/$pid/comm)"',
   `names="${SYSCALL_NAMES}"`,
   'arch=$(uname -m)',
   'printf "%-8s %-16s %-16s %-22s %s\\n" TID NAME STATE WCHAN SYSCALL',
