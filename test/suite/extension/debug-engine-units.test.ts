@@ -5,7 +5,7 @@ import { privilegesGranted } from '../../../src/debug/attachFlow';
 import { defaultTargetContainer } from '../../../src/debug/debugContainers';
 import { requiredChanges } from '../../../src/debug/serverErrors';
 import { chooseTargetProcess, parseProcessListing } from '../../../src/terminal/targetProcess';
-import { buildTargetRootShellScript } from '../../../src/terminal/targetRootShell';
+import { buildTargetRootShellCommand } from '../../../src/terminal/targetRootShell';
 
 const sharedPod: V1Pod = {
   metadata: { name: 'shared' },
@@ -73,8 +73,8 @@ describe('debug engine: pure parts', () => {
   });
 
   it('refuses to build a target-root script from anything but a pid and a plain label', () => {
-    assert.throws(() => buildTargetRootShellScript(0));
-    assert.throws(() => buildTargetRootShellScript(1, 'x"; rm -rf /'));
-    assert.match(buildTargetRootShellScript(8, 'container app'), /^t=8\n/);
+    assert.throws(() => buildTargetRootShellCommand(0));
+    assert.throws(() => buildTargetRootShellCommand(1, 'x"; rm -rf /'));
+    assert.deepEqual(buildTargetRootShellCommand(8, 'container app').slice(3), ['target-root', '8', 'container app'], 'values as positional arguments');
   });
 });
