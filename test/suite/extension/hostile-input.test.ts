@@ -13,7 +13,8 @@ import type { ClusterApi } from '../../../src/cluster/clusterApi';
 import { attachDebugContainer } from '../../../src/debug/attachFlow';
 import { execCapture } from '../../../src/debug/execCapture';
 import { collectDiagnostics } from '../../../src/diagnostics/collect';
-import { TargetFileSystem } from '../../../src/targetfs/targetFileSystem';
+import { bytesToName, joinPath } from '../../../src/targetfs/names';
+import { TargetFileSystem, TargetFileType } from '../../../src/targetfs/targetFileSystem';
 import { listProcessesCommand, parseProcessListing } from '../../../src/terminal/targetProcess';
 import { LoopbackCluster } from '../../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
@@ -170,6 +171,40 @@ describe('security: hostile input from the target never runs (loopback cluster)'
     assert.match(logs.body, /line one of app\.log/, `the log in the target's working directory is still found: ${logs.body}`);
     assert.ok(logs.body.includes(`under /var/log and ${EXEC_CWD} of the target's root`), logs.body);
   });
+
+  for (const image of ['busybox:1.36', 'ubuntu']) {
+    it(`security #12 hostile input: the target filesystem (${image} debug image) lists, stats, reads, writes, copies, renames and deletes hostile names exactly, running none`, async () => {
+      const container = image === 'busybox:1.36' ? debugContainer
+        : (await attachDebugContainer(api, { namespace: 'demo', podName: 'hostile', image, targetContainer: 'app', profile: 'general' }, { skipPrivilegedConfirmation: true })).containerName;
+      const fs = new TargetFileSystem(api, { context: api.contextName, namespace: 'demo', pod: 'hostile', container: 'app' }, { debugContainer: container, allowWrites: () => true, cacheTtlMs: 0 });
+      const names = HOSTILE_NAMES.map((n) => bytesToName(Buffer.from(n, 'latin1')));
+      const listed = new Map(await fs.readDirectory('/hostile'));
+      for (const name of names) assert.equal(listed.get(name), TargetFileType.File, `${JSON.stringify(name)} listed as a file: ${JSON.stringify([...listed.keys()])}`);
+      assert.equal(listed.get('dir with\nnewline'), TargetFileType.Directory);
+      assert.equal(listed.size, names.length + 1, 'nothing more, nothing less');
+      for (const [index, name] of names.entries()) {
+        const path = joinPath('/hostile', name);
+        const expected = Buffer.from(`content of ${HOSTILE_NAMES[index]}\n`, 'latin1');
+        assert.equal((await fs.stat(path)).size, expected.length, name);
+        assert.deepEqual(Buffer.from(await fs.readFile(path)), expected, name);
+      }
+      // Writes, through the same names: into a directory of this run's own.
+      const dir = `/hostile-${image.replace(/\W/g, '')}`;
+      await fs.createDirectory(dir);
+      for (const name of names) {
+        await fs.writeFile(joinPath(dir, name), Buffer.from(name), { create: true, overwrite: false });
+        await fs.copy(joinPath(dir, name), joinPath(dir, `${name}.copy`), { overwrite: false });
+        await fs.rename(joinPath(dir, `${name}.copy`), joinPath(dir, `${name}.moved`), { overwrite: false });
+        await fs.copy(joinPath(dir, name), joinPath(dir, `${name}.moved`), { overwrite: true });
+        assert.equal(Buffer.from(await fs.readFile(joinPath(dir, `${name}.moved`))).toString(), name);
+      }
+      assert.equal((await fs.readDirectory(dir)).length, names.length * 2);
+      for (const name of names) await fs.delete(joinPath(dir, name), { recursive: false });
+      assert.equal((await fs.readDirectory(dir)).length, names.length, 'each delete removed exactly one file');
+      await fs.delete(dir, { recursive: true });
+      assert.equal(await injected(api, 'hostile', container), '', 'nothing of the names ran');
+    });
+  }
 
   describe('a sidecar whose argv forges rows of the process listing (shared PID namespace)', () => {
     let forgedDebug: string;
