@@ -29,6 +29,8 @@ const context = await esbuild.context({
   target: 'node22',
   outfile: 'dist/extension.js',
   external: ['vscode'],
+  // The scripts that run in pods: .sh files, bundled as text (src/types/shellScript.d.ts).
+  loader: { '.sh': 'text' },
   minify: production,
   sourcemap: !production,
   sourcesContent: false,

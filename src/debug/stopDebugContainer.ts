@@ -1,26 +1,20 @@
 /**
  * "Stop Debug Container". Ephemeral containers cannot be removed, but their processes can end, after which the
  * pod shows the container Terminated and it holds nothing. An exec in the container kills every process that
- * shares its mount namespace (i.e. belongs to this container, whatever PID namespace it shares) except itself:
- * TERM first, then KILL for what ignored it (an interactive shell ignores TERM).
+ * shares its mount namespace (i.e. belongs to this container, whatever PID namespace it shares) except itself,
+ * children before parents so none is left a zombie under the target (stopDebugContainer.sh): TERM first, then
+ * KILL for what ignored it (an interactive shell ignores TERM).
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterApi } from '../cluster/clusterApi';
+import { shellScript } from '../shell/shellScript';
 import { DebugFlowError } from './debugFlowError';
 import { ephemeralContainerSpec, ephemeralContainerStatus } from './debugContainers';
 import { execCapture } from './execCapture';
+import stopScript from './stopDebugContainer.sh';
 import { waitForEphemeralTermination } from './waitForTermination';
 
-export const STOP_SCRIPT = [
-  'me=$(readlink /proc/self/ns/mnt)',
-  'victims() { for d in /proc/[0-9]*; do p=${d#/proc/}; [ "$p" = "$$" ] && continue; [ "$(readlink $d/ns/mnt 2>/dev/null)" = "$me" ] && echo $p; done; }',
-  'v=$(victims)',
-  '[ -z "$v" ] && exit 0',
-  'kill -TERM $v 2>/dev/null',
-  'i=0; while [ $i -lt 10 ]; do sleep 0.2; v=$(victims); [ -z "$v" ] && exit 0; i=$((i+1)); done',
-  'kill -KILL $v 2>/dev/null',
-  'exit 0',
-].join('\n');
+export const STOP_SCRIPT = shellScript(stopScript);
 
 export interface StopOptions {
   readonly timeoutMs?: number;

@@ -10,7 +10,7 @@ import type { ClusterApi } from '../cluster/clusterApi';
 import { defaultTargetContainer, ephemeralContainerSpec, isEphemeralContainerRunning } from '../debug/debugContainers';
 import { DebugFlowError, isAbortError, throwIfAborted } from '../debug/debugFlowError';
 import { execCapture, type CapturedExec } from '../debug/execCapture';
-import { chooseTargetProcess, LIST_PROCESSES_SCRIPT, parseProcessListing } from '../terminal/targetProcess';
+import { chooseTargetProcess, listProcessesCommand, parseProcessListing } from '../terminal/targetProcess';
 import { buildDiagnosticsReport, type DiagnosticsReport, type ExtraSection, type PodFacts } from './report';
 import { DIAGNOSTICS_SCRIPT } from './script';
 import type { UserScript } from './userScripts';
@@ -123,7 +123,7 @@ export async function collectDiagnostics(api: ClusterApi, options: CollectOption
   throwIfAborted(o.signal, 'Collect Diagnostics');
 
   progress('finding the target process…');
-  const listing = await execWithin(api, o, ['sh', '-c', LIST_PROCESSES_SCRIPT]);
+  const listing = await execWithin(api, o, listProcessesCommand());
   throwIfAborted(o.signal, 'Collect Diagnostics');
   if (listing === undefined) throw new DebugFlowError('timeout', 'Collect Diagnostics failed: listing processes in the debug container timed out; retry or check the pod');
   const choice = chooseTargetProcess(parseProcessListing(listing.stdout), pod, targetContainer);

@@ -36,11 +36,34 @@ export function decodeEnvironHex(lines: readonly string[]): EnvEntry[] {
   });
 }
 
-/** Command lines can carry secrets too (`--password=…`, bearer tokens): those arguments are redacted. */
+/** A flag whose name says its value is a secret: `--password`, `-token`, `--api-key`. */
+const SECRET_FLAG = /^-{1,2}[A-Za-z][A-Za-z0-9_.-]*$/;
+
+/**
+ * Command lines carry secrets too: `--password=…`, `--password …` (the value after a space), `TOKEN:…`, bearer
+ * tokens, keys, URLs with credentials. The one redaction of argv for every report, transcript and note; the
+ * arguments stay in place, a secret becomes REDACTED.
+ */
+export function redactArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (looksSecret('', arg)) {
+      out.push(REDACTED);
+      continue;
+    }
+    const m = /^(-{0,2}[A-Za-z0-9_.-]+[=:])(.+)$/s.exec(arg);
+    out.push(m !== null && looksSecret(m[1]!.slice(0, -1), m[2]!) ? `${m[1]}${REDACTED}` : arg);
+    const next = argv[i + 1];
+    if (m === null && SECRET_FLAG.test(arg) && SECRET_NAME.test(arg) && next !== undefined && !next.startsWith('-')) {
+      out.push(REDACTED);
+      i++;
+    }
+  }
+  return out;
+}
+
+/** redactArgv for a command line already joined by spaces (e.g. /proc/<pid>/cmdline with NULs made spaces). */
 export function redactCommandLine(cmdline: string): string {
-  return cmdline.split(' ').map((arg) => {
-    const m = /^(-{0,2}[A-Za-z0-9_.-]+[=:])(.+)$/.exec(arg);
-    if (m) return looksSecret(m[1].replace(/[=:]$/, ''), m[2]) ? `${m[1]}${REDACTED}` : arg;
-    return looksSecret('', arg) ? REDACTED : arg;
-  }).join(' ');
+  return redactArgv(cmdline.split(' ')).join(' ');
 }

@@ -109,7 +109,7 @@ export function renderRuntime(raw: RawSection, pod: PodFacts): RenderedSection {
     `requests:               ${pod.requests ?? 'none'}`,
     `limits:                 ${pod.limits ?? 'none'}`,
     `PID namespace:          ${pod.sharesPodPidNamespace ? 'shared by the whole pod (shareProcessNamespace)' : 'the target\'s, joined by the debug container'}`,
-    `PID 1:                  ${findPart(raw, 'pid1')?.lines[0]?.trim() || '?'}`,
+    `PID 1:                  ${redactCommandLine(findPart(raw, 'pid1')?.lines[0]?.trim() ?? '') || '?'}`,
     `container markers:      ${findPart(raw, 'markers') === undefined ? '(root not readable)' : findPart(raw, 'markers')!.lines.join(' ') || 'none'}`,
     `target capabilities:    ${capEff === undefined ? '?' : decodeCapabilities(capEff).join(' ') || 'none'}`,
     ...security.filter((l) => !l.startsWith('Cap')).map((l) => `${(l.split(':')[0] + ':').padEnd(24)}${l.split(':')[1]?.trim() ?? ''}`),
@@ -379,7 +379,8 @@ export function renderRecentFiles(raw: RawSection): RenderedSection {
 
 export function renderLogs(raw: RawSection): RenderedSection {
   const logs = partsStartingWith(raw, 'log ');
-  const searched = (findPart(raw, 'searched')?.lines[0] ?? '').split(' ').filter((d) => d !== '');
+  // One directory a line: a working directory's name may hold spaces.
+  const searched = (findPart(raw, 'searched')?.lines ?? []).filter((d) => d !== '');
   const verdict = scriptVerdict(raw);
   if (findPart(raw, 'searched') === undefined) return { ...verdict, body: '' };
   const out = [

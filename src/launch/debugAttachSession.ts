@@ -14,7 +14,8 @@ import { ephemeralSecurityContextFor, isNamedProfile, type ProfileChoice } from 
 import { isPodDebuggable } from '../explorer/contextValues';
 import { LaunchError } from './launchError';
 import { startPortForward, type ActivePortForward } from './portForward';
-import { LIST_PROCESSES_SCRIPT, chooseProcess, parseProcessListing, type ProcessInfo, type ProcessSelector, type RuntimeKind } from './processes';
+import { LIST_PROCESSES_SCRIPT, parseProcessListing } from '../terminal/targetProcess';
+import { chooseProcess, type ProcessInfo, type ProcessSelector, type RuntimeKind } from './processes';
 import type { DebugConfigurationLike, PreparedRuntime, Shell } from './runtimes/common';
 import { recipeFor } from './runtimes/index';
 
@@ -99,11 +100,11 @@ export async function startDebugAttachSession(api: ClusterApi, request: DebugAtt
   let container = recipe !== undefined
     ? await ensure(request.debugImage ?? recipe.debugImage, recipe.needsPtrace, request.profile ?? recipe.profile)
     : await ensure(request.debugImage ?? DEFAULT_LISTING_IMAGE, false, request.profile ?? 'auto');
-  const shellIn = (name: string): Shell => (script, signal) => execCapture(api, namespace, podName, name, ['sh', '-c', script], signal ?? options.signal);
+  const shellIn = (name: string): Shell => (script, args = [], signal) => execCapture(api, namespace, podName, name, ['sh', '-c', script, 'sh', ...args], signal ?? options.signal);
   let shell = shellIn(container);
 
   progress('listing processes…');
-  const listed = await shell(LIST_PROCESSES_SCRIPT);
+  const listed = await shell(LIST_PROCESSES_SCRIPT, ['go']);
   if (listed.exitCode !== 0 && listed.stdout.trim() === '') {
     throw new LaunchError('no-process', `cannot list processes in debug container ${container}: ${listed.stderr.trim() || `exit ${listed.exitCode}`}`);
   }

@@ -1,12 +1,18 @@
 /**
- * Process discovery from a debug container sharing the target's PID namespace: one `sh` script reads
- * `/proc/<pid>/{status,comm,cmdline,exe,ns/mnt}` for every process, and the runtime of each is told from
+ * Process discovery from a debug container sharing the target's PID namespace: the one process listing
+ * (src/terminal/listProcesses.sh, with Go detection) reads `/proc/<pid>/{status,comm,cmdline,exe,ns/mnt}` for
+ * every process, and the runtime of each is told from
  * its executable (node, java, python) or, for Go, from the binary itself: the `\xff Go buildinf:` magic of
  * the `.go.buildinfo` section (Go ≥ 1.13), else a `runtime.main` symbol name. Heuristics, said as such.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { chooseTargetProcess } from '../terminal/targetProcess';
+import { chooseTargetProcess, type ProcessInfo, type ProcessListing } from '../terminal/targetProcess';
+import { shellScript } from '../shell/shellScript';
 import { LaunchError } from './launchError';
+import readEnvironmentScript from './runtimes/readEnvironment.sh';
+import type { Shell } from './runtimes/common';
+
+const READ_ENVIRONMENT_SCRIPT = shellScript(readEnvironmentScript);
 
 export const RUNTIMES = ['node', 'java', 'python', 'go'] as const;
 export type RuntimeKind = (typeof RUNTIMES)[number];
@@ -15,91 +21,7 @@ export function isRuntimeKind(value: unknown): value is RuntimeKind {
   return typeof value === 'string' && (RUNTIMES as readonly string[]).includes(value);
 }
 
-export interface ProcessInfo {
-  readonly pid: number;
-  readonly ppid: number;
-  /** Effective uid from /proc/<pid>/status; undefined when not readable. */
-  readonly uid?: number;
-  /** `mnt:[…]`, '' when not readable (other uid without SYS_PTRACE). */
-  readonly mountNamespace: string;
-  readonly comm: string;
-  /** The /proc/<pid>/exe link ('' when not readable). */
-  readonly exe: string;
-  readonly argv: readonly string[];
-  /** argv joined by spaces. */
-  readonly cmdline: string;
-  /** How the script recognised a Go binary, if it did. */
-  readonly goEvidence?: 'buildinfo' | 'runtime.main';
-  /** The process runs in the debug container itself (same mount namespace as the listing shell). */
-  readonly inDebugContainer: boolean;
-}
-
-export interface ProcessListing {
-  readonly processes: readonly ProcessInfo[];
-  readonly selfMountNamespace: string;
-}
-
-const FIELD = '\t';
-const ARG = '\x1f';
-
-/**
- * Prints `P<TAB>pid<TAB>ppid<TAB>uid<TAB>mnt<TAB>comm<TAB>exe<TAB>go<TAB>argv(\x1f-separated)` per process and
- * `self<TAB>mnt`. Go is checked (grep of the binary) only for processes outside the debug container whose
- * executable is not a known interpreter or shell, so a 100 MB node binary is never scanned.
- */
-export const LIST_PROCESSES_SCRIPT = [
-  'self=$(readlink /proc/$$/ns/mnt)',
-  'for d in /proc/[0-9]*; do',
-  '  p=${d#/proc/}',
-  '  [ "$p" = "$$" ] && continue',
-  '  [ -r $d/status ] || continue',
-  '  pp=$(sed -n "s/^PPid:[[:space:]]*//p" $d/status 2>/dev/null)',
-  '  u=$(sed -n "s/^Uid:[[:space:]]*[0-9]*[[:space:]]*\\([0-9]*\\).*/\\1/p" $d/status 2>/dev/null)',
-  '  m=$(readlink $d/ns/mnt 2>/dev/null)',
-  '  c=$(cat $d/comm 2>/dev/null)',
-  '  e=$(readlink $d/exe 2>/dev/null)',
-  '  a=$(tr "\\000" "\\037" < $d/cmdline 2>/dev/null)',
-  '  [ -z "$a" ] && [ -z "$e" ] && continue',
-  '  g=',
-  '  if [ -n "$e" ] && [ "$m" != "$self" ]; then',
-  '    case "${e##*/}" in',
-  '      node|nodejs|java|python*|sh|bash|ash|dash|busybox|pause|sleep|dlv|gdb) ;;',
-  '      *) if grep -q "Go buildinf:" $d/exe 2>/dev/null; then g=buildinfo; elif grep -q "runtime\\.main" $d/exe 2>/dev/null; then g=runtime.main; fi ;;',
-  '    esac',
-  '  fi',
-  '  printf "P\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n" "$p" "$pp" "$u" "$m" "$c" "$e" "$g" "$a"',
-  'done',
-  'printf "self\\t%s\\n" "$self"',
-].join('\n');
-
-export function parseProcessListing(text: string): ProcessListing {
-  const rows: Omit<ProcessInfo, 'inDebugContainer'>[] = [];
-  let selfMountNamespace = '';
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/\r$/, '');
-    const fields = line.split(FIELD);
-    if (fields[0] === 'self') {
-      selfMountNamespace = fields[1] ?? '';
-      continue;
-    }
-    if (fields[0] !== 'P' || fields.length < 9 || !/^\d+$/.test(fields[1] ?? '')) continue;
-    const argv = fields.slice(8).join(FIELD).split(ARG).filter((a, i, all) => !(a === '' && i === all.length - 1));
-    const go = fields[7];
-    rows.push({
-      pid: Number(fields[1]),
-      ppid: Number(fields[2] || 0),
-      uid: /^\d+$/.test(fields[3] ?? '') ? Number(fields[3]) : undefined,
-      mountNamespace: fields[4] ?? '',
-      comm: fields[5] ?? '',
-      exe: fields[6] ?? '',
-      goEvidence: go === 'buildinfo' || go === 'runtime.main' ? go : undefined,
-      argv,
-      cmdline: argv.join(' '),
-    });
-  }
-  const processes = rows.map((r) => ({ ...r, inDebugContainer: selfMountNamespace !== '' && r.mountNamespace === selfMountNamespace }));
-  return { processes, selfMountNamespace };
-}
+export type { ProcessInfo, ProcessListing } from '../terminal/targetProcess';
 
 const baseName = (path: string): string => path.replace(/ \(deleted\)$/, '').split('/').pop() ?? '';
 
@@ -214,9 +136,8 @@ function candidatesOf(processes: readonly ProcessInfo[]): ProcessInfo[] {
 }
 
 /** Reads only these variables of a process's environment (never the rest: it may hold secrets). */
-export function readEnvironmentScript(pid: number, names: readonly string[]): string {
-  const pattern = names.map((n) => n.replace(/[^A-Za-z0-9_]/g, '')).join('|');
-  return `tr '\\000' '\\n' < /proc/${pid}/environ 2>/dev/null | grep -E '^(${pattern})=' || true`;
+export async function readEnvironment(shell: Shell, pid: number, names: readonly string[], signal?: AbortSignal): Promise<Record<string, string>> {
+  return parseEnvironment((await shell(READ_ENVIRONMENT_SCRIPT, [String(pid), ...names], signal)).stdout);
 }
 
 export function parseEnvironment(text: string): Record<string, string> {

@@ -10,7 +10,8 @@ import type { ClusterApi } from '../cluster/clusterApi';
 import { attachDebugContainer } from '../debug/attachFlow';
 import type { DebugPolicy } from '../debug/debugContainerSpec';
 import type { NamedProfile } from '../debug/profiles';
-import { chooseTargetProcess, LIST_PROCESSES_SCRIPT, parseProcessListing } from '../terminal/targetProcess';
+import { redactCommandLine } from '../diagnostics/redact';
+import { chooseTargetProcess, listProcessesCommand, parseProcessListing, type TargetProcessChoice } from '../terminal/targetProcess';
 import { exportPrefix } from './shellEnv';
 import { READ_TARGET_LOG_DIRECTIVE, type Playbook, type PlaybookStep } from './types';
 
@@ -166,6 +167,11 @@ async function defaultAttach(api: ClusterApi, target: PlaybookTarget, options: P
   return { containerName: result.containerName };
 }
 
+/** The target line of a run (and its transcript): the command line redacted like every other report's. */
+export function describeTargetChoice(choice: TargetProcessChoice): string {
+  return 'pid' in choice ? `PID ${choice.pid} (${redactCommandLine(choice.cmdline)}): ${choice.how}` : `target process not found: ${choice.error}`;
+}
+
 export async function runPlaybook(api: ClusterApi, playbook: Playbook, target: PlaybookTarget, options: PlaybookRunOptions = {}): Promise<PlaybookRun> {
   const { containerName } = options.attach !== undefined
     ? await options.attach(playbook.image, playbook.profile)
@@ -175,10 +181,10 @@ export async function runPlaybook(api: ClusterApi, playbook: Playbook, target: P
 
   // The target's main process, seen from the debug container.
   const listing = new BufferSink();
-  await execStreaming(api, target, containerName, ['sh', '-c', LIST_PROCESSES_SCRIPT], listing, new BufferSink(), 30_000, options.signal);
+  await execStreaming(api, target, containerName, listProcessesCommand(), listing, new BufferSink(), 30_000, options.signal);
   const choice = chooseTargetProcess(parseProcessListing(Buffer.concat(listing.chunks).toString('utf8')), pod, targetContainer);
   const targetPid = 'pid' in choice ? choice.pid : undefined;
-  const targetNote = 'pid' in choice ? `PID ${choice.pid} (${choice.cmdline}): ${choice.how}` : `target process not found: ${choice.error}`;
+  const targetNote = describeTargetChoice(choice);
 
   const runId = randomBytes(6).toString('hex');
   const workDir = `/tmp/playbook-${runId}`;

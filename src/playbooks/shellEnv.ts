@@ -3,9 +3,9 @@
  * byte literal (no `$(…)`, backticks or globbing), and a quote inside is closed, escaped and reopened.
  */
 
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+import { shellQuote } from '../shell/shellScript';
+
+export { shellQuote };
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

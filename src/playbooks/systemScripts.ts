@@ -166,16 +166,16 @@ export const CORE_FILES = lines(
   'pid=$TARGET_PID',
   'root=/proc/$pid/root',
   'pat=$(cat /proc/sys/kernel/core_pattern)',
-  'dirs="$(readlink /proc/$pid/cwd 2>/dev/null) /tmp /var/crash /cores /var/lib/systemd/coredump"',
-  'case "$pat" in /*) dirs="$dirs ${pat%/*}" ;; esac',
+  // The target's working directory is its own text: one quoted word, never split (it may read as find options).
+  'set -- "$(readlink /proc/$pid/cwd 2>/dev/null)" /tmp /var/crash /cores /var/lib/systemd/coredump',
+  'case "$pat" in /*) set -- "$@" "${pat%/*}" ;; esac',
   'found=0',
-  'for d in $dirs; do',
-  '  [ -d "$root$d" ] || continue',
-  '  for f in $(find "$root$d" -maxdepth 2 -type f \\( -name "core" -o -name "core.*" -o -name "*.core" \\) 2>/dev/null); do',
-  '    found=1; ls -l "$f" | sed "s|$root||"',
-  '  done',
+  'for d in "$@"; do',
+  '  { [ -n "$d" ] && [ -d "$root$d" ]; } || continue',
+  '  out=$(find "$root$d" -maxdepth 2 -type f \\( -name "core" -o -name "core.*" -o -name "*.core" \\) -exec ls -l -- {} + 2>/dev/null)',
+  '  [ -n "$out" ] && { found=1; printf "%s\\n" "$out" | sed "s|$root||"; }',
   'done',
-  '[ $found = 1 ] || echo "no core files in: $dirs (in the target\'s filesystem)"',
+  '[ $found = 1 ] || echo "no core files in: $* (in the target\'s filesystem)"',
 );
 
 /** x86_64 syscall numbers a blocked thread usually sits in; other architectures show the number. */
@@ -183,7 +183,8 @@ const SYSCALL_NAMES = '0 read 1 write 7 poll 23 select 35 nanosleep 42 connect 4
 
 export const THREAD_STATES = lines(
   'pid=$TARGET_PID',
-  'echo "process $pid: $(tr "\\000" " " </proc/$pid/cmdline)"',
+  // The name only: the command line may carry secrets, and it is in the transcript's target line, redacted.
+  'echo "process $pid: $(cat /proc/$pid/comm)"',
   `names="${SYSCALL_NAMES}"`,
   'arch=$(uname -m)',
   'printf "%-8s %-16s %-16s %-22s %s\\n" TID NAME STATE WCHAN SYSCALL',

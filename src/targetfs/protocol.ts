@@ -1,6 +1,6 @@
 /**
- * The wire protocol: POSIX `sh -c` scripts run in the debug container against `/proc/<pid>/root`, and their
- * parsers. Every script gets `sh -c SCRIPT sh PID ARG…`; path arguments are octal `printf` formats (names.ts) so
+ * The wire protocol: POSIX `sh -c` scripts run in the debug container against `/proc/<pid>/root` (common.sh and
+ * one file per operation), and their parsers. Every operation gets `sh -c SCRIPT sh PID SUM GNU ARG…`; path arguments are octal `printf` formats (names.ts) so
  * any byte string survives the exec URL. Output is bytes:
  *
  * - entries: `<w|r><type><linktype><name>\0` per entry (type d f l o; linktype d f o for a symlink's resolved
@@ -14,24 +14,16 @@
  * kernel would resolve them against the debug container's root instead.
  */
 
-/** Prelude: R (the target root), `d` (decode an octal argument into $v), `e` (fail), `rs` (resolve). */
-const PRELUDE = String.raw`R=/proc/$1/root; T=$1; shift
-d(){ v=$(printf "$1"; echo x); v=${'$'}{v%x}; }
-e(){ printf '!ERR %s %s\n' "$1" "$2" >&2; exit 3; }
-[ -d "$R/" ] || { [ -d /proc/$T ] && e EACCES "cannot read /proc/<pid>/root"; e EGONE "target process is gone"; }
-rs(){ r=$1; P=; h=0
-while [ -n "$r" ]; do
-case $r in /*) r=${'$'}{r#/}; continue;; */*) c=${'$'}{r%%/*}; r=${'$'}{r#*/};; *) c=$r; r=;; esac
-case $c in ''|.) continue;; ..) P=${'$'}{P%/*}; continue;; esac
-if [ -L "$R$P/$c" ] && { [ -n "$r" ] || [ "$2" = 1 ]; }; then
-h=$((h+1)); [ $h -gt 40 ] && return 2
-t=$(readlink -- "$R$P/$c"; echo x); t=${'$'}{t%?x}
-case $t in /*) P=;; esac
-r=$t${'$'}{r:+/$r}
-else P=$P/$c; fi
-done; }
-lk(){ if rs "$1" 1; then if [ -d "$R$P" ]; then l=d; elif [ -f "$R$P" ]; then l=f; elif [ -e "$R$P" ]; then l=o; else l=N; fi; else l=L; fi; }
-`;
+import { shellScript } from '../shell/shellScript';
+import commonScript from './common.sh';
+import deleteOperation from './delete.sh';
+import listOperation from './list.sh';
+import mkdirOperation from './mkdir.sh';
+import moveOperation from './move.sh';
+import probeScript from './probe.sh';
+import readOperation from './read.sh';
+import statOperation from './stat.sh';
+import writeOperation from './write.sh';
 
 /** Tools the probe found: how to run a checksum, whether GNU find's -printf works. */
 export interface ToolSet {
@@ -41,159 +33,30 @@ export interface ToolSet {
   readonly gnuFind: boolean;
 }
 
-function sumCommand(tools: ToolSet): string {
-  return tools.sum ?? '';
-}
+/** Each operation's script: the shared prelude (common.sh) and the operation. */
+const operation = (text: string): string => shellScript(`${commonScript}\n${text}`);
+
+export const TARGETFS_SCRIPTS = {
+  list: operation(listOperation),
+  stat: operation(statOperation),
+  read: operation(readOperation),
+  write: operation(writeOperation),
+  mkdir: operation(mkdirOperation),
+  delete: operation(deleteOperation),
+  move: operation(moveOperation),
+} as const;
+export type TargetFsOperation = keyof typeof TARGETFS_SCRIPTS;
 
 /**
- * Busybox entry emitter: for the names in "$@" (relative to the cwd, whose target path is $B), one record each,
- * then their `stat -c` lines in one process.
+ * The exec argv of an operation: `sh -c SCRIPT sh PID SUM GNU ARG…`. The tools are data too: the script runs
+ * only the checksum commands it knows by name.
  */
-const EMIT_BUSYBOX = String.raw`em(){ for f; do
-case $f in .|..) [ $# -gt 1 ] && continue;; esac
-[ -e "$f" ] || [ -L "$f" ] || continue
-if [ -w "$f" ]; then w=w; else w=r; fi
-if [ -L "$f" ]; then y=l; lk "$B/$f"; elif [ -d "$f" ]; then y=d; l=-; elif [ -f "$f" ]; then y=f; l=-; else y=o; l=-; fi
-printf '%s%s%s%s\0' "$w" "$y" "$l" "$f"
-done; printf '\0'; stat -c '%f %s %Y %Z %u %g %a %n' -- "$@" 2>/dev/null; printf '\0'; }
-`;
-
-/** GNU: records and fields from find -printf (one process, no per-entry shell work except symlinks). */
-const EMIT_GNU = String.raw`em(){ find "$@" -maxdepth 0 \( -writable -printf w -o -printf r \) -printf '%y %s %T@ %C@ %m %U %G %f\0' 2>/dev/null; printf '\0'
-for f; do [ -L "$f" ] || continue; lk "$B/${'$'}{f#./}"; printf '%s%s\0' "$l" "${'$'}{f#./}"; done; printf '\0'; }
-emd(){ find . -mindepth 1 -maxdepth 1 \( -writable -printf w -o -printf r \) -printf '%y %s %T@ %C@ %m %U %G %f\0' 2>/dev/null; printf '\0'
-for f in * .*; do [ -L "$f" ] || continue; lk "$B/$f"; printf '%s%s\0' "$l" "$f"; done; printf '\0'; }
-`;
-
-const CD_DIR = String.raw`[ -e "$R$B" ] || e ENOENT "no such file or directory"
-[ -d "$R$B" ] || e ENOTDIR "not a directory"
-cd -- "$R$B/" 2>/dev/null && [ -r . ] || e EACCES "permission denied"
-`;
-
-export function listScript(tools: ToolSet): string {
-  const body = tools.gnuFind
-    ? `${EMIT_GNU}d "$1"; rs "$v" 1 || e ELOOP "too many levels of symbolic links"; B=$P\n${CD_DIR}emd\n`
-    : `${EMIT_BUSYBOX}d "$1"; rs "$v" 1 || e ELOOP "too many levels of symbolic links"; B=$P\n${CD_DIR}set -- * .*\nem "$@"\n`;
-  return PRELUDE + body;
-}
-
-/** Stat of one path: its entry block, then (for a symlink that resolves) a block for the resolved target. */
-export function statScript(tools: ToolSet): string {
-  const one = tools.gnuFind
-    ? String.raw`one(){ if [ -z "$1" ]; then B=; cd -- "$R/" || e EACCES "permission denied"; em .; else B=${'$'}{1%/*}; cd -- "$R$B/" 2>/dev/null || e EACCES "permission denied"; em "./${'$'}{1##*/}"; fi; }`
-    : String.raw`one(){ if [ -z "$1" ]; then B=; cd -- "$R/" || e EACCES "permission denied"; em .; else B=${'$'}{1%/*}; cd -- "$R$B/" 2>/dev/null || e EACCES "permission denied"; em "${'$'}{1##*/}"; fi; }`;
-  return PRELUDE + (tools.gnuFind ? EMIT_GNU : EMIT_BUSYBOX) + one + '\n' + String.raw`d "$1"; rs "$v" 0 || e ELOOP "too many levels of symbolic links"; S=$P
-[ -e "$R$S" ] || [ -L "$R$S" ] || e ENOENT "no such file or directory"
-one "$S"
-if [ -L "$R$S" ] && rs "$S" 1 && [ -e "$R$P" ]; then one "$P"; fi
-`;
-}
-
-/** readFile: `!SIZE` then the bytes, the checksum in parallel from a second read (page cache). */
-export function readScript(tools: ToolSet): string {
-  const sum = sumCommand(tools);
-  return PRELUDE + String.raw`d "$1"; rs "$v" 1 || e ELOOP "too many levels of symbolic links"; F=$R$P
-[ -e "$F" ] || e ENOENT "no such file or directory"
-[ -d "$F" ] && e EISDIR "is a directory"
-[ -r "$F" ] || e EACCES "permission denied"
-printf '!SIZE %s\n' "$(stat -c '%s:%Y' -- "$F")" >&2
-` + (sum ? `( s=$(${sum} < "$F") && printf '!SUM %s\\n' "\${s%% *}" >&2 ) &\n` : '') + String.raw`cat -- "$F" || exit 4
-wait
-`;
-}
-
-/**
- * writeFile, atomically: arguments path, size, checksum (or -), flags (c create, o overwrite), expected
- * `size:mtime:sum` (or -). Content arrives on stdin into a temporary file in the same directory; it replaces
- * the target only when its size (and checksum) match, with the old mode and owner; `ln` gives no-clobber.
- */
-export function writeScript(tools: ToolSet): string {
-  const sum = sumCommand(tools);
-  return PRELUDE + String.raw`d "$1"; rs "$v" 1 || e ELOOP "too many levels of symbolic links"; F=$R$P; D=${'$'}{F%/*}; N=$2; K=$3; fl=$4; X=$5
-[ -e "$D" ] || e ENOENT "parent directory does not exist"
-[ -d "$D" ] || e ENOTDIR "parent is not a directory"
-if [ -e "$F" ] || [ -L "$F" ]; then
-  [ -d "$F" ] && e EISDIR "is a directory"
-  case $fl in *o*) ;; *) e EEXIST "file exists";; esac
-  if [ "$X" != - ]; then
-    cur=$(stat -c '%s:%Y' -- "$F")
-    xs=${'$'}{X%%:*}; xr=${'$'}{X#*:}; xm=${'$'}{xr%%:*}; xk=${'$'}{xr#*:}
-    if [ "${'$'}{cur%%:*}" != "$xs" ]; then e ECONFLICT "$cur"; fi
-    if [ "$xk" != - ]; then ck=$(` + (sum || 'echo -') + String.raw` < "$F"); [ "${'$'}{ck%% *}" = "$xk" ] || e ECONFLICT "$cur"
-    elif [ "${'$'}{cur#*:}" != "$xm" ]; then e ECONFLICT "$cur"; fi
-  fi
-  ex=1
-else
-  case $fl in *c*) ;; *) e ENOENT "no such file or directory";; esac
-  ex=0
-fi
-T="$D/.kedbg-$$.tmp"
-cat > "$T" || { rm -f -- "$T"; exit 5; }
-got=$(stat -c %s -- "$T")
-[ "$got" = "$N" ] || { rm -f -- "$T"; e EINCOMPLETE "received $got of $N bytes: the target was not changed"; }
-` + (sum ? String.raw`if [ "$K" != - ]; then ck=$(${sum} < "$T"); [ "${'$'}{ck%% *}" = "$K" ] || { rm -f -- "$T"; e EINCOMPLETE "checksum mismatch: the target was not changed"; }; fi
-` : '') + String.raw`if [ $ex = 1 ]; then
-  set -- $(stat -L -c '%a %u %g' -- "$F")
-  chmod "$1" -- "$T" 2>/dev/null || chmod "$1" "$T"
-  chown "$2:$3" -- "$T" 2>/dev/null || chown "$2:$3" "$T" 2>/dev/null
-  mv -f -- "$T" "$F" || { rm -f -- "$T"; exit 6; }
-else
-  ln -- "$T" "$F" 2>/dev/null || { if [ -e "$F" ]; then rm -f -- "$T"; e EEXIST "file exists"; fi; mv -f -- "$T" "$F"; }
-  rm -f -- "$T"
-fi
-printf '!STAT %s\n' "$(stat -c '%s:%Y' -- "$F")" >&2
-`;
-}
-
-export function mkdirScript(): string {
-  return PRELUDE + String.raw`d "$1"; rs "$v" 0 || e ELOOP "too many levels of symbolic links"; F=$R$P
-[ -e "$F" ] || [ -L "$F" ] && e EEXIST "file exists"
-[ -e "${'$'}{F%/*}" ] || e ENOENT "parent directory does not exist"
-[ -d "${'$'}{F%/*}" ] || e ENOTDIR "parent is not a directory"
-mkdir -- "$F"
-`;
-}
-
-export function deleteScript(): string {
-  return PRELUDE + String.raw`d "$1"; rs "$v" 0 || e ELOOP "too many levels of symbolic links"; F=$R$P
-[ -z "$P" ] && e EACCES "refusing to delete the root of the target filesystem"
-[ -e "$F" ] || [ -L "$F" ] || e ENOENT "no such file or directory"
-if [ -d "$F" ] && [ ! -L "$F" ]; then
-  if [ "$2" = r ]; then rm -rf -- "$F"; if [ -e "$F" ]; then e EACCES "some entries could not be removed"; fi; else rmdir -- "$F"; fi
-else rm -f -- "$F"; fi
-`;
-}
-
-/** rename (mv) or copy (cp -a): arguments from, to, flags (o overwrite). */
-export function moveScript(kind: 'rename' | 'copy'): string {
-  const op = kind === 'rename' ? 'mv -f --' : 'cp -a --';
-  return PRELUDE + String.raw`d "$1"; rs "$v" 0 || e ELOOP "too many levels of symbolic links"; A=$R$P
-d "$2"; rs "$v" 0 || e ELOOP "too many levels of symbolic links"; Z=$R$P; [ -z "$P" ] && e EEXIST "the root exists"
-[ -e "$A" ] || [ -L "$A" ] || e ENOENT "no such file or directory"
-[ -e "${'$'}{Z%/*}" ] || e ENOENT "parent directory does not exist"
-[ -d "${'$'}{Z%/*}" ] || e ENOTDIR "parent is not a directory"
-if [ -e "$Z" ] || [ -L "$Z" ]; then
-  case $3 in *o*) ;; *) e EEXIST "file exists";; esac
-  [ "$A" -ef "$Z" ] && exit 0
-  rm -rf -- "$Z" || exit 5
-fi
-` + op + ` "$A" "$Z"
-`;
+export function operationCommand(op: TargetFsOperation, pid: number, tools: ToolSet, args: readonly string[]): string[] {
+  return ['sh', '-c', TARGETFS_SCRIPTS[op], 'sh', String(pid), tools.sum ?? '-', tools.gnuFind ? '1' : '0', ...args];
 }
 
 /** The probe: uid/gid of the debug container and the target, tools, readability of the target root. */
-export const PROBE_SCRIPT = String.raw`t=$1
-while read k a b c; do case $k in Uid:) echo "uid=$b";; Gid:) echo "gid=$b";; esac; done < /proc/$$/status
-while read k a b c; do case $k in Uid:) echo "tuid=$b";; esac; done < /proc/$t/status 2>/dev/null
-[ "$t" = 1 ] && [ "$(readlink /proc/1/ns/mnt 2>/dev/null)" = "$(readlink /proc/self/ns/mnt)" ] && echo "self=1"
-if [ -d /proc/$t/root/ ] && ls /proc/$t/root/ >/dev/null 2>&1; then echo "root=ok"; else echo "root=denied"; fi
-# md5 first: it guards the transfer against truncation and corruption, not tampering, at twice the speed.
-for c in md5sum "busybox md5sum" sha256sum "busybox sha256sum"; do if echo | $c >/dev/null 2>&1; then echo "sum=$c"; break; fi; done
-[ "$(find /. -maxdepth 0 -printf g 2>/dev/null)" = g ] && echo "gnufind=1"
-command -v readlink >/dev/null 2>&1 && echo "readlink=1"
-command -v stat >/dev/null 2>&1 && echo "stat=1"
-while read dv mp fs o rest; do case ,$o, in *,ro,*) echo "mnt=ro $mp";; *) echo "mnt=rw $mp";; esac; done < /proc/$t/mounts 2>/dev/null
-`;
+export const PROBE_SCRIPT = shellScript(probeScript);
 
 export interface ProbeResult {
   readonly uid?: number;

@@ -10,13 +10,13 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterApi, Logger } from '../cluster/clusterApi';
 import { ClusterError } from '../cluster/clusterApi';
 import { execCapture } from '../debug/execCapture';
-import { chooseTargetProcess, LIST_PROCESSES_SCRIPT, parseProcessListing } from '../terminal/targetProcess';
+import { chooseTargetProcess, listProcessesCommand, parseProcessListing } from '../terminal/targetProcess';
 import { codeForErrno, errnoFromMessage, TargetFsError } from './errors';
 import { runExec, type ExecOutcome } from './execRunner';
 import { bytesToName, joinPath, nameToBytes, normalizeTargetPath, parentPath, shellOctal } from './names';
 import {
-  deleteScript, listScript, mkdirScript, moveScript, parseEntryBlock, parseProbe, PROBE_SCRIPT, readScript, scriptError,
-  onReadonlyMount, statScript, stderrValue, writeScript, type ProbeResult, type RawEntry,
+  operationCommand, parseEntryBlock, parseProbe, PROBE_SCRIPT, scriptError, onReadonlyMount, stderrValue,
+  type ProbeResult, type RawEntry, type TargetFsOperation,
 } from './protocol';
 import type { TargetRef } from './targetUri';
 
@@ -194,7 +194,7 @@ export class TargetFileSystem {
     let pid = 1;
     if (pod.spec?.shareProcessNamespace === true) {
       this.execCount++;
-      const listing = await execCapture(this.api, namespace, podName, name, ['sh', '-c', LIST_PROCESSES_SCRIPT]);
+      const listing = await execCapture(this.api, namespace, podName, name, listProcessesCommand());
       const choice = chooseTargetProcess(parseProcessListing(listing.stdout), pod, this.ref.container);
       if ('error' in choice) return { message: `debug container ${name}: ${choice.error}` };
       pid = choice.pid;
@@ -219,14 +219,14 @@ export class TargetFileSystem {
   }
 
   /** Runs a protocol script; retries once with a fresh session when the container or process went away. */
-  private async exec(script: string, args: readonly string[], request: { onStdout?: (chunk: Buffer) => void; onStderr?: (chunk: Buffer) => void; stdin?: () => Readable; signal?: AbortSignal } = {}, path?: string): Promise<{ outcome: ExecOutcome; session: SessionInfo }> {
+  private async exec(op: TargetFsOperation, args: readonly string[], request: { onStdout?: (chunk: Buffer) => void; onStderr?: (chunk: Buffer) => void; stdin?: () => Readable; signal?: AbortSignal } = {}, path?: string): Promise<{ outcome: ExecOutcome; session: SessionInfo }> {
     for (let attempt = 0; ; attempt++) {
       const session = await this.connect();
       let outcome: ExecOutcome;
       try {
         this.execCount++;
         outcome = await runExec({ api: this.api, namespace: this.ref.namespace, pod: this.ref.pod, container: session.debugContainer }, {
-          argv: ['sh', '-c', script, 'sh', String(session.pid), ...args],
+          argv: operationCommand(op, session.pid, session.probe.tools, args),
           onStdout: request.onStdout,
           onStderr: request.onStderr,
           stdin: request.stdin?.(),
@@ -267,6 +267,10 @@ export class TargetFileSystem {
     if (errno === 'EACCES' || errno === 'EPERM') message += ` (${uidAdvice(session.probe)})`;
     if (errno === 'EROFS') message = `${what} ${path}: the target's filesystem is read-only (readOnlyRootFilesystem)`;
     if (errno === 'EGONE') message = `${what} ${path}: the target process is gone (container restarted?)`;
+    if (errno === 'ESTOPPED') {
+      this.reset();
+      return new TargetFsError('Unavailable', `${what} ${path}: debug container ${session.debugContainer} was stopped during it; retry to continue with another debug container`, path);
+    }
     return new TargetFsError(codeForErrno(errno), message, path);
   }
 
@@ -278,7 +282,7 @@ export class TargetFileSystem {
     if (cached !== undefined) return cached;
     const session = await this.connect();
     const chunks: Buffer[] = [];
-    const { outcome } = await this.exec(statScript(session.probe.tools), [shellOctal(nameToBytes(path))], { onStdout: (c) => chunks.push(c) }, path);
+    const { outcome } = await this.exec('stat', [shellOctal(nameToBytes(path))], { onStdout: (c) => chunks.push(c) }, path);
     const error = this.failure(outcome, session, path, 'stat');
     if (error) throw error;
     const buf = Buffer.concat(chunks);
@@ -315,7 +319,7 @@ export class TargetFileSystem {
     path = normalizeTargetPath(path);
     const session = await this.connect();
     const chunks: Buffer[] = [];
-    const { outcome } = await this.exec(listScript(session.probe.tools), [shellOctal(nameToBytes(path))], { onStdout: (c) => chunks.push(c) }, path);
+    const { outcome } = await this.exec('list', [shellOctal(nameToBytes(path))], { onStdout: (c) => chunks.push(c) }, path);
     const error = this.failure(outcome, session, path, 'readDirectory');
     if (error) throw error;
     return parseEntryBlock(Buffer.concat(chunks), 0, session.probe.tools.gnuFind).entries;
@@ -333,7 +337,7 @@ export class TargetFileSystem {
     let expected: { size: number; mtime: string } | undefined;
     let received = 0;
     let stderrText = '';
-    const { outcome } = await this.exec(readScript(session.probe.tools), [shellOctal(nameToBytes(path))], {
+    const { outcome } = await this.exec('read', [shellOctal(nameToBytes(path))], {
       signal: options.signal,
       onStderr: (chunk) => {
         stderrText += chunk.toString('utf8');
@@ -409,7 +413,7 @@ export class TargetFileSystem {
     const print = this.fingerprints.get(path);
     let expected = print ? `${print.size}:${print.mtime}:${print.sum ?? '-'}` : '-';
     for (;;) {
-      const { outcome } = await this.exec(writeScript(session.probe.tools), [shellOctal(nameToBytes(path)), String(size), sum, flags, expected], { stdin: open, signal: options.signal }, path);
+      const { outcome } = await this.exec('write', [shellOctal(nameToBytes(path)), String(size), sum, flags, expected], { stdin: open, signal: options.signal }, path);
       this.invalidate(path);
       const error = this.failure(outcome, session, path, 'writeFile');
       if (error?.code === 'Conflict' && expected !== '-') {
@@ -432,7 +436,7 @@ export class TargetFileSystem {
   async createDirectory(path: string): Promise<void> {
     path = normalizeTargetPath(path);
     this.assertWritable(path);
-    await this.simple(mkdirScript(), [path], 'createDirectory');
+    await this.simple('mkdir', [path], 'createDirectory');
     this.invalidate(path);
   }
 
@@ -440,7 +444,7 @@ export class TargetFileSystem {
     path = normalizeTargetPath(path);
     this.assertWritable(path);
     try {
-      await this.simple(deleteScript(), [path], 'delete', [options.recursive ? 'r' : '-']);
+      await this.simple('delete', [path], 'delete', [options.recursive ? 'r' : '-']);
     } finally {
       this.invalidate(path, true);
     }
@@ -459,16 +463,16 @@ export class TargetFileSystem {
     to = normalizeTargetPath(to);
     this.assertWritable(to);
     try {
-      await this.simple(moveScript(kind), [from, to], kind, [options.overwrite ? 'o' : '-']);
+      await this.simple('move', [from, to], kind, [options.overwrite ? 'o' : '-'], [kind === 'rename' ? 'mv' : 'cp']);
     } finally {
       if (kind === 'rename') this.invalidate(from, true);
       this.invalidate(to, true);
     }
   }
 
-  private async simple(script: string, paths: string[], what: string, extra: string[] = []): Promise<void> {
+  private async simple(op: TargetFsOperation, paths: string[], what: string, extra: string[] = [], leading: string[] = []): Promise<void> {
     const session = await this.connect();
-    const { outcome } = await this.exec(script, [...paths.map((p) => shellOctal(nameToBytes(p))), ...extra], {}, paths[0]);
+    const { outcome } = await this.exec(op, [...leading, ...paths.map((p) => shellOctal(nameToBytes(p))), ...extra], {}, paths[0]);
     const error = this.failure(outcome, session, paths.join(' → '), what);
     if (error) throw error;
   }

@@ -6,6 +6,9 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 
+import { shellScript } from '../shell/shellScript';
+import listProcessesScript from './listProcesses.sh';
+
 export interface ProcessEntry {
   readonly pid: number;
   readonly ppid: number;
@@ -15,42 +18,81 @@ export interface ProcessEntry {
   readonly cmdline: string;
 }
 
-/** Prints `pid<TAB>ppid<TAB>mnt<TAB>cmdline` per process, then `self<TAB>mnt` for the debug container. */
-export const LIST_PROCESSES_SCRIPT = [
-  'for d in /proc/[0-9]*; do',
-  '  p=${d#/proc/}',
-  '  [ "$p" = "$$" ] && continue',
-  '  pp=$(sed -n "s/^PPid:[[:space:]]*//p" $d/status 2>/dev/null)',
-  '  m=$(readlink $d/ns/mnt 2>/dev/null)',
-  '  c=$(tr "\\000" " " < $d/cmdline 2>/dev/null)',
-  '  printf "%s\\t%s\\t%s\\t%s\\n" "$p" "$pp" "$m" "$c"',
-  'done',
-  'printf "self\\t%s\\n" "$(readlink /proc/$$/ns/mnt)"',
-].join('\n');
+/** A process as listProcesses.sh reports it. */
+export interface ProcessInfo extends ProcessEntry {
+  /** Effective uid from /proc/<pid>/status; undefined when not readable. */
+  readonly uid?: number;
+  readonly comm: string;
+  /** The /proc/<pid>/exe link ('' when not readable). */
+  readonly exe: string;
+  readonly argv: readonly string[];
+  /** How the script recognised a Go binary, if it did (only when asked to look). */
+  readonly goEvidence?: 'buildinfo' | 'runtime.main';
+  /** The process runs in the debug container itself (same mount namespace as the listing shell). */
+  readonly inDebugContainer: boolean;
+}
 
-export interface ProcessListing {
-  readonly processes: readonly ProcessEntry[];
+export interface ProcessListing<P extends ProcessEntry = ProcessInfo> {
+  readonly processes: readonly P[];
   readonly selfMountNamespace: string;
 }
 
+/** The one process listing (listProcesses.sh): every process's name, executable and argv hex-encoded. */
+export const LIST_PROCESSES_SCRIPT = shellScript(listProcessesScript);
+
+/** The exec argv that lists processes; with `detectGo`, Go binaries are recognised (one grep of each). */
+export function listProcessesCommand(options: { readonly detectGo?: boolean } = {}): string[] {
+  return ['sh', '-c', LIST_PROCESSES_SCRIPT, 'list-processes', ...(options.detectGo === true ? ['go'] : [])];
+}
+
+const MOUNT_NAMESPACE = /^mnt:\[\d+\]$/;
+const NUMBER = /^\d+$/;
+
+/**
+ * Parses listProcesses.sh's output. Rows are `P`, four kernel-formatted fields, the Go mark and one hex field,
+ * so no process can forge a row: a line that does not have exactly that shape is dropped.
+ */
 export function parseProcessListing(text: string): ProcessListing {
-  const processes: ProcessEntry[] = [];
+  const rows: Omit<ProcessInfo, 'inDebugContainer'>[] = [];
   let selfMountNamespace = '';
-  for (const line of text.split('\n')) {
-    const fields = line.replace(/\r$/, '').split('\t');
-    if (fields[0] === 'self') {
-      selfMountNamespace = fields[1] ?? '';
-    } else if (fields.length >= 4 && /^\d+$/.test(fields[0])) {
-      processes.push({ pid: Number(fields[0]), ppid: Number(fields[1] || 0), mountNamespace: fields[2], cmdline: fields.slice(3).join('\t').trim() });
+  for (const raw of text.split('\n')) {
+    const fields = raw.replace(/\r$/, '').split('\t');
+    if (fields[0] === 'self' && fields.length === 2 && MOUNT_NAMESPACE.test(fields[1]!)) {
+      selfMountNamespace = fields[1]!;
+      continue;
     }
+    if (fields.length !== 7 || fields[0] !== 'P') continue;
+    const [, pid, ppid, uid, mnt, go, hex] = fields as [string, string, string, string, string, string, string];
+    if (!NUMBER.test(pid) || !(ppid === '' || NUMBER.test(ppid)) || !(uid === '' || NUMBER.test(uid))) continue;
+    if (!(mnt === '' || MOUNT_NAMESPACE.test(mnt)) || !/^([0-9a-f]{2})*$/.test(hex)) continue;
+    const parts = Buffer.from(hex, 'hex').toString('utf8').split('\0');
+    const comm = (parts[0] ?? '').replace(/\n$/, '');
+    const exe = parts[1] ?? '';
+    const argv = parts.slice(2);
+    // /proc/<pid>/cmdline ends each argument with a NUL: the empty string after the last one is not an argument.
+    if (argv.length > 0 && argv[argv.length - 1] === '') argv.pop();
+    // Kernel threads and zombies: no argv, no executable.
+    if (argv.length === 0 && exe === '') continue;
+    rows.push({
+      pid: Number(pid),
+      ppid: Number(ppid || 0),
+      uid: uid === '' ? undefined : Number(uid),
+      mountNamespace: mnt,
+      comm,
+      exe,
+      goEvidence: go === 'buildinfo' || go === 'runtime.main' ? go : undefined,
+      argv,
+      cmdline: argv.join(' '),
+    });
   }
+  const processes = rows.map((r) => ({ ...r, inDebugContainer: selfMountNamespace !== '' && r.mountNamespace === selfMountNamespace }));
   return { processes, selfMountNamespace };
 }
 
 export type TargetProcessChoice = { readonly pid: number; readonly cmdline: string; readonly how: string } | { readonly error: string };
 
 /** Picks the target's main process from a listing taken in the debug container. */
-export function chooseTargetProcess(listing: ProcessListing, pod: V1Pod, targetContainer: string | undefined): TargetProcessChoice {
+export function chooseTargetProcess(listing: ProcessListing<ProcessEntry>, pod: V1Pod, targetContainer: string | undefined): TargetProcessChoice {
   const { processes, selfMountNamespace } = listing;
   const others = processes.filter((p) => p.mountNamespace !== selfMountNamespace || p.mountNamespace === '');
   if (pod.spec?.shareProcessNamespace !== true) {

@@ -16,46 +16,26 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterApi } from '../cluster/clusterApi';
 import { execCapture } from '../debug/execCapture';
+import { shellScript } from '../shell/shellScript';
 import { ExecTerminal } from './execTerminal';
-import { chooseTargetProcess, LIST_PROCESSES_SCRIPT, parseProcessListing } from './targetProcess';
+import { chooseTargetProcess, listProcessesCommand, parseProcessListing } from './targetProcess';
+import targetRootShellScript from './targetRootShell.sh';
 import type { TerminalTarget } from './terminalSession';
 
 /** Exit code of the script when the target's filesystem cannot be read at all. */
 export const TARGET_UNREADABLE_EXIT = 126;
 
+const TARGET_ROOT_SHELL_SCRIPT = shellScript(targetRootShellScript);
+
 /**
- * The `sh -c` script. `pid` is the target's main process ('1' when it is PID 1). Messages start with
- * "target-root:" so tests and users can tell them from shell output.
+ * The exec argv of the target-root shell (targetRootShell.sh). `pid` is the target's main process (1 when it is
+ * PID 1); both values reach the script as positional arguments, and are checked here first.
  */
-export function buildTargetRootShellScript(pid: number, label = 'target'): string {
+export function buildTargetRootShellCommand(pid: number, label = 'target'): string[] {
   if (!Number.isInteger(pid) || pid < 1 || !/^[\w .-]*$/.test(label)) {
     throw new Error(`invalid target process ${pid} or label ${label}`);
   }
-  return [
-    `t=${pid}`,
-    'tools=/proc/$$/root',
-    'if [ "$t" = 1 ] && [ "$(readlink /proc/1/ns/mnt 2>/dev/null)" = "$(readlink /proc/self/ns/mnt)" ]; then',
-    '  echo "target-root: PID 1 is this debug container: the runtime ignored targetContainerName, so the target is not visible" >&2; exit 126',
-    'fi',
-    'if ! ls /proc/$t/root/ >/dev/null 2>&1; then',
-    `  echo "target-root: cannot read the ${label} filesystem (/proc/$t/root: permission denied): the debug container needs the target's uid or SYS_PTRACE (profile general, or run as its user)" >&2; exit ${TARGET_UNREADABLE_EXIT}`,
-    'fi',
-    // A static shell from the debug image: busybox where it exists (static in the busybox images).
-    'if [ -x $tools/bin/busybox ]; then sh_cmd="$tools/bin/busybox sh"; else sh_cmd="$tools/bin/sh"; fi',
-    'bins="$tools/bin:$tools/usr/bin:$tools/sbin:$tools/usr/sbin"',
-    'why=$(chroot /proc/$t/root $sh_cmd -c true 2>&1) || {',
-    `  echo "target-root: cannot chroot into the ${label} filesystem ($why); the debug container needs CAP_SYS_CHROOT (dropped by the restricted profile) and a static shell. Opening a shell at /proc/$t/root instead: its paths are relative there" >&2`,
-    '  cd /proc/$t/root && exec sh',
-    '}',
-    `echo "target-root: / is the ${label} filesystem (pid $t); debug tools are on PATH from $tools" >&2`,
-    `PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$bins" HOME=/ chroot /proc/$t/root $sh_cmd`,
-    // Not the last command, so the shell forks for chroot instead of exec'ing it and keeps /proc/$$/root alive.
-    'exit $?',
-  ].join('\n');
-}
-
-export function buildTargetRootShellCommand(pid: number, label?: string): string[] {
-  return ['sh', '-c', buildTargetRootShellScript(pid, label)];
+  return ['sh', '-c', TARGET_ROOT_SHELL_SCRIPT, 'target-root', String(pid), label];
 }
 
 export interface TargetRootShellInput {
@@ -78,7 +58,7 @@ export async function createTargetRootShell(api: ClusterApi, input: TargetRootSh
   const podName = input.pod.metadata?.name ?? '';
   let pid = 1;
   if (input.pod.spec?.shareProcessNamespace === true) {
-    const listing = await execCapture(api, input.namespace, podName, input.debugContainer, ['sh', '-c', LIST_PROCESSES_SCRIPT]);
+    const listing = await execCapture(api, input.namespace, podName, input.debugContainer, listProcessesCommand());
     const choice = chooseTargetProcess(parseProcessListing(listing.stdout), input.pod, input.targetContainer);
     if ('error' in choice) {
       throw new Error(`Shell in Target Root: ${choice.error}`);

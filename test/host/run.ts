@@ -103,6 +103,7 @@ async function installHarness(extensionsDir: string, config: Record<string, stri
     target: 'node22',
     outfile: suiteJs,
     external: ['vscode', 'mocha'],
+    loader: { '.sh': 'text' },
     define: { __HOST_TEST_CONFIG__: JSON.stringify(config) },
     sourcemap: 'inline',
     sourcesContent: false,

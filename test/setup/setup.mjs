@@ -20,6 +20,7 @@ export const debianPackages = [
   'openjdk-17-jdk-headless', // eclipse-temurin image, javac for the Java demo app
   'iproute2', 'openssl', 'gcc', 'libc6-dev', // pod networking, the API server's CA, the runtime shim
   'containerd', 'runc', 'containernetworking-plugins', 'socat', // the real node (test/realnode)
+  'shellcheck', 'dash', // the lint and the shells every script in src/**/*.sh is checked with (with busybox ash and bash)
 ];
 
 function missingPackages() {

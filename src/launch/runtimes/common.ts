@@ -5,11 +5,18 @@
  */
 import type { CapturedExec } from '../../debug/execCapture';
 import type { ProfileChoice } from '../../debug/profiles';
+import { shellScript } from '../../shell/shellScript';
 import { LaunchError } from '../launchError';
 import type { ProcessInfo, RuntimeKind } from '../processes';
+import stopProcessScript from './stopProcess.sh';
 
-/** A `sh -c` runner in the debug container (which shares the pod's network and the target's PIDs). */
-export type Shell = (script: string, signal?: AbortSignal) => Promise<CapturedExec>;
+const STOP_PROCESS_SCRIPT = shellScript(stopProcessScript);
+
+/**
+ * Runs `sh -c SCRIPT sh ARG…` in the debug container (which shares the pod's network and the target's PIDs).
+ * Values — pids, ports, paths, anything read from the pod — go in `args`, never into the script's text.
+ */
+export type Shell = (script: string, args?: readonly string[], signal?: AbortSignal) => Promise<CapturedExec>;
 
 export interface RuntimeContext {
   readonly shell: Shell;
@@ -102,7 +109,7 @@ function decodeAddress(hex: string): string {
 }
 
 export async function listeningSockets(shell: Shell, signal?: AbortSignal): Promise<ListeningSocket[]> {
-  const result = await shell('cat /proc/net/tcp /proc/net/tcp6 2>/dev/null', signal);
+  const result = await shell('cat /proc/net/tcp /proc/net/tcp6 2>/dev/null', [], signal);
   return parseListeningSockets(result.stdout);
 }
 
@@ -132,7 +139,7 @@ const CAP_SYS_PTRACE = 19n;
 
 /** Whether the debug container's shell holds CAP_SYS_PTRACE (CapEff of /proc/self/status). */
 export async function hasPtraceCapability(shell: Shell, signal?: AbortSignal): Promise<boolean> {
-  const result = await shell('sed -n "s/^CapEff:[[:space:]]*//p" /proc/self/status', signal);
+  const result = await shell('sed -n "s/^CapEff:[[:space:]]*//p" /proc/self/status', [], signal);
   const hex = result.stdout.trim();
   if (!/^[0-9a-fA-F]+$/.test(hex)) return false;
   return ((BigInt(`0x${hex}`) >> CAP_SYS_PTRACE) & 1n) === 1n;
@@ -147,12 +154,12 @@ export async function requirePtrace(context: RuntimeContext, what: string): Prom
 
 /** `/proc/<pid>/cwd` as the target sees it. */
 export async function workingDirectory(context: RuntimeContext): Promise<string | undefined> {
-  const result = await context.shell(`readlink /proc/${context.process.pid}/cwd`, context.signal);
+  const result = await context.shell('readlink "/proc/$1/cwd"', [String(context.process.pid)], context.signal);
   const dir = result.stdout.trim();
   return dir.startsWith('/') ? dir : undefined;
 }
 
-/** Single-quotes a word for sh. */
-export function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
+/** Stops a debug server this session started (by pid, if it still runs that command) and waits until it is gone. */
+export async function stopDebugServer(shell: Shell, pid: number, comm: string): Promise<void> {
+  await shell(STOP_PROCESS_SCRIPT, [String(pid), comm]);
 }

@@ -1,24 +1,19 @@
 /**
- * Go: `dlv attach <pid> --headless --listen :2345 --accept-multiclient --api-version 2 --continue` started in
- * the background of the delve debug image (SYS_PTRACE needed), so the program keeps running until the
- * editor sets breakpoints. Attach with golang.go (`type: go`, `mode: remote`); the session's end stops that
- * dlv, which detaches and leaves the program running.
+ * Go: `dlv attach <pid> --headless --listen 127.0.0.1:2345 --accept-multiclient --api-version 2 --continue`
+ * started in the background of the delve debug image (dlv.sh; SYS_PTRACE needed), so the program keeps running
+ * until the editor sets breakpoints. Attach with golang.go (`type: go`, `mode: remote`); the session's end stops
+ * that dlv, which detaches and leaves the program running.
  */
+import { shellScript } from '../../shell/shellScript';
 import { LaunchError } from '../launchError';
-import { isListening, requirePtrace, waitUntilListening, workingDirectory, type AttachTarget, type RuntimeRecipe } from './common';
+import { isListening, requirePtrace, stopDebugServer, waitUntilListening, workingDirectory, type AttachTarget, type RuntimeRecipe } from './common';
+import dlvAliveScript from './dlvAlive.sh';
+import dlvScript from './dlv.sh';
 
 export const DLV_DEFAULT_PORT = 2345;
 
-export function dlvScript(pid: number, port: number, log: string): string {
-  return [
-    `command -v dlv >/dev/null || { echo "dlv: not found" >&2; exit 127; }`,
-    `run() { dlv attach ${pid} --headless --listen :${port} --accept-multiclient --api-version 2 --continue >${log} 2>&1 </dev/null; }`,
-    // Its own session, so the end of this exec's shell does not take it down.
-    'if command -v setsid >/dev/null; then setsid dlv attach ' + `${pid} --headless --listen :${port} --accept-multiclient --api-version 2 --continue >${log} 2>&1 </dev/null &`,
-    'else run & fi',
-    'echo $!',
-  ].join('\n');
-}
+const DLV_SCRIPT = shellScript(dlvScript);
+const DLV_ALIVE_SCRIPT = shellScript(dlvAliveScript);
 
 export const goRecipe: RuntimeRecipe = {
   runtime: 'go',
@@ -43,13 +38,13 @@ export const goRecipe: RuntimeRecipe = {
       await requirePtrace(context, 'dlv attach');
       context.progress(`starting dlv attach ${target.pid}…`);
       const log = `/tmp/ephemeral-debug-dlv-${target.pid}.log`;
-      const started = await shell(dlvScript(target.pid, port, log), signal);
+      const started = await shell(DLV_SCRIPT, [String(target.pid), String(port), log], signal);
       const dlvPid = Number(started.stdout.trim().split('\n').pop());
       if (started.exitCode !== 0 || !Number.isInteger(dlvPid)) {
         throw new LaunchError('inject-failed', `cannot start dlv in the debug container: ${(started.stderr || started.stdout).trim()} (use the ghcr.io/go-delve/delve image)`, [], started.stderr);
       }
       const dlvGone = async (): Promise<void> => {
-        const alive = await shell(`kill -0 ${dlvPid} 2>/dev/null && echo alive; cat ${log} 2>/dev/null`, signal);
+        const alive = await shell(DLV_ALIVE_SCRIPT, [String(dlvPid), log], signal);
         if (!alive.stdout.startsWith('alive')) {
           const output = alive.stdout.trim();
           if (/operation not permitted|permission denied/i.test(output)) {
@@ -60,10 +55,8 @@ export const goRecipe: RuntimeRecipe = {
       };
       await waitUntilListening(context, port, `dlv attach ${target.pid} did not start listening`, dlvGone);
       notes.push(`started dlv (PID ${dlvPid} in the debug container) attached to PID ${target.pid}`);
-      cleanup = async () => {
-        // SIGTERM makes a headless dlv detach from a process it attached to, leaving it running.
-        await shell(`kill ${dlvPid} 2>/dev/null; true`);
-      };
+      // SIGTERM makes a headless dlv detach from a process it attached to, leaving it running.
+      cleanup = () => stopDebugServer(shell, dlvPid, 'dlv');
     }
     const remoteRoot = options.remoteRoot ?? (await workingDirectory(context));
     return { remotePort: port, remoteRoot, notes, cleanup };

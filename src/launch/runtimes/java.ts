@@ -4,13 +4,16 @@
  * agent waits for `jcmd <pid> VM.start_java_debugging`, run from the JDK debug image. Attach with
  * vscjava.vscode-java-debug (`type: java`).
  */
+import { shellScript } from '../../shell/shellScript';
 import { LaunchError } from '../launchError';
-import { parseEnvironment, readEnvironmentScript, splitOptions } from '../processes';
+import { readEnvironment, splitOptions } from '../processes';
 import { isListening, waitUntilListening, workingDirectory, type AttachTarget, type RuntimeRecipe } from './common';
+import startJavaDebuggingScript from './startJavaDebugging.sh';
 
 export const JAVA_DEFAULT_JDWP_PORT = 5005;
 const JAVA_ENV = ['JAVA_TOOL_OPTIONS', 'JDK_JAVA_OPTIONS', '_JAVA_OPTIONS'];
-export const JDWP_OPTION_HINT = '-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:5005';
+/** Listening on 127.0.0.1 only: the port-forward connects there, and nothing else that reaches the pod's IP can. */
+export const JDWP_OPTION_HINT = '-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:5005';
 
 export interface JdwpAgent {
   /** Where the option came from: `command line` or the variable's name. */
@@ -77,60 +80,8 @@ export function parseJdwp(source: string, text: string): JdwpAgent {
   };
 }
 
-/**
- * A tiny client of HotSpot's attach protocol (version 1 over the JVM's Unix socket), run from the JDK debug
- * image with the single-file source launcher: what `jcmd <pid> VM.start_java_debugging` does, but reaching
- * the socket through /proc/<pid>/root. jcmd itself cannot here: with a shared PID namespace (same PID in
- * both namespaces) JDK 17's attach looks in its own /tmp, and it refuses a symlink to the real socket.
- */
-const ATTACH_CLIENT = [
-  'import java.net.UnixDomainSocketAddress;',
-  'import java.nio.ByteBuffer;',
-  'import java.nio.channels.SocketChannel;',
-  'import java.nio.charset.StandardCharsets;',
-  'public class EphemeralDebugAttach {',
-  '  public static void main(String[] a) throws Exception {',
-  '    try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(a[0]))) {',
-  '      String req = "1\\0jcmd\\0" + a[1] + "\\0\\0\\0";',
-  '      ch.write(ByteBuffer.wrap(req.getBytes(StandardCharsets.UTF_8)));',
-  '      ByteBuffer buf = ByteBuffer.allocate(65536);',
-  '      StringBuilder out = new StringBuilder();',
-  '      while (ch.read(buf) > 0) { buf.flip(); out.append(StandardCharsets.UTF_8.decode(buf)); buf.clear(); }',
-  '      String text = out.toString();',
-  '      System.out.print(text);',
-  '      System.exit(text.startsWith("0") ? 0 : 1);',
-  '    }',
-  '  }',
-  '}',
-].join('\n');
-
-/**
- * Starts JDWP in a JVM that has `onjcmd=y`: asks for its attach socket like jcmd does (an `.attach_pid`
- * file in its /tmp and SIGQUIT), waits for the socket, then sends `jcmd VM.start_java_debugging` on it.
- */
-export function startJavaDebuggingScript(pid: number): string {
-  return [
-    `pid=${pid}`,
-    'ns=$(sed -n "s/^NSpid:.*[[:space:]]\\([0-9][0-9]*\\)$/\\1/p" /proc/$pid/status)',
-    '[ -n "$ns" ] || ns=$pid',
-    'tmp=/proc/$pid/root/tmp',
-    'sock=$tmp/.java_pid$ns',
-    'if [ ! -S "$sock" ]; then',
-    '  touch "$tmp/.attach_pid$ns" && kill -QUIT $pid || exit 3',
-    '  i=0; while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
-    '  rm -f "$tmp/.attach_pid$ns"',
-    '  [ -S "$sock" ] || { echo "the JVM did not open its attach socket (started with -XX:+DisableAttachMechanism?)" >&2; exit 4; }',
-    'fi',
-    'src=$(mktemp -d /tmp/ephemeral-debug-attach.XXXXXX)',
-    `cat > "$src/EphemeralDebugAttach.java" <<'EOF'`,
-    ATTACH_CLIENT,
-    'EOF',
-    'java "$src/EphemeralDebugAttach.java" "$sock" VM.start_java_debugging',
-    'status=$?',
-    'rm -rf "$src"',
-    'exit $status',
-  ].join('\n');
-}
+/** Starts JDWP in a JVM that has `onjcmd=y` (startJavaDebugging.sh: what jcmd does, through /proc/<pid>/root). */
+const START_JAVA_DEBUGGING_SCRIPT = shellScript(startJavaDebuggingScript);
 
 export const javaRecipe: RuntimeRecipe = {
   runtime: 'java',
@@ -146,7 +97,7 @@ export const javaRecipe: RuntimeRecipe = {
 
   async prepare(context, options) {
     const { shell, process: target, signal } = context;
-    const env = parseEnvironment((await shell(readEnvironmentScript(target.pid, JAVA_ENV), signal)).stdout);
+    const env = await readEnvironment(shell, target.pid, JAVA_ENV, signal);
     const agent = findJdwpAgent(target.argv, env);
     if (agent === undefined) {
       throw new LaunchError('no-debug-agent',
@@ -161,16 +112,16 @@ export const javaRecipe: RuntimeRecipe = {
     }
     const port = options.port ?? agent.port;
     if (port === undefined || port === 0) {
-      throw new LaunchError('unsupported', `the JVM's JDWP agent (from ${agent.source}) has no fixed address, so it listens on a random port: set "port", or use address=*:${JAVA_DEFAULT_JDWP_PORT}`);
+      throw new LaunchError('unsupported', `the JVM's JDWP agent (from ${agent.source}) has no fixed address, so it listens on a random port: set "port", or use address=127.0.0.1:${JAVA_DEFAULT_JDWP_PORT}`);
     }
     const notes: string[] = [`JDWP agent from ${agent.source}: address ${agent.options.address ?? '?'}`];
     if (agent.host !== undefined && !['*', '0.0.0.0', '::', 'localhost', '127.0.0.1', ''].includes(agent.host)) {
-      notes.push(`JDWP listens on ${agent.host} only; port-forwarding connects to localhost in the pod and may be refused: use address=*:${port}`);
+      notes.push(`JDWP listens on ${agent.host} only; port-forwarding connects to 127.0.0.1 in the pod and may be refused: use address=127.0.0.1:${port}`);
     }
     if (!(await isListening(shell, port, signal))) {
       if (agent.onjcmd) {
         context.progress(`starting JDWP in PID ${target.pid} with jcmd…`);
-        const started = await shell(startJavaDebuggingScript(target.pid), signal);
+        const started = await shell(START_JAVA_DEBUGGING_SCRIPT, [String(target.pid)], signal);
         if (started.exitCode !== 0 || /exception|error|not found/i.test(started.stdout + started.stderr)) {
           const output = (started.stdout + started.stderr).trim();
           throw new LaunchError('not-listening',

@@ -4,7 +4,7 @@
  * default), wait until it listens in the pod, and attach js-debug (`type: node`, built into VS Code).
  */
 import { LaunchError } from '../launchError';
-import { parseEnvironment, readEnvironmentScript, splitOptions } from '../processes';
+import { readEnvironment, splitOptions } from '../processes';
 import { isListening, waitUntilListening, workingDirectory, type AttachTarget, type RuntimeRecipe } from './common';
 
 export const NODE_DEFAULT_INSPECTOR_PORT = 9229;
@@ -68,7 +68,7 @@ export const nodeRecipe: RuntimeRecipe = {
 
   async prepare(context, options) {
     const { shell, process: target, signal } = context;
-    const env = parseEnvironment((await shell(readEnvironmentScript(target.pid, ['NODE_OPTIONS']), signal)).stdout);
+    const env = await readEnvironment(shell, target.pid, ['NODE_OPTIONS'], signal);
     const settings = inspectorSettings(target.argv, env.NODE_OPTIONS);
     const port = options.port ?? settings.port;
     if (port === 0) {
@@ -79,10 +79,10 @@ export const nodeRecipe: RuntimeRecipe = {
       notes.push(`the inspector already listens on port ${port}`);
     } else {
       if (settings.sigusr1Disabled) {
-        throw new LaunchError('unsupported', `PID ${target.pid} runs with --disable-sigusr1: its inspector cannot be opened from outside; restart it with --inspect=0.0.0.0:${port}`);
+        throw new LaunchError('unsupported', `PID ${target.pid} runs with --disable-sigusr1: its inspector cannot be opened from outside; restart it with --inspect=127.0.0.1:${port} (the port-forward connects to 127.0.0.1 in the pod)`);
       }
       context.progress(`sending SIGUSR1 to node PID ${target.pid}…`);
-      const killed = await shell(`kill -USR1 ${target.pid}`, signal);
+      const killed = await shell('kill -USR1 "$1"', [String(target.pid)], signal);
       if (killed.exitCode !== 0) {
         throw new LaunchError('not-listening', `cannot signal PID ${target.pid}: ${(killed.stderr || killed.stdout).trim() || `kill exited ${killed.exitCode}`}` +
           ' (the debug container needs the target\'s uid or root with CAP_KILL)', [], killed.stderr);

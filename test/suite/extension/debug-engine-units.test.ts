@@ -5,7 +5,7 @@ import { privilegesGranted } from '../../../src/debug/attachFlow';
 import { defaultTargetContainer } from '../../../src/debug/debugContainers';
 import { requiredChanges } from '../../../src/debug/serverErrors';
 import { chooseTargetProcess, parseProcessListing } from '../../../src/terminal/targetProcess';
-import { buildTargetRootShellScript } from '../../../src/terminal/targetRootShell';
+import { buildTargetRootShellCommand } from '../../../src/terminal/targetRootShell';
 
 const sharedPod: V1Pod = {
   metadata: { name: 'shared' },
@@ -18,12 +18,18 @@ const sharedPod: V1Pod = {
   },
 };
 
+/** A row of the process listing (src/terminal/listProcesses.sh): name, executable and argv hex-encoded. */
+function row(pid: number, ppid: number, mnt: string, argv: string[]): string {
+  const bytes = Buffer.from(`${argv[0]?.split('/').pop() ?? ''}\n\0${argv[0] ?? ''}\0${argv.map((a) => `${a}\0`).join('')}`);
+  return `P\t${pid}\t${ppid}\t0\t${mnt}\t\t${bytes.toString('hex')}`;
+}
+
 const listing = [
-  '1\t0\tmnt:[100]\t/pause ',
-  '7\t0\tmnt:[200]\tsh -c while true; do sleep 30; done ',
-  '8\t0\tmnt:[300]\t/nodejs/bin/node /app/server.js ',
-  '12\t7\tmnt:[200]\tsleep 30 ',
-  '20\t0\tmnt:[400]\tsh ',
+  row(1, 0, 'mnt:[100]', ['/pause']),
+  row(7, 0, 'mnt:[200]', ['sh', '-c', 'while true; do sleep 30; done']),
+  row(8, 0, 'mnt:[300]', ['/nodejs/bin/node', '/app/server.js']),
+  row(12, 7, 'mnt:[200]', ['sleep', '30']),
+  row(20, 0, 'mnt:[400]', ['sh']),
   'self\tmnt:[400]',
 ].join('\n');
 
@@ -39,7 +45,7 @@ describe('debug engine: pure parts', () => {
 
   it('says so when PID 1 is the debug container itself (targetContainerName ignored by the runtime)', () => {
     const own: V1Pod = { spec: { containers: [{ name: 'app' }] } };
-    const choice = chooseTargetProcess(parseProcessListing('1\t0\tmnt:[400]\tsh \nself\tmnt:[400]'), own, 'app');
+    const choice = chooseTargetProcess(parseProcessListing(`${row(1, 0, 'mnt:[400]', ['sh'])}\nself\tmnt:[400]`), own, 'app');
     assert.ok('error' in choice && /ignored targetContainerName/.test(choice.error));
   });
 
@@ -67,8 +73,8 @@ describe('debug engine: pure parts', () => {
   });
 
   it('refuses to build a target-root script from anything but a pid and a plain label', () => {
-    assert.throws(() => buildTargetRootShellScript(0));
-    assert.throws(() => buildTargetRootShellScript(1, 'x"; rm -rf /'));
-    assert.match(buildTargetRootShellScript(8, 'container app'), /^t=8\n/);
+    assert.throws(() => buildTargetRootShellCommand(0));
+    assert.throws(() => buildTargetRootShellCommand(1, 'x"; rm -rf /'));
+    assert.deepEqual(buildTargetRootShellCommand(8, 'container app').slice(3), ['target-root', '8', 'container app'], 'values as positional arguments');
   });
 });
