@@ -14,6 +14,7 @@ import { explainAddEphemeralContainerError } from '../../../src/debug/serverErro
 import { LoopbackCluster } from '../../cluster/cluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
 import { requireRealPods } from '../loopback/helpers/requirePods';
+import { uncheckedContainerForTest } from './helpers/policyChecked';
 
 /** Asserts the flow fails with this code and a message matching `pattern`; returns the error. */
 async function assertAttachFails(api: ClusterApi, request: AttachRequest, code: DebugFlowError['code'], pattern: RegExp, settings: AttachSettings = {}): Promise<DebugFlowError> {
@@ -70,7 +71,7 @@ describe('debug: attach failures and their messages', function () {
     const stale = await admin.readPod('demo', 'node-app');
     await attachDebugContainer(admin, { ...nodeApp, name: 'debugger-twice' }, { skipPrivilegedConfirmation: true });
     const container = { name: 'debugger-twice', image: 'busybox:latest' };
-    const error = await admin.addEphemeralContainer(stale, container).then(() => assert.fail('accepted a duplicate'), (e: unknown) => e);
+    const error = await admin.addEphemeralContainer(stale, uncheckedContainerForTest(container)).then(() => assert.fail('accepted a duplicate'), (e: unknown) => e);
     const explained = explainAddEphemeralContainerError(error, { ...nodeApp, pod: stale, container });
     assert.equal(explained.code, 'name-clash', explained.message);
     assert.match(explained.message, /Container name "debugger-twice" is already used in pod node-app/);
@@ -98,7 +99,7 @@ describe('debug: attach failures and their messages', function () {
 
     const pod = await admin.readPod('demo', 'node-app');
     const container = { name: 'debugger-viewr', image: 'busybox:1.36' };
-    const denied = await viewer.addEphemeralContainer(pod, container).then(() => assert.fail('viewer patched'), (e: unknown) => e);
+    const denied = await viewer.addEphemeralContainer(pod, uncheckedContainerForTest(container)).then(() => assert.fail('viewer patched'), (e: unknown) => e);
     const explained = explainAddEphemeralContainerError(denied, { ...nodeApp, pod, container });
     assert.equal(explained.code, 'forbidden');
     assert.match(explained.message, /^You cannot patch pods\/ephemeralcontainers in namespace demo \(user [\w:-]+\): ask for RBAC 'patch' on 'pods\/ephemeralcontainers'$/);
@@ -137,7 +138,7 @@ describe('debug: attach failures and their messages', function () {
     // The server says the same thing when the add gets that far.
     const pod = await admin.readPod('restricted', 'leftover');
     const container = { name: 'debugger-new12', image: 'busybox:1.36', securityContext: { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } } };
-    const rejected = await admin.addEphemeralContainer(pod, container).then(() => assert.fail('admitted'), (e: unknown) => e);
+    const rejected = await admin.addEphemeralContainer(pod, uncheckedContainerForTest(container)).then(() => assert.fail('admitted'), (e: unknown) => e);
     const explained = explainAddEphemeralContainerError(rejected, { namespace: 'restricted', podName: 'leftover', pod, container });
     assert.equal(explained.code, 'pod-security');
     assert.match(explained.message, /"debugger-old12".*cannot be removed: only deleting or recreating the pod clears them/);

@@ -12,6 +12,7 @@ import type { ClusterApi, WatchHandle } from '../../../src/cluster/clusterApi';
 import { clusterId, type NodeDescriptor } from '../../../src/explorer/descriptors';
 import { ExplorerModel, type ExplorerChange, type ExplorerContext } from '../../../src/explorer/explorerModel';
 import { requireRealPods } from '../loopback/helpers/requirePods';
+import { uncheckedContainerForTest } from './helpers/policyChecked';
 
 const BACKOFF = { initialMs: 50, maxMs: 400 };
 
@@ -127,7 +128,7 @@ describe('explorer model (live, watch-driven)', function () {
     changes.length = 0;
     const api = createClusterApi(kc);
     const pod = await api.readPod('demo', 'node-app');
-    await api.addEphemeralContainer(pod, { name: 'debugger-exp01', image: 'busybox', targetContainerName: 'app', command: ['sleep', '3600'] });
+    await api.addEphemeralContainer(pod, uncheckedContainerForTest({ name: 'debugger-exp01', image: 'busybox', targetContainerName: 'app', command: ['sleep', '3600'] }));
     await until(() => model.children(podNodeOf('demo', 'node-app')).some((c) => /^ephemeralDebug\.container\.ephemeral\.running\b/.test(c.contextValue)),
       () => JSON.stringify(model.children(podNodeOf('demo', 'node-app')).map((c) => c.description)));
     // Other demo pods (crashloop) keep changing meanwhile: look at what names node-app or is wider than a namespace.
