@@ -15,9 +15,7 @@ export type LocalPlatform = 'win32' | 'posix';
 
 /** Invalid UTF-8 bytes of a remote name come back as these private-use characters (see names.ts). */
 const ESCAPED_BYTES = /[\uf780-\uf7ff]/g;
-// eslint-disable-next-line no-control-regex
 const WINDOWS_FORBIDDEN = /[<>:"/\\|?*\x00-\x1f]/g;
-// eslint-disable-next-line no-control-regex
 const POSIX_FORBIDDEN = /[/\x00]/g;
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$/i;
 
