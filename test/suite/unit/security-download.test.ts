@@ -31,7 +31,7 @@ function source(root: Tree): DownloadSource {
     readFileStream: async (path, onChunk) => {
       const node = find(path);
       if (typeof node === 'object' && 'fail' in node) {
-        onChunk(Buffer.from(node.fail));
+        onChunk(Buffer.from((node as { fail: string }).fail));
         throw new TargetFsError('Unavailable', `readFile ${path}: the connection to the pod was lost`, path);
       }
       onChunk(Buffer.from(node as string));
