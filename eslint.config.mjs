@@ -21,4 +21,22 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Only src/ui and src/extension.ts import vscode.' }] }],
     },
   },
+  {
+    // The one policy gate: only the spec builders mint the types ClusterApi's add/create calls accept
+    // (src/cluster/policyChecked.ts), and nothing casts its way to them.
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    ignores: ['src/debug/debugContainerSpec.ts', 'src/debug/podCopy.ts', 'test/suite/extension/helpers/policyChecked.ts'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        {
+          selector: "MemberExpression[object.name=/^PolicyChecked(Container|Pod)$/][property.name='mint']",
+          message: 'Only the spec builders mint policy-checked specs: build the container with buildDebugContainer, or the copy with buildPodCopy.',
+        },
+        {
+          selector: "TSAsExpression > TSTypeReference[typeName.name=/^PolicyChecked(Container|Pod)$/]",
+          message: 'Do not cast to a policy-checked type: build the spec with buildDebugContainer or buildPodCopy.',
+        },
+      ],
+    },
+  },
 );

@@ -55,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
     tree,
     view,
     ...registerCommands({ attach, tree, clusters, settings, errors, terminals, sessions, logger: log }),
-    ...registerTargetFs({ provider: new TargetFsProvider(clusters, settings, log), clusters, errors, logger: log, sessions }),
+    ...registerTargetFs({ provider: new TargetFsProvider(clusters, settings, log, sessions, timeLimits), clusters, errors, logger: log, sessions }),
     ...registerDebugAttach({ clusters, settings, errors, logger: log, sessions, timeLimits }),
     sessions,
     timeLimits,

@@ -18,13 +18,13 @@ import {
   createConfiguration,
   setHeaderMiddleware,
   setHeaderOptions,
-  type V1EphemeralContainer,
   type V1Namespace,
   type V1Pod,
   type V1ResourceAttributes,
   type V1Status,
 } from '@kubernetes/client-node';
 import { buildEphemeralContainerPatch } from '../debug/strategicPatch';
+import { PolicyCheckedContainer, PolicyCheckedPod } from './policyChecked';
 import {
   ClusterError,
   type ClusterApi,
@@ -128,12 +128,15 @@ class ClientNodeClusterApi implements ClusterApi {
     return startWatch(this.kc, this.logger, path, options, this.describe({ verb: 'watch', resource: 'pods', namespace }), onEvent);
   }
 
-  addEphemeralContainer(pod: V1Pod, container: V1EphemeralContainer): Promise<V1Pod> {
+  addEphemeralContainer(pod: V1Pod, checked: PolicyCheckedContainer): Promise<V1Pod> {
     const namespace = pod.metadata?.namespace ?? this.defaultNamespace;
     const name = pod.metadata?.name ?? '';
+    if (!PolicyCheckedContainer.isChecked(checked)) {
+      return Promise.reject(new ClusterError('refused to add a debug container that the spec builder did not check against the policy: build it with buildDebugContainer', 0, 'PolicyNotApplied'));
+    }
     let body: ReturnType<typeof buildEphemeralContainerPatch>;
     try {
-      body = buildEphemeralContainerPatch(pod, container);
+      body = buildEphemeralContainerPatch(pod, checked.container);
     } catch (error) {
       return Promise.reject(new ClusterError(`${(error as Error).message}: choose another name`, 0, 'AlreadyExists', undefined, error));
     }
@@ -144,9 +147,13 @@ class ClientNodeClusterApi implements ClusterApi {
     });
   }
 
-  createPod(namespace: string, pod: V1Pod): Promise<V1Pod> {
+  createPod(namespace: string, checked: PolicyCheckedPod): Promise<V1Pod> {
+    if (!PolicyCheckedPod.isChecked(checked)) {
+      return Promise.reject(new ClusterError('refused to create a debug pod that the copy builder did not check against the policy: build it with buildPodCopy', 0, 'PolicyNotApplied'));
+    }
+    const pod = checked.pod;
     return this.call({ verb: 'create', resource: 'pods', namespace, name: pod.metadata?.name ?? pod.metadata?.generateName }, () =>
-      this.core.createNamespacedPod({ namespace, body: pod }));
+      this.core.createNamespacedPod({ namespace, body: structuredClone(pod) }));
   }
 
   async deletePod(namespace: string, name: string, options: { gracePeriodSeconds?: number } = {}): Promise<void> {

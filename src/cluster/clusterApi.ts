@@ -5,12 +5,12 @@
  */
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type {
-  V1EphemeralContainer,
   V1Namespace,
   V1Pod,
   V1ResourceAttributes,
   V1Status,
 } from '@kubernetes/client-node';
+import type { PolicyCheckedContainer, PolicyCheckedPod } from './policyChecked';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 
@@ -100,11 +100,15 @@ export interface ClusterApi {
   /**
    * Appends one ephemeral container with a strategic-merge patch on pods/ephemeralcontainers (what kubectl
    * sends; client-node would otherwise send a JSON patch). `pod` is the state the patch is computed from.
+   * Only a spec the spec builder made after applying the policy is accepted (see policyChecked.ts).
    */
-  addEphemeralContainer(pod: V1Pod, container: V1EphemeralContainer): Promise<V1Pod>;
+  addEphemeralContainer(pod: V1Pod, container: PolicyCheckedContainer): Promise<V1Pod>;
 
-  /** Creates a pod (debug copies); the server's admission and validation errors come back as ClusterError. */
-  createPod(namespace: string, pod: V1Pod): Promise<V1Pod>;
+  /**
+   * Creates a debug pod (a copy) that the copy builder made after applying the policy; the server's admission
+   * and validation errors come back as ClusterError.
+   */
+  createPod(namespace: string, pod: PolicyCheckedPod): Promise<V1Pod>;
   /** Deletes a pod; `gracePeriodSeconds` as in kubectl delete --grace-period. */
   deletePod(namespace: string, name: string, options?: { gracePeriodSeconds?: number }): Promise<void>;
   /**

@@ -8,7 +8,7 @@ import type { V1EphemeralContainer, V1Pod } from '@kubernetes/client-node';
 import type { ClusterApi } from '../cluster/clusterApi';
 import { DebugFlowError, throwIfAborted } from './debugFlowError';
 import { defaultTargetContainer, findRunningDebugContainers, type ExistingDebugContainer } from './debugContainers';
-import { buildDebugContainer, type DebugContainerOptions, type DebugPolicy, type DebugContainerResult } from './debugContainerSpec';
+import { buildDebugContainer, checkReusableDebugContainer, type DebugContainerOptions, type DebugPolicy, type DebugContainerResult } from './debugContainerSpec';
 import { DebugSpecError } from './errors';
 import { BASELINE_ALLOWED_CAPABILITIES } from './podSecurity';
 import { assertPreflightPassed, runPreflight, type PreflightResult } from './preflight';
@@ -123,7 +123,8 @@ export async function attachDebugContainer(
 
   // --- reuse a running one? ---
   if (request.name === undefined && callbacks.chooseReattach !== undefined) {
-    const existing = findRunningDebugContainers(pod, image, targetContainer).filter((c) => c.interactive);
+    // Only those the policy allows now are offered (one added before the policy, or by another client, is not).
+    const existing = findRunningDebugContainers(pod, image, targetContainer).filter((c) => c.interactive && passesReusePolicy(pod, c.name, settings.policy));
     if (existing.length > 0) {
       const choice = await callbacks.chooseReattach(existing);
       throwIfAborted(signal, 'Attach');
@@ -135,6 +136,7 @@ export async function attachDebugContainer(
         if (chosen === undefined) {
           throw new DebugFlowError('not-found', `Debug container ${typeof choice === 'object' ? choice.reattach : ''} is not a running debug container with image ${image} in pod ${request.podName}`);
         }
+        checkReuse(pod, chosen.name, settings.policy);
         return { namespace: request.namespace, podName: request.podName, containerName: chosen.name, image, targetContainer, reattached: true, interactive: true, pod, warnings };
       }
     }
@@ -186,7 +188,7 @@ export async function attachDebugContainer(
   progress(`adding debug container ${built.container.name} (${image}, profile ${built.profile})…`);
   let updated: V1Pod;
   try {
-    updated = await api.addEphemeralContainer(pod, built.container);
+    updated = await api.addEphemeralContainer(pod, built.checked);
   } catch (error) {
     throw explainAddEphemeralContainerError(error, {
       namespace: request.namespace,
@@ -215,6 +217,30 @@ export async function attachDebugContainer(
     pod: running,
     warnings,
   };
+}
+
+/**
+ * The policy on using a running debug container instead of adding one (see checkReusableDebugContainer), as a
+ * DebugFlowError for the flows; every reuse path goes through here or passesReusePolicy.
+ */
+export function checkReuse(pod: V1Pod, containerName: string, policy: DebugPolicy | undefined): void {
+  try {
+    checkReusableDebugContainer(pod, containerName, policy);
+  } catch (error) {
+    if (error instanceof DebugSpecError) throw new DebugFlowError('spec', error.message, undefined, undefined, error);
+    throw error;
+  }
+}
+
+/** Whether the policy allows using this running debug container (candidates that do not are skipped). */
+export function passesReusePolicy(pod: V1Pod, containerName: string, policy: DebugPolicy | undefined): boolean {
+  try {
+    checkReusableDebugContainer(pod, containerName, policy);
+    return true;
+  } catch (error) {
+    if (error instanceof DebugSpecError) return false;
+    throw error;
+  }
 }
 
 /** What the container gets beyond the runtime's defaults: privileged, or added non-default capabilities. */

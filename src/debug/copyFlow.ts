@@ -124,7 +124,7 @@ export async function debugCopyOfPod(
   progress(`creating copy ${built.copyName} of pod ${podName}…`);
   let created: V1Pod;
   try {
-    created = await api.createPod(namespace, built.pod);
+    created = await api.createPod(namespace, built.checked);
   } catch (error) {
     throw explainCreateCopyError(error, { namespace, built, userLabel, level: checks.podSecurityLevel });
   }

@@ -4,6 +4,7 @@
  * Pod Security admission or the kubelet would reject is refused here with a one-line, actionable message.
  */
 import type { V1Container, V1EnvVar, V1EphemeralContainer, V1Pod, V1SecurityContext } from '@kubernetes/client-node';
+import { PolicyCheckedContainer } from '../cluster/policyChecked';
 import { mergeCustomContainerSpec, validateCustomContainerSpec, type CustomContainerSpec } from './customSpec';
 import { DebugSpecError } from './errors';
 import { globMatches, imageMatchesAnyPattern, parseImageReference, type ImageReference } from './imageReference';
@@ -90,6 +91,8 @@ export interface DebugContainerContext {
 
 export interface DebugContainerResult {
   readonly container: V1EphemeralContainer;
+  /** The same spec, frozen, in the only form ClusterApi.addEphemeralContainer accepts. */
+  readonly checked: PolicyCheckedContainer;
   /** The profile applied (auto resolved). */
   readonly profile: NamedProfile;
   /** One line on why this profile (for auto) or what it does. */
@@ -141,6 +144,8 @@ interface CompletedOptions {
   readonly stdin: boolean;
   readonly tty: boolean;
   readonly env: V1EnvVar[];
+  /** DEBUG_SESSION_ID and DEBUG_SESSION_DEADLINE: set last, over whatever a custom spec says. */
+  readonly sessionEnv: V1EnvVar[];
 }
 
 export function buildDebugContainer(options: DebugContainerOptions, context: DebugContainerContext): DebugContainerResult {
@@ -168,7 +173,7 @@ export function buildDebugContainer(options: DebugContainerOptions, context: Deb
   }
   warnings.push(...runtimeWarnings(container, pod, options.targetContainer));
 
-  return { container, profile, profileReason, warnings, autoDecision, deadline };
+  return { container, checked: PolicyCheckedContainer.mint(container), profile, profileReason, warnings, autoDecision, deadline };
 }
 
 interface ResolvedProfile {
@@ -204,10 +209,11 @@ function completeOptions(options: DebugContainerOptions, context: DebugContainer
   validateExtra();
   const deadline = policy.sessionTimeLimitMinutes === undefined ? undefined : new Date((context.now?.() ?? new Date()).getTime() + policy.sessionTimeLimitMinutes * 60_000);
   const env = buildEnv(options, deadline);
+  const sessionEnv = env.filter((e) => SESSION_ENV_NAMES.has(e.name));
   if (options.custom !== undefined) {
     validateCustomContainerSpec(options.custom, pod);
   }
-  return { completed: { image, profile: options.profile, name, stdin, tty, env }, ...(deadline !== undefined ? { deadline } : {}) };
+  return { completed: { image, profile: options.profile, name, stdin, tty, env, sessionEnv }, ...(deadline !== undefined ? { deadline } : {}) };
 }
 
 /** auto's decision, or the named profile checked against the maximum; deprecation and auto caveats as warnings. */
@@ -246,6 +252,51 @@ function checkWithinMaximumProfile(securityContext: V1SecurityContext | undefine
     );
   }
 }
+
+/**
+ * The policy on reusing a running debug container instead of adding one (reattach, the debugger's reuse,
+ * diagnostics, playbooks and the target filesystem "using the existing container"): the namespace, the image,
+ * the maximum profile and the session deadline are checked as for a new one, so a container added before the
+ * policy was set, or by another client, is not a way around it. Throws a DebugSpecError saying what to do.
+ */
+export function checkReusableDebugContainer(pod: V1Pod, containerName: string, policy: DebugPolicy = {}, now: Date = new Date()): void {
+  validatePolicy(policy);
+  const podName = pod.metadata?.name ?? '(unnamed)';
+  checkNamespaceAllowed(pod.metadata?.namespace ?? 'default', policy);
+  const container = (pod.spec?.ephemeralContainers ?? []).find((c) => c.name === containerName);
+  if (container === undefined) {
+    throw new DebugSpecError('invalid-target', `pod "${podName}" has no debug container "${containerName}"; refresh the view and pick a running one`);
+  }
+  const fix = 'add a new debug container instead (the policy applies to it)';
+  try {
+    validateImage(container.image ?? '', policy, `of debug container "${containerName}"`);
+  } catch (error) {
+    throw error instanceof DebugSpecError ? new DebugSpecError(error.code, `cannot reuse: ${error.message.replace(/;.*$/, '')}; ${fix}`) : error;
+  }
+  if (policy.maxProfile !== undefined) {
+    const excess = securityContextExceedsProfile(container.securityContext, pod, policy.maxProfile);
+    if (excess !== undefined) {
+      throw new DebugSpecError('profile-not-allowed', `cannot reuse debug container "${containerName}": it has more than the maximum profile "${policy.maxProfile}" allowed by policy (${excess}); ${fix}`);
+    }
+  }
+  const limit = policy.sessionTimeLimitMinutes;
+  if (limit !== undefined) {
+    const value = container.env?.find((e) => e.name === DEBUG_SESSION_DEADLINE_ENV)?.value;
+    const deadline = value !== undefined ? new Date(value).getTime() : Number.NaN;
+    if (Number.isNaN(deadline)) {
+      throw new DebugSpecError('session-limit', `cannot reuse debug container "${containerName}": it carries no session deadline and policy limits sessions to ${limit} minutes; ${fix}`);
+    }
+    if (deadline <= now.getTime()) {
+      throw new DebugSpecError('session-limit', `cannot reuse debug container "${containerName}": its session deadline ${value} has passed; ${fix}`);
+    }
+    if (deadline > now.getTime() + limit * 60_000 + REUSE_CLOCK_SKEW_MS) {
+      throw new DebugSpecError('session-limit', `cannot reuse debug container "${containerName}": its session deadline ${value} is later than the policy's ${limit} minutes allow; ${fix}`);
+    }
+  }
+}
+
+/** Another machine may have written the deadline with a clock a little ahead of ours. */
+const REUSE_CLOCK_SKEW_MS = 60_000;
 
 /** The most privileged allowed profile (never legacy) for which `passes` holds: the closest to what was asked. */
 function mostPrivilegedPassing(maximum: NamedProfile | undefined, passes: (candidate: NamedProfile) => boolean): NamedProfile | undefined {
@@ -399,9 +450,21 @@ function assembleContainer(completed: CompletedOptions, options: DebugContainerO
     container.securityContext = withIdentity;
   }
   if (options.custom !== undefined) {
-    container = mergeCustomContainerSpec(container, options.custom);
+    container = withSessionEnv(mergeCustomContainerSpec(container, options.custom), completed.sessionEnv);
   }
   return container;
+}
+
+const SESSION_ENV_NAMES: ReadonlySet<string> = new Set([DEBUG_SESSION_ENV, DEBUG_SESSION_DEADLINE_ENV]);
+
+/**
+ * The session's id and deadline, re-applied after a custom spec or template was merged: `env: null` or its own
+ * DEBUG_SESSION_DEADLINE must not drop or move the time limit (explicit env wins over envFrom in Kubernetes).
+ */
+function withSessionEnv<T extends V1Container | V1EphemeralContainer>(container: T, sessionEnv: readonly V1EnvVar[]): T {
+  if (sessionEnv.length === 0) return container;
+  const others = (container.env ?? []).filter((e) => !SESSION_ENV_NAMES.has(e.name));
+  return { ...container, env: [...others, ...sessionEnv.map((e) => ({ ...e }))] };
 }
 
 interface PodSecurityCheckInfo {
@@ -513,6 +576,7 @@ function resolveTargetUid(pod: V1Pod, target: string): number | undefined {
 
 /** The debug container of a pod copy (kubectl debug --copy-to --image): a regular container of the new pod. */
 export interface CopyDebugContainerResult {
+  /** A regular container of the copy; the copy as a whole is minted as PolicyCheckedPod by buildPodCopy. */
   readonly container: V1Container;
   /** The profile applied (auto resolved). */
   readonly profile: NamedProfile;
@@ -563,7 +627,7 @@ export function buildPodCopyDebugContainer(options: DebugContainerOptions, conte
     if (securityContext !== undefined) {
       container.securityContext = securityContext;
     }
-    return options.custom !== undefined ? (mergeCustomContainerSpec(container, options.custom) as V1Container) : container;
+    return options.custom !== undefined ? withSessionEnv(mergeCustomContainerSpec(container, options.custom) as V1Container, completed.sessionEnv) : container;
   };
   const container = assemble(profile);
   checkWithinMaximumProfile(container.securityContext, pod, policy);

@@ -13,6 +13,7 @@ export type DebugSpecErrorCode =
   | 'invalid-target'
   | 'invalid-custom'
   | 'profile-not-allowed'
+  | 'session-limit'
   | 'pod-security-pod'
   | 'pod-security-container';
 

@@ -2,6 +2,7 @@
 import { Writable } from 'node:stream';
 import type { V1Status } from '@kubernetes/client-node';
 import type { ClusterApi } from '../cluster/clusterApi';
+import { closeOnAbort } from '../cluster/closeOnAbort';
 
 export interface CapturedExec {
   readonly stdout: string;
@@ -26,14 +27,13 @@ export async function execCapture(api: ClusterApi, namespace: string, pod: strin
   const stdout = new TextSink();
   const stderr = new TextSink();
   const connection = await api.exec(namespace, pod, container, command, { stdout, stderr, tty: false });
-  const onAbort = (): void => connection.close();
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const stopListening = closeOnAbort(connection, signal);
   try {
     const status = await connection.closed;
     const cause = status?.details?.causes?.find((c) => c.reason === 'ExitCode');
     const exitCode = status === undefined ? undefined : status.status === 'Success' ? 0 : cause?.message !== undefined ? Number(cause.message) : undefined;
     return { stdout: stdout.text(), stderr: stderr.text(), exitCode, status };
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    stopListening();
   }
 }

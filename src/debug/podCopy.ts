@@ -12,6 +12,7 @@
  *   (annotations, because neither is a valid label value in general).
  */
 import type { V1Container, V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import { PolicyCheckedPod } from '../cluster/policyChecked';
 import {
   DEBUG_CONTAINER_NAME_ALPHABET,
   buildPodCopyDebugContainer,
@@ -112,6 +113,8 @@ export interface PodCopyContext {
 export interface PodCopyResult {
   /** The pod to create. */
   readonly pod: V1Pod;
+  /** The same pod, frozen, in the only form ClusterApi.createPod accepts. */
+  readonly checked: PolicyCheckedPod;
   readonly namespace: string;
   readonly sourceName: string;
   readonly copyName: string;
@@ -225,6 +228,7 @@ export function buildPodCopy(source: V1Pod, options: PodCopyOptions, context: Po
   const primary = [...spec.containers, ...(spec.initContainers ?? [])].find((c) => c.name === primaryContainer);
   return {
     pod: copy,
+    checked: PolicyCheckedPod.mint(copy),
     namespace,
     sourceName,
     copyName,

@@ -45,6 +45,9 @@ export function expiredDebugContainers(pods: readonly V1Pod[], now: Date): Limit
   return limitedDebugContainers(pods).filter((c) => c.deadline.getTime() <= now.getTime());
 }
 
+/** The longest delay a Node timer takes as given (a 32-bit signed int of milliseconds). */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 export type TimeLimitOutcome = 'stopped' | 'already-ended' | 'cancelled';
 
 export interface TimeLimitOptions {
@@ -64,14 +67,16 @@ export interface TimeLimitOptions {
 export async function enforceTimeLimit(api: ClusterApi, container: LimitedDebugContainer, options: TimeLimitOptions): Promise<TimeLimitOutcome> {
   const now = options.now ?? Date.now;
   const wait = async (untilMs: number): Promise<boolean> => {
-    const delay = untilMs - now();
-    if (delay <= 0) return true;
-    try {
-      await sleep(delay, undefined, { signal: options.signal });
-      return true;
-    } catch {
-      return false;
+    // Node fires a timer longer than 2^31-1 ms (about 24.8 days) at once, which would stop the container
+    // straight away: wait in steps no longer than that.
+    for (let delay = untilMs - now(); delay > 0; delay = untilMs - now()) {
+      try {
+        await sleep(Math.min(delay, MAX_TIMER_DELAY_MS), undefined, { signal: options.signal });
+      } catch {
+        return false;
+      }
     }
+    return true;
   };
   const deadlineMs = container.deadline.getTime();
   if (options.warningMs > 0 && deadlineMs - options.warningMs > now()) {

@@ -38,6 +38,10 @@ export async function waitForEphemeralTermination(api: ClusterApi, namespace: st
       timeoutMs,
     );
     const onAbort = (): void => finish({ error: new DebugFlowError('cancelled', `Stopped waiting for ${containerName} to terminate`) });
+    if (options.signal?.aborted) {
+      onAbort();
+      return;
+    }
     options.signal?.addEventListener('abort', onAbort, { once: true });
     api
       .watchPods(namespace, { fieldSelector: `metadata.name=${podName}`, resourceVersion: pod.metadata?.resourceVersion }, (type, updated) => {

@@ -42,6 +42,7 @@ async function execWithin(api: ClusterApi, o: CollectOptions, argv: readonly str
   const limit = new AbortController();
   const timer = setTimeout(() => limit.abort(), o.timeoutMs ?? 120_000);
   const onAbort = (): void => limit.abort();
+  if (o.signal?.aborted) limit.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const result = await execCapture(api, o.namespace, o.pod, o.debugContainer, argv, limit.signal);

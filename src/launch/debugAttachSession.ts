@@ -7,7 +7,8 @@
  */
 import type { V1EphemeralContainer, V1Pod, V1SecurityContext } from '@kubernetes/client-node';
 import type { ClusterApi, Logger } from '../cluster/clusterApi';
-import { attachDebugContainer, type AttachCallbacks, type AttachSettings } from '../debug/attachFlow';
+import { attachDebugContainer, passesReusePolicy, type AttachCallbacks, type AttachSettings } from '../debug/attachFlow';
+import type { DebugPolicy } from '../debug/debugContainerSpec';
 import { defaultTargetContainer, isEphemeralContainerRunning } from '../debug/debugContainers';
 import { execCapture } from '../debug/execCapture';
 import { ephemeralSecurityContextFor, isNamedProfile, type ProfileChoice } from '../debug/profiles';
@@ -85,7 +86,7 @@ export async function startDebugAttachSession(api: ClusterApi, request: DebugAtt
   // A debug container to look at the processes with: the runtime's own when known.
   let recipe = request.runtime !== undefined ? recipeFor(request.runtime) : undefined;
   const ensure = async (image: string, needsPtrace: boolean, profile: ProfileChoice | undefined): Promise<string> => {
-    const reusable = findReusable(pod, image, targetContainer, needsPtrace, request.profile);
+    const reusable = findReusable(pod, image, targetContainer, needsPtrace, request.profile, options.settings?.policy);
     if (reusable !== undefined) {
       progress(`using debug container ${reusable}`);
       return reusable;
@@ -197,10 +198,12 @@ function grantsPtrace(securityContext: V1SecurityContext | undefined): boolean {
   return securityContext?.privileged === true || (securityContext?.capabilities?.add ?? []).includes('SYS_PTRACE');
 }
 
-/** A running debug container with this image and target whose privileges fit what is needed and asked. */
-function findReusable(pod: V1Pod, image: string, target: string | undefined, needsPtrace: boolean, askedProfile: ProfileChoice | undefined): string | undefined {
+/** A running debug container with this image and target whose privileges fit what is needed and asked, and that the policy allows. */
+export function findReusable(pod: V1Pod, image: string, target: string | undefined, needsPtrace: boolean, askedProfile: ProfileChoice | undefined, policy: DebugPolicy | undefined): string | undefined {
   const fits = (c: V1EphemeralContainer): boolean => {
     if (c.image !== image || c.targetContainerName !== target || !isEphemeralContainerRunning(pod, c.name)) return false;
+    // The same policy as a new container: one that does not pass it is not reused (a new one is added).
+    if (!passesReusePolicy(pod, c.name, policy)) return false;
     // Interactive `sh` containers only: they stay up between sessions.
     if (!(c.stdin === true && c.tty === true)) return false;
     const ptrace = grantsPtrace(c.securityContext);

@@ -264,43 +264,93 @@ export function podGoneReason(pod: V1Pod): string | undefined {
   return undefined;
 }
 
-/** Watches one pod until it goes away (resuming after idle ends, relisting after 410 Gone). */
+/** Between reads of the pod when watching it is forbidden (RBAC allows get but not watch). */
+export const POD_POLL_MS = 10_000;
+/** Retry pauses after a failed watch: doubling from the first to the last. */
+const WATCH_RETRY_FIRST_MS = 1_000;
+const WATCH_RETRY_MAX_MS = 30_000;
+
+/**
+ * Watches one pod until it goes away (resuming after idle ends, relisting after 410 Gone). Never calls the API
+ * server in a tight loop: a failed watch is retried after a pause that doubles while it keeps failing, and
+ * when watch is forbidden but get is allowed the pod is read every POD_POLL_MS instead.
+ */
 async function watchForPodEnd(api: ClusterApi, forward: ActivePortForward, startVersion: string, logger: Logger | undefined): Promise<void> {
   const { namespace, pod } = forward;
   let resourceVersion = startVersion;
+  let retryMs = 0;
+  let polling = false;
   const gone = (why: string): void => {
     void forward.finish({ reason: 'pod-gone', message: `pod ${namespace}/${pod} ${why}: port-forward ${forward.description} ended` });
   };
   while (!forward.isEnded) {
-    try {
-      const handle = await api.watchPods(namespace, { fieldSelector: `metadata.name=${pod}`, resourceVersion }, (type, object) => {
-        resourceVersion = object.metadata?.resourceVersion ?? resourceVersion;
-        if (type === 'DELETED') {
-          gone('was deleted');
-          return;
-        }
-        const reason = podGoneReason(object);
-        if (reason !== undefined) gone(reason === 'the pod is being deleted' ? 'is being deleted' : reason.replace('the pod ', ''));
-      });
-      forward.setWatch(handle);
-      await handle.done;
-    } catch (error) {
-      if (forward.isEnded) return;
-      // 410 Gone or a failed resume: read the pod again (404 means it is gone) and start over from there.
+    let failure: unknown;
+    if (!polling) {
       try {
-        const current = await api.readPod(namespace, pod);
-        resourceVersion = current.metadata?.resourceVersion ?? '';
-        const reason = podGoneReason(current);
-        if (reason !== undefined) gone(reason.replace('the pod ', ''));
-      } catch (readError) {
-        if (readError instanceof ClusterError && readError.code === 404) {
-          gone('was deleted');
-          return;
-        }
-        // The API server is unreachable: keep the forward (its connections fail on their own) and retry slowly.
-        logger?.debug(`port-forward ${forward.description}: pod watch failed: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, 2000).unref());
+        let delivered = false;
+        const startedAt = performance.now();
+        const handle = await api.watchPods(namespace, { fieldSelector: `metadata.name=${pod}`, resourceVersion }, (type, object) => {
+          delivered = true;
+          resourceVersion = object.metadata?.resourceVersion ?? resourceVersion;
+          if (type === 'DELETED') {
+            gone('was deleted');
+            return;
+          }
+          const reason = podGoneReason(object);
+          if (reason !== undefined) gone(reason === 'the pod is being deleted' ? 'is being deleted' : reason.replace('the pod ', ''));
+        });
+        forward.setWatch(handle);
+        await handle.done;
+        // An idle end after a while is normal; one that ends at once with nothing delivered is a failure in disguise.
+        retryMs = delivered || performance.now() - startedAt > WATCH_RETRY_FIRST_MS ? 0 : nextRetry(retryMs);
+        if (retryMs > 0 && !(await pauseUnlessEnded(forward, retryMs))) return;
+        continue;
+      } catch (error) {
+        failure = error;
+      }
+      if (forward.isEnded) return;
+      if (failure instanceof ClusterError && failure.code === 403) {
+        polling = true;
+        logger?.info(`port-forward ${forward.description}: watching pods is forbidden (${failure.message}); reading the pod every ${POD_POLL_MS / 1000} s instead`);
       }
     }
+    // 410 Gone, a failed resume or polling: read the pod again (404 means it is gone) and start over from there.
+    try {
+      const current = await api.readPod(namespace, pod);
+      resourceVersion = current.metadata?.resourceVersion ?? '';
+      const reason = podGoneReason(current);
+      if (reason !== undefined) {
+        gone(reason.replace('the pod ', ''));
+        return;
+      }
+    } catch (readError) {
+      if (readError instanceof ClusterError && readError.code === 404) {
+        gone('was deleted');
+        return;
+      }
+      // The API server is unreachable: keep the forward (its connections fail on their own) and retry slowly.
+      logger?.debug(`port-forward ${forward.description}: pod watch failed: ${((failure ?? readError) as Error).message}`);
+    }
+    // After a 410 the fresh resourceVersion resumes at once, the first time; what keeps failing waits longer each time.
+    const resumeNow = !polling && failure instanceof ClusterError && failure.code === 410 && retryMs === 0;
+    retryMs = polling ? POD_POLL_MS : nextRetry(retryMs);
+    if (!resumeNow && !(await pauseUnlessEnded(forward, retryMs))) return;
   }
+}
+
+function nextRetry(previousMs: number): number {
+  return Math.min(Math.max(previousMs * 2, WATCH_RETRY_FIRST_MS), WATCH_RETRY_MAX_MS);
+}
+
+/** Waits `ms`, or less when the forward ends meanwhile; false when it ended. */
+async function pauseUnlessEnded(forward: ActivePortForward, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const subscription = forward.onDidEnd(() => timer !== undefined && clearTimeout(timer));
+  try {
+    await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, ms))), forward.ended]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    subscription.dispose();
+  }
+  return !forward.isEnded;
 }

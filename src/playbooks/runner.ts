@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { ClusterApi } from '../cluster/clusterApi';
+import { closeOnAbort } from '../cluster/closeOnAbort';
 import { attachDebugContainer } from '../debug/attachFlow';
 import type { DebugPolicy } from '../debug/debugContainerSpec';
 import type { NamedProfile } from '../debug/profiles';
@@ -126,11 +127,10 @@ async function execStreaming(api: ClusterApi, target: PlaybookTarget, container:
     ended = 'timeout';
     connection.close();
   }, timeoutMs);
-  const onAbort = (): void => {
+  const stopListening = closeOnAbort(connection, signal, () => {
     ended = 'aborted';
     connection.close();
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
+  });
   try {
     const status = await connection.closed;
     const cause = status?.details?.causes?.find((c) => c.reason === 'ExitCode');
@@ -138,7 +138,7 @@ async function execStreaming(api: ClusterApi, target: PlaybookTarget, container:
     return { exitCode, ended };
   } finally {
     clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
+    stopListening();
   }
 }
 

@@ -15,16 +15,28 @@ export interface LoadedJournal {
   readonly problems: string[];
 }
 
+/**
+ * Appends one event. Holds the journal's lock while doing so: a compaction (rewriteJournal) replaces the file by
+ * a rename, and a line written to the old file after the compaction's last read would be lost with it.
+ */
 export async function appendEvent(path: string, event: JournalEvent): Promise<void> {
   const data = Buffer.from(`${JSON.stringify(event)}\n`, 'utf8');
-  const handle = await open(path, 'a', 0o600);
+  const lockPath = `${path}.lock`;
+  const locked = await acquireLock(lockPath, APPEND_LOCK_WAIT_MS);
   try {
-    const { bytesWritten } = await handle.write(data, 0, data.length);
-    if (bytesWritten !== data.length) {
-      throw new Error(`Could not record the session event: only ${bytesWritten} of ${data.length} bytes reached ${path} (disk full?). Free some space and retry.`);
+    const handle = await open(path, 'a', 0o600);
+    try {
+      const { bytesWritten } = await handle.write(data, 0, data.length);
+      if (bytesWritten !== data.length) {
+        throw new Error(`Could not record the session event: only ${bytesWritten} of ${data.length} bytes reached ${path} (disk full?). Free some space and retry.`);
+      }
+    } finally {
+      await handle.close();
     }
   } finally {
-    await handle.close();
+    // Without the lock (held past the wait by a window that hung) the line is still written: losing it to a
+    // compaction is then possible, but less likely than losing it by not writing it.
+    if (locked) await unlink(lockPath).catch(() => undefined);
   }
 }
 
@@ -103,16 +115,21 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 const STALE_LOCK_MS = 120_000;
+/** How long an append waits for a compaction (or another window's append) to release the lock. */
+const APPEND_LOCK_WAIT_MS = 5_000;
+/** How long a compaction waits for appends to release the lock before leaving it for next time. */
+const COMPACT_LOCK_WAIT_MS = 1_000;
 
 /**
- * Rewrites the journal keeping only the events `keep` accepts (retention). Other windows keep appending
- * meanwhile, so after writing the kept lines the lines they added since the read are carried over before the
- * rename. A lock file keeps two windows from compacting at once; when it is held this returns false and the
- * caller tries again next time.
+ * Rewrites the journal keeping only the events `keep` accepts (retention). The journal's lock file keeps
+ * appends (appendEvent takes it too) and other compactions out until the rewritten file has replaced the old
+ * one; lines an append left without the lock are still carried over before the rename. When the lock stays
+ * held this returns false and the caller tries again next time. `beforeRename` is for tests: it runs where a
+ * concurrent append used to be lost.
  */
-export async function rewriteJournal(path: string, keep: (event: JournalEvent) => boolean): Promise<boolean> {
+export async function rewriteJournal(path: string, keep: (event: JournalEvent) => boolean, hooks: { readonly beforeRename?: () => Promise<void> } = {}): Promise<boolean> {
   const lockPath = `${path}.lock`;
-  if (!await acquireLock(lockPath)) return false;
+  if (!await acquireLock(lockPath, COMPACT_LOCK_WAIT_MS)) return false;
   const tmpPath = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     let content: Buffer;
@@ -134,6 +151,7 @@ export async function rewriteJournal(path: string, keep: (event: JournalEvent) =
       // A line still being written: give the writer a moment.
       if (complete < tail.length) await new Promise((resolve) => setTimeout(resolve, 5));
     }
+    await hooks.beforeRename?.();
     await rename(tmpPath, path);
     return true;
   } finally {
@@ -142,21 +160,28 @@ export async function rewriteJournal(path: string, keep: (event: JournalEvent) =
   }
 }
 
-async function acquireLock(lockPath: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 2; attempt++) {
+/** Creates the lock file, waiting up to `waitMs` while another holds it; false when it stays held. */
+async function acquireLock(lockPath: string, waitMs: number): Promise<boolean> {
+  const giveUpAt = Date.now() + waitMs;
+  for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
     try {
       const handle = await open(lockPath, 'wx', 0o600);
       await handle.close();
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // A window that crashed while compacting leaves its lock behind.
-      const { mtimeMs } = await stat(lockPath).catch(() => ({ mtimeMs: 0 }));
-      if (Date.now() - mtimeMs < STALE_LOCK_MS) return false;
-      await unlink(lockPath).catch(() => undefined);
     }
+    // Released meanwhile: try again at once (unlinking here could remove the next holder's lock).
+    const held = await stat(lockPath).catch(() => undefined);
+    if (held === undefined) continue;
+    // A window that crashed while holding it leaves the lock behind.
+    if (Date.now() - held.mtimeMs >= STALE_LOCK_MS) {
+      await unlink(lockPath).catch(() => undefined);
+      continue;
+    }
+    if (Date.now() >= giveUpAt) return false;
+    await new Promise((resolve) => setTimeout(resolve, pause));
   }
-  return false;
 }
 
 /** Bytes up to and including the last newline. A partial last line at the end of the file is kept out. */

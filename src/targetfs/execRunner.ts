@@ -4,6 +4,7 @@
  */
 import { Writable, type Readable } from 'node:stream';
 import type { ClusterApi } from '../cluster/clusterApi';
+import { closeOnAbort } from '../cluster/closeOnAbort';
 
 export interface ExecOutcome {
   /** 0 on Success; the ExitCode cause; undefined when the stream ended without a Status (connection lost). */
@@ -59,8 +60,7 @@ export async function runExec(target: ExecTarget, request: ExecRequest): Promise
     stdin: request.stdin ?? null,
     tty: false,
   });
-  const onAbort = (): void => connection.close();
-  request.signal?.addEventListener('abort', onAbort, { once: true });
+  const stopListening = closeOnAbort(connection, request.signal);
   try {
     const status = await connection.closed;
     if (sinkError !== undefined) throw sinkError;
@@ -68,6 +68,6 @@ export async function runExec(target: ExecTarget, request: ExecRequest): Promise
     const exitCode = status === undefined ? undefined : status.status === 'Success' ? 0 : cause?.message !== undefined ? Number(cause.message) : -1;
     return { exitCode, stderr: Buffer.concat(stderrChunks), reason: status?.reason, message: status?.message };
   } finally {
-    request.signal?.removeEventListener('abort', onAbort);
+    stopListening();
   }
 }

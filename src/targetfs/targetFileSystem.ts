@@ -9,6 +9,8 @@ import { Readable } from 'node:stream';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterApi, Logger } from '../cluster/clusterApi';
 import { ClusterError } from '../cluster/clusterApi';
+import { checkReusableDebugContainer, type DebugPolicy } from '../debug/debugContainerSpec';
+import { DebugSpecError } from '../debug/errors';
 import { execCapture } from '../debug/execCapture';
 import { chooseTargetProcess, listProcessesCommand, parseProcessListing } from '../terminal/targetProcess';
 import { codeForErrno, errnoFromMessage, TargetFsError } from './errors';
@@ -67,6 +69,8 @@ export interface TargetFileSystemOptions {
   /** stat/readDirectory cache lifetime; default 2000 ms, 0 disables. */
   readonly cacheTtlMs?: number;
   readonly logger?: Logger;
+  /** The governance policy (read at each use): an existing debug container is used only when it passes it. */
+  readonly policy?: () => DebugPolicy | undefined;
 }
 
 export interface ReadOptions {
@@ -191,6 +195,12 @@ export class TargetFileSystem {
 
   private async tryContainer(pod: V1Pod, name: string): Promise<{ session: SessionInfo } | { message: string }> {
     const { namespace, pod: podName } = this.ref;
+    try {
+      checkReusableDebugContainer(pod, name, this.options.policy?.());
+    } catch (error) {
+      if (error instanceof DebugSpecError) return { message: error.message };
+      throw error;
+    }
     let pid = 1;
     if (pod.spec?.shareProcessNamespace === true) {
       this.execCount++;

@@ -6,13 +6,20 @@ import type { ClusterApi, StreamConnection } from '../cluster/clusterApi';
 import { TerminalSession, type TerminalStreams, type TerminalTarget } from './terminalSession';
 import type { TerminalOutput } from './terminalOutput';
 
+/**
+ * What kubectl (1.34+) says when attaching: the container's main process writes what it echoes to its log, so
+ * everything typed (passwords too) and printed stays there while the pod exists (`kubectl logs`).
+ */
+export const ATTACH_LOG_NOTICE =
+  '\x1b[33mEverything typed and printed in this session stays in the container\'s log (kubectl logs), passwords and other secrets included, until the pod is deleted.\x1b[0m';
+
 export class AttachTerminal extends TerminalSession {
   constructor(api: ClusterApi, target: TerminalTarget) {
     super(api, target);
   }
 
   banner(): string {
-    return formatBanner('Attached to', this.target);
+    return `${formatBanner('Attached to', this.target)}\r\n${ATTACH_LOG_NOTICE}`;
   }
 
   protected connect(newStreams: () => TerminalStreams): Promise<StreamConnection> {

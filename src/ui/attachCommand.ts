@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { Logger } from '../cluster/clusterApi';
-import { attachDebugContainer, type AttachCallbacks, type AttachResult, type AttachSettings } from '../debug/attachFlow';
+import { attachDebugContainer, type AttachCallbacks, type AttachResult } from '../debug/attachFlow';
 import { AttachTerminal } from '../terminal/attachTerminal';
 import { runAttachPicker, type PickerStart } from './attachPicker';
 import { ClusterExplorerBridge } from './clusterExplorerBridge';
@@ -14,13 +14,15 @@ import type { ExplorerNode } from './clusterTree';
 import type { Clusters } from './clusters';
 import type { ErrorPresenter } from './errorPresenter';
 import { isCancellation } from './pure/errorText';
-import { normalizeAttachArguments, rememberImage, type NormalizedAttachArguments } from './pure/attachPlan';
+import { attachSettings, normalizeAttachArguments, rememberImage, type NormalizedAttachArguments } from './pure/attachPlan';
 import { SETTING, SETTINGS_SECTION, type EphemeralDebugSettings } from './pure/settingsModel';
 import type { SettingsReader } from './settings';
 import type { SessionTerminalOptions, Terminals } from './terminals';
 import type { DebugSessions } from './debugSessions';
 import type { TimeLimits } from './timeLimits';
 import { journalDebugContainer } from './sessionDetails';
+
+export { attachSettings };
 
 const RECENT_IMAGES_KEY = 'ephemeralDebug.recentImages';
 
@@ -269,16 +271,6 @@ export class AttachCommand {
       },
     };
   }
-}
-
-export function attachSettings(settings: EphemeralDebugSettings): AttachSettings {
-  return {
-    defaultImage: settings.defaultImage,
-    defaultProfile: settings.defaultProfile,
-    policy: settings.policy,
-    skipPrivilegedConfirmation: !settings.confirmPrivilegedProfiles,
-    waitTimeoutMs: settings.waitTimeoutSeconds * 1000,
-  };
 }
 
 export function openAttachTerminal(

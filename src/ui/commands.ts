@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { Logger } from '../cluster/clusterApi';
+import { checkReuse } from '../debug/attachFlow';
 import { stopDebugContainer } from '../debug/stopDebugContainer';
 import { AttachTerminal } from '../terminal/attachTerminal';
 import { ExecTerminal } from '../terminal/execTerminal';
@@ -82,7 +83,8 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
         return;
       }
       try {
-        const { api, spec } = await ephemeralSpec(ref);
+        const { api, pod, spec } = await ephemeralSpec(ref);
+        checkReuse(pod, ref.container, settings.current.policy);
         openAttachTerminal(
           terminals,
           () => Promise.resolve(new AttachTerminal(api, { namespace: ref.namespace, podName: ref.pod, containerName: ref.container, image: spec?.image, targetContainer: spec?.targetContainerName })),
@@ -102,6 +104,7 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
       }
       try {
         const api = await clusters.api(ref.context);
+        if (ref.kind === 'ephemeral') checkReuse(await api.readPod(ref.namespace, ref.pod), ref.container, settings.current.policy);
         terminals.openSession({
           ...(await journaled('shell', ref, api, 'opened a shell (exec)')),
           name: `Shell: ${ref.pod}/${ref.container}`,
@@ -120,11 +123,12 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
         return;
       }
       try {
-        const { api, spec } = await ephemeralSpec(ref);
+        const { api, pod, spec } = await ephemeralSpec(ref);
         const target = spec?.targetContainerName;
         if (spec === undefined || target === undefined || target === '') {
           throw new Error(`${ref.container} is not a debug container with a target container; attach one with a target first`);
         }
+        checkReuse(pod, ref.container, settings.current.policy);
         terminals.openSession({
           ...(await journaled('shell', ref, api, `opened a shell in the root of ${target}`)),
           name: `Root of ${target}: ${ref.pod}`,

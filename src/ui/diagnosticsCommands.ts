@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import type { ClusterApi } from '../cluster/clusterApi';
-import { attachDebugContainer, type AttachCallbacks } from '../debug/attachFlow';
+import { attachDebugContainer, checkReuse, passesReusePolicy, type AttachCallbacks } from '../debug/attachFlow';
 import { collectDiagnostics } from '../diagnostics/collect';
 import { reportFileName, type DiagnosticsReport } from '../diagnostics/report';
 import type { SectionStatus } from '../diagnostics/parse';
@@ -16,6 +16,7 @@ import { attachSettings } from './attachCommand';
 import { showMarkdownReport } from './diagnosticsPreview';
 import type { FeatureDependencies } from './featureDependencies';
 import { resolvePodTarget, withCancellableProgress, type PodTarget } from './podTarget';
+import { privilegedProfileConfirmation } from './pure/attachPlan';
 import { chooseDiagnosticsContainer } from './pure/diagnosticsTarget';
 import { isCancellation } from './pure/errorText';
 import { journalDebugContainer } from './sessionDetails';
@@ -51,13 +52,23 @@ export async function collectDiagnosticsCommand(deps: FeatureDependencies, arg: 
   const { api, namespace, podName } = target;
   const where = `${namespace}/${podName}`;
   const interactive = target.args.interactive !== false;
-  const choice = chooseDiagnosticsContainer(target.pod, target.container);
+  const policy = deps.settings.current.policy;
+  const choice = chooseDiagnosticsContainer(target.pod, target.container, (name) => passesReusePolicy(target.pod, name, policy));
   if ('error' in choice) {
     void deps.errors.show(new Error(choice.error), `${TITLE} for ${where}`);
     return undefined;
   }
   const settings = deps.settings.current;
   const targetContainer = choice.targetContainer;
+  if ('use' in choice) {
+    // The existing container passes the policy a new one would (namespace, image, profile, deadline).
+    try {
+      checkReuse(target.pod, choice.use, settings.policy);
+    } catch (error) {
+      void deps.errors.show(error, `${TITLE} for ${where}`);
+      return undefined;
+    }
+  }
   if ('add' in choice && interactive && !(await confirmAddDebugContainer(where, settings.defaultImage, targetContainer))) {
     return undefined;
   }
@@ -165,14 +176,13 @@ function attachCallbacks(deps: FeatureDependencies, interactive: boolean, report
       report(message);
     },
     onWarning: (message) => deps.logger.warn(`diagnostics attach: ${message}`),
-    // Asked only when interactive and the setting is on (attachSettings skips it otherwise).
-    confirmPrivileged: async (info) =>
-      !interactive ||
+    // Only the setting skips the question; `interactive: false` refuses instead of answering it.
+    confirmPrivileged: privilegedProfileConfirmation(deps.settings.current, interactive, async (info) =>
       (await vscode.window.showWarningMessage(
         `Profile "${info.profile}" gives the debug container in ${info.podName} ${info.grants.join(', ')}.`,
         { modal: true, detail: `${info.profileReason}\n\nIt can read and change the target's processes and memory. (Setting ephemeralDebug.confirmPrivilegedProfiles turns this question off.)` },
         'Add Debug Container',
-      )) === 'Add Debug Container',
+      )) === 'Add Debug Container'),
     // The question before adding already said the container stays in the pod.
     acknowledgePermanent: async () => true,
   };

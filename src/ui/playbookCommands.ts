@@ -16,6 +16,7 @@ import { runPlaybook, type PlaybookRun } from '../playbooks/runner';
 import { suggestPlaybooks, type Suggestion } from '../playbooks/suggest';
 import type { Playbook } from '../playbooks/types';
 import { attachSettings } from './attachCommand';
+import { privilegedProfileConfirmation } from './pure/attachPlan';
 import type { FeatureDependencies } from './featureDependencies';
 import { PlaybookTerminal } from './playbookTerminal';
 import { resolvePodTarget, type PodTarget } from './podTarget';
@@ -238,11 +239,11 @@ async function execute(deps: FeatureDependencies, target: PodTarget, playbook: P
           onProgress: (message) => terminal.line(`\x1b[2m${message}\x1b[0m`),
           onWarning: (message) => terminal.line(`\x1b[33m${message}\x1b[0m`),
           chooseReattach: async () => 'add-new',
-          confirmPrivileged: async (info) => !interactive || !settings.current.confirmPrivilegedProfiles || (await vscode.window.showWarningMessage(
+          confirmPrivileged: privilegedProfileConfirmation(settings.current, interactive, async (info) => (await vscode.window.showWarningMessage(
             `Playbook "${playbook.title}" needs a debug container with ${info.grants.join(', ')} (profile "${info.profile}") in ${info.podName}.`,
             { modal: true, detail: info.profileReason },
             'Add Debug Container',
-          )) === 'Add Debug Container',
+          )) === 'Add Debug Container'),
           acknowledgePermanent: async () => true,
         }, abort.signal);
         await journalDebugContainer(sessions, record, result.pod, result.containerName, `added debug container ${result.containerName} for the playbook`);

@@ -2,13 +2,13 @@
  * Commands of the target filesystem: Open Target Filesystem (container nodes), Download…, Upload…, Copy Remote
  * Path (k8s-target resources in the Explorer), and links on absolute paths printed in our debug terminals.
  */
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { createReadStream, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Logger } from '../cluster/clusterApi';
-import { TargetFsError } from '../targetfs/errors';
+import { currentPlatform, downloadTree, localFileName } from '../targetfs/download';
 import { joinPath } from '../targetfs/names';
-import { TargetFileType, type TargetFileSystem } from '../targetfs/targetFileSystem';
+import { TargetFileType } from '../targetfs/targetFileSystem';
 import { parseTargetUri, TARGET_FS_SCHEME, targetLabel, type TargetRef } from '../targetfs/targetUri';
 import { isExplorerNode } from './attachCommand';
 import type { Clusters } from './clusters';
@@ -49,31 +49,6 @@ function resourceOf(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
   const active = vscode.window.activeTextEditor?.document.uri;
   return active?.scheme === TARGET_FS_SCHEME ? active : undefined;
-}
-
-async function downloadTree(fs: TargetFileSystem, path: string, local: string, report: (bytes: number, name: string) => void, signal: AbortSignal): Promise<number> {
-  const stat = await fs.stat(path);
-  if (stat.type & TargetFileType.Directory) {
-    await fsp.mkdir(local, { recursive: true });
-    let files = 0;
-    for (const [name, type] of await fs.readDirectory(path)) {
-      if (signal.aborted) throw new TargetFsError('Cancelled', 'cancelled');
-      if (type === TargetFileType.Unknown || type === TargetFileType.SymbolicLink) continue; // devices, sockets, dangling links
-      files += await downloadTree(fs, joinPath(path, name), join(local, name.replace(/[\uf780-\uf7ff]/g, '_')), report, signal);
-    }
-    return files;
-  }
-  const out = createWriteStream(local);
-  const failed = new Promise<never>((_, reject) => out.on('error', reject));
-  try {
-    await Promise.race([fs.readFileStream(path, (chunk) => {
-      out.write(chunk);
-      report(chunk.length, path);
-    }, { signal }), failed]);
-  } finally {
-    await new Promise<void>((resolve) => out.end(resolve));
-  }
-  return 1;
 }
 
 /** Absolute paths in terminal lines, with an optional :line[:column]. */
@@ -170,7 +145,8 @@ export function registerTargetFs(deps: TargetFsDependencies): vscode.Disposable[
       try {
         const { fs, path, ref } = await withSystem(uri);
         const stat = await fs.stat(path);
-        const base = path.split('/').pop() || 'root';
+        // The remote name is the pod's: a single local name, never a path (`..`, `\\` on Windows).
+        const base = localFileName(path.split('/').pop() || 'root', currentPlatform());
         const isDir = (stat.type & TargetFileType.Directory) !== 0;
         const dest = isDir
           ? (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: `Download ${base} here` }))?.[0]
@@ -182,13 +158,16 @@ export function registerTargetFs(deps: TargetFsDependencies): vscode.Disposable[
           token.onCancellationRequested(() => abort.abort());
           let total = 0;
           let last = 0;
-          const files = await downloadTree(fs, path, local, (bytes, name) => {
-            total += bytes;
-            if (total - last > 4 << 20) {
-              last = total;
-              progress.report({ message: `${(total / 1048576).toFixed(0)} MiB · ${name}` });
-            }
-          }, abort.signal);
+          const files = await downloadTree(fs, path, local, {
+            report: (bytes, name) => {
+              total += bytes;
+              if (total - last > 4 << 20) {
+                last = total;
+                progress.report({ message: `${(total / 1048576).toFixed(0)} MiB · ${name}` });
+              }
+            },
+            signal: abort.signal,
+          });
           deps.logger.info(`downloaded ${path} (${files} file(s), ${total} bytes) to ${local}`);
           const record = await fsSession(ref);
           await sessions.note(record, (r) => r.action(`downloaded ${path}`, { files, bytes: total, to: local }));

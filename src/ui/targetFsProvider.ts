@@ -6,12 +6,17 @@
  */
 import * as vscode from 'vscode';
 import type { Logger } from '../cluster/clusterApi';
-import { attachDebugContainer } from '../debug/attachFlow';
+import { attachDebugContainer, type AttachResult } from '../debug/attachFlow';
 import { TargetFsError } from '../targetfs/errors';
 import { TargetFileSystem, type DebugContainerRequest } from '../targetfs/targetFileSystem';
 import { formatTargetUri, parseTargetUri, TARGET_FS_SCHEME, targetKey, targetLabel, type TargetRef } from '../targetfs/targetUri';
 import type { Clusters } from './clusters';
+import type { DebugSessions } from './debugSessions';
+import { isCancellation } from './pure/errorText';
+import { targetFilesystemAttach } from './pure/attachPlan';
+import { journalDebugContainer } from './sessionDetails';
 import type { SettingsReader } from './settings';
+import type { TimeLimits } from './timeLimits';
 
 export function targetUri(ref: TargetRef, path: string): vscode.Uri {
   return vscode.Uri.from({ scheme: TARGET_FS_SCHEME, ...formatTargetUri(ref, path) });
@@ -39,7 +44,13 @@ export class TargetFsProvider implements vscode.FileSystemProvider, vscode.Dispo
   /** Debug container chosen by the command that opened a target (preferred over others). */
   private readonly preferred = new Map<string, string>();
 
-  constructor(private readonly clusters: Clusters, private readonly settings: SettingsReader, private readonly logger: Logger) {}
+  constructor(
+    private readonly clusters: Clusters,
+    private readonly settings: SettingsReader,
+    private readonly logger: Logger,
+    private readonly sessions: DebugSessions,
+    private readonly timeLimits: TimeLimits,
+  ) {}
 
   dispose(): void {
     this.changes.dispose();
@@ -59,6 +70,7 @@ export class TargetFsProvider implements vscode.FileSystemProvider, vscode.Dispo
         allowWrites: () => this.settings.current.targetFilesystem.allowWrites,
         cacheTtlMs: this.settings.current.targetFilesystem.cacheSeconds * 1000,
         logger: this.logger,
+        policy: () => this.settings.current.policy,
         provideDebugContainer: (request) => this.askForDebugContainer(ref, request),
         confirmOverwrite: async (info) => {
           const answer = await vscode.window.showWarningMessage(
@@ -82,17 +94,26 @@ export class TargetFsProvider implements vscode.FileSystemProvider, vscode.Dispo
     );
     if (answer !== 'Add Debug Container') return undefined;
     const api = await this.clusters.api(ref.context);
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Adding a debug container to ${ref.pod}`, cancellable: true }, (progress, token) => {
-      const abort = new AbortController();
-      token.onCancellationRequested(() => abort.abort());
-      return attachDebugContainer(api, { namespace: ref.namespace, podName: ref.pod, targetContainer: ref.container, image: this.settings.current.defaultImage, profile: 'auto' }, {
-        skipPrivilegedConfirmation: !this.settings.current.confirmPrivilegedProfiles,
-        waitTimeoutMs: this.settings.current.waitTimeoutSeconds * 1000,
-      }, {
-        onProgress: (message) => progress.report({ message }),
-        confirmPrivileged: async (info) => (await vscode.window.showWarningMessage(`Profile ${info.profile} grants ${info.grants.join(', ')}. Continue?`, { modal: true, detail: info.profileReason }, 'Continue')) === 'Continue',
-      }, abort.signal);
-    });
+    const { sessions } = this;
+    const attach = targetFilesystemAttach(ref, this.settings.current, sessions.newId());
+    const record = await sessions.begin('filesystem', api, { namespace: ref.namespace, pod: ref.pod, image: attach.request.image, profile: 'auto', targetContainer: ref.container }, attach.request.sessionId);
+    let result: AttachResult;
+    try {
+      result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Adding a debug container to ${ref.pod}`, cancellable: true }, (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        return attachDebugContainer(api, attach.request, attach.settings, {
+          onProgress: (message) => progress.report({ message }),
+          confirmPrivileged: async (info) => (await vscode.window.showWarningMessage(`Profile ${info.profile} grants ${info.grants.join(', ')}. Continue?`, { modal: true, detail: info.profileReason }, 'Continue')) === 'Continue',
+        }, abort.signal);
+      });
+    } catch (error) {
+      await sessions.note(record, (r) => r.end({ status: isCancellation(error) ? 'cancelled' : 'failed', message: error instanceof Error ? error.message : String(error) }));
+      throw error;
+    }
+    await journalDebugContainer(sessions, record, result.pod, result.containerName, 'added the debug container for the target filesystem');
+    await sessions.note(record, (r) => r.end({ status: 'completed', message: 'debug container added for the target filesystem' }));
+    this.timeLimits.track(api, result.pod, result.containerName);
     return result.containerName;
   }
 

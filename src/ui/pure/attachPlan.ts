@@ -3,6 +3,8 @@
  * and templates skip steps. The picker in `../attachPicker.ts` only renders this. vscode-free.
  */
 import type { V1Pod } from '@kubernetes/client-node';
+import type { AttachRequest, AttachSettings, PrivilegeConfirmation } from '../../debug/attachFlow';
+import { DebugFlowError } from '../../debug/debugFlowError';
 import { parseCustomContainerSpec, type CustomContainerSpec } from '../../debug/customSpec';
 import { defaultTargetContainer } from '../../debug/debugContainers';
 import { DEBUG_PROFILES, NAMED_PROFILES, PROFILE_PRIVILEGE_RANK, isProfileChoice, type NamedProfile, type ProfileChoice } from '../../debug/profiles';
@@ -399,4 +401,50 @@ export function profileAddsPrivilege(profile: NamedProfile): boolean {
 /** Most recently used first, without duplicates, at most `max`. */
 export function rememberImage(recent: readonly string[], image: string, max = 8): string[] {
   return [image, ...recent.filter((i) => i !== image)].slice(0, max);
+}
+
+/** The attach flow's settings from the extension's: the governance policy always goes with them. */
+export function attachSettings(settings: EphemeralDebugSettings): AttachSettings {
+  return {
+    defaultImage: settings.defaultImage,
+    defaultProfile: settings.defaultProfile,
+    policy: settings.policy,
+    skipPrivilegedConfirmation: !settings.confirmPrivilegedProfiles,
+    waitTimeoutMs: settings.waitTimeoutSeconds * 1000,
+  };
+}
+
+/**
+ * Open Target Filesystem → Add Debug Container: the default image with the auto profile targeting the
+ * container, through the same settings (the policy) and with a session id, like every other way of adding one.
+ */
+export function targetFilesystemAttach(
+  target: { readonly namespace: string; readonly pod: string; readonly container: string },
+  settings: EphemeralDebugSettings,
+  sessionId: string,
+): { readonly request: AttachRequest; readonly settings: AttachSettings } {
+  return {
+    request: { namespace: target.namespace, podName: target.pod, targetContainer: target.container, image: settings.defaultImage, profile: 'auto', sessionId },
+    settings: attachSettings(settings),
+  };
+}
+
+/**
+ * The privileged-profile question of commands that take `interactive: false` (diagnostics, playbooks). Only the
+ * confirmPrivilegedProfiles setting (machine-scoped: no workspace sets it) turns the question off; a command's
+ * arguments cannot. Asked when interactive; refused with what to do when not, as nobody is there to answer.
+ */
+export function privilegedProfileConfirmation(
+  settings: Pick<EphemeralDebugSettings, 'confirmPrivilegedProfiles'>,
+  interactive: boolean,
+  ask: (info: PrivilegeConfirmation) => Promise<boolean>,
+): (info: PrivilegeConfirmation) => Promise<boolean> {
+  return async (info) => {
+    if (!settings.confirmPrivilegedProfiles) return true;
+    if (interactive) return ask(info);
+    throw new DebugFlowError(
+      'spec',
+      `profile "${info.profile}" gives the debug container in ${info.podName} ${info.grants.join(', ')} and needs a confirmation that a non-interactive call cannot give; run the command interactively, or turn off the user setting ephemeralDebug.confirmPrivilegedProfiles`,
+    );
+  };
 }

@@ -12,7 +12,8 @@ export type DiagnosticsContainerChoice =
   | { readonly error: string };
 
 /** `container`: the container node or the `container` argument, an ephemeral (debug) or an app container. */
-export function chooseDiagnosticsContainer(pod: V1Pod, container?: string): DiagnosticsContainerChoice {
+/** `reusable`: whether the policy allows using a running debug container (one that does not is not picked). */
+export function chooseDiagnosticsContainer(pod: V1Pod, container?: string, reusable: (name: string) => boolean = () => true): DiagnosticsContainerChoice {
   const podName = pod.metadata?.name ?? '';
   const sharesPids = pod.spec?.shareProcessNamespace === true;
   const named = container !== undefined ? ephemeralContainerSpec(pod, container) : undefined;
@@ -30,7 +31,7 @@ export function chooseDiagnosticsContainer(pod: V1Pod, container?: string): Diag
     return { error: `pod ${podName} has no container ${container}; choose one of ${appContainers.join(', ') || '(none)'}` };
   }
   const target = container ?? defaultTargetContainer(pod);
-  const running = (pod.spec?.ephemeralContainers ?? []).filter((c) => isEphemeralContainerRunning(pod, c.name));
+  const running = (pod.spec?.ephemeralContainers ?? []).filter((c) => isEphemeralContainerRunning(pod, c.name) && reusable(c.name));
   // Prefer one that targets exactly this container; in a pod sharing PIDs any running one sees it.
   const found = running.find((c) => c.targetContainerName !== undefined && c.targetContainerName === target) ?? (sharesPids ? running[0] : undefined);
   if (found !== undefined) return { use: found.name, ...(target !== undefined ? { targetContainer: target } : {}) };

@@ -60,6 +60,11 @@ export const RESTRICTED_SETTINGS: readonly (SettingKey | (typeof GOVERNANCE_SETT
   SETTING.diagnosticsUserScripts,
   SETTING.diagnosticsShowEnvValues,
   SETTING.playbooks,
+  // The journal is shared by every workspace: a workspace must not prune it, nor record what is typed
+  // (passwords) or shown in terminals.
+  SETTING.sessionsRetentionDays,
+  SETTING.sessionsRecordTerminals,
+  SETTING.sessionsRecordInput,
 ];
 
 /** The Kubernetes extension's settings object and the kubeconfig key inside it (a dotted key in an object). */
@@ -118,6 +123,8 @@ export interface DiagnosticsSettings {
 }
 
 export const DEFAULT_RETENTION_DAYS = 30;
+/** Sessions are kept at least this long, whatever the setting says. */
+export const MIN_RETENTION_DAYS = 1;
 export const DEFAULT_CLEANUP_MAX_AGE_HOURS = 24;
 
 export interface EphemeralDebugSettings {
@@ -264,8 +271,15 @@ export function normalizeSettings(
     if (value !== undefined && value !== null) problems.push(`${setting(key)}: expected a positive number of ${unit}; using ${fallback}`);
     return fallback;
   };
+  const retentionDays = (): number => {
+    const value = raw[SETTING.sessionsRetentionDays];
+    // A fraction of a day would prune every session (of every workspace) at the next start.
+    if (typeof value === 'number' && Number.isFinite(value) && value >= MIN_RETENTION_DAYS) return Math.min(value, 3650);
+    if (value !== undefined && value !== null) problems.push(`${setting(SETTING.sessionsRetentionDays)}: expected a number of days from ${MIN_RETENTION_DAYS} to 3650; using ${DEFAULT_RETENTION_DAYS}`);
+    return DEFAULT_RETENTION_DAYS;
+  };
   const sessions: SessionSettings = {
-    retentionDays: positive(SETTING.sessionsRetentionDays, DEFAULT_RETENTION_DAYS, 3650, 'days'),
+    retentionDays: retentionDays(),
     recordTerminals: raw[SETTING.sessionsRecordTerminals] === true,
     recordInput: raw[SETTING.sessionsRecordInput] === true,
   };

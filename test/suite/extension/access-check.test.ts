@@ -25,6 +25,7 @@ import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
 import { isRunning, waitForPod } from '../loopback/helpers/client';
 import { requireRealPods } from '../loopback/helpers/requirePods';
 import { loopbackOnly } from './helpers/loopbackOnly';
+import { uncheckedPodForTest } from './helpers/policyChecked';
 
 const NAMESPACE = 'demo';
 const GROUPS: Record<UserName, string[]> = {
@@ -200,7 +201,7 @@ describe('access: Check My Access and the generated Role on the test cluster', f
 
     it('debugCopy: the copy flow (replacing the original) creates a copy, waits for it and deletes the original', async () => {
       // The original is a throw-away pod made outside the recorded window: replacing it deletes it.
-      await admin.createPod(NAMESPACE, { metadata: { name: 'to-replace', labels: { app: 'to-replace' } }, spec: { containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '3600'] }] } });
+      await admin.createPod(NAMESPACE, uncheckedPodForTest({ metadata: { name: 'to-replace', labels: { app: 'to-replace' } }, spec: { containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '3600'] }] } }));
       let copyName = '';
       await exercise('debugCopy', async () => {
         const result = await debugCopyOfPod(admin, { namespace: NAMESPACE, podName: 'to-replace', replace: true, debugContainer: { image: 'busybox:1.36' } }, { creator: 'admin' }, {

@@ -14,6 +14,7 @@ import { ClusterError, type ClusterApi, type Logger } from '../../../src/cluster
 import { requireRealPods } from '../loopback/helpers/requirePods';
 import { withCredentials } from './helpers/kubeconfigs';
 import { loopbackOnly } from './helpers/loopbackOnly';
+import { uncheckedContainerForTest } from './helpers/policyChecked';
 
 class Lines implements Logger {
   readonly lines: string[] = [];
@@ -100,7 +101,7 @@ describe('cluster client (ClusterApi over client-node)', function () {
     const debuggerApi = createClusterApi(kc, { context: cluster.context('debugger'), logger: log });
     for (const name of ['debugger-cli01', 'debugger-cli02']) {
       const pod = await debuggerApi.readPod('demo', 'node-app');
-      const patched = await debuggerApi.addEphemeralContainer(pod, { name, image: 'busybox:1.36', targetContainerName: 'app', command: ['sleep', '3600'] });
+      const patched = await debuggerApi.addEphemeralContainer(pod, uncheckedContainerForTest({ name, image: 'busybox:1.36', targetContainerName: 'app', command: ['sleep', '3600'] }));
       assert.ok(patched.spec?.ephemeralContainers?.some((c) => c.name === name));
       const running = await waitForPod(kc, 'demo', 'node-app', isRunning(name));
       assert.ok(containerStatus(running, name)?.state?.running);
@@ -110,7 +111,7 @@ describe('cluster client (ClusterApi over client-node)', function () {
 
   it('refuses a duplicate ephemeral container name before sending anything', async () => {
     const pod = await admin.readPod('demo', 'node-app');
-    const error = await failure(admin.addEphemeralContainer(pod, { name: 'debugger-cli01', image: 'busybox' }));
+    const error = await failure(admin.addEphemeralContainer(pod, uncheckedContainerForTest({ name: 'debugger-cli01', image: 'busybox' })));
     assert.match(error.message, /already has an ephemeral container named "debugger-cli01"/);
   });
 
@@ -155,7 +156,7 @@ describe('cluster client (ClusterApi over client-node)', function () {
   it('maps 403 to the verb, resource and namespace, with the server\'s reason', async () => {
     const viewer = createClusterApi(kc, { context: cluster.context('viewer') });
     const pod = await viewer.readPod('demo', 'node-app');
-    const error = await failure(viewer.addEphemeralContainer(pod, { name: 'debugger-view1', image: 'busybox' }));
+    const error = await failure(viewer.addEphemeralContainer(pod, uncheckedContainerForTest({ name: 'debugger-view1', image: 'busybox' })));
     assert.equal(error.code, 403);
     assert.match(error.message, /^forbidden: you cannot patch pods\/ephemeralcontainers in namespace demo: ask for RBAC patch on pods\/ephemeralcontainers \(pods "node-app" is forbidden: /);
     const exec = await failure(viewer.exec('demo', 'node-app', 'app', ['true'], { stdout: null, tty: false }));
@@ -168,7 +169,7 @@ describe('cluster client (ClusterApi over client-node)', function () {
     assert.equal(missing.code, 404);
     assert.match(missing.message, /pods "no-such-pod" not found/);
     const pod = await admin.readPod('demo', 'node-app');
-    const invalid = await failure(admin.addEphemeralContainer(pod, { name: 'Bad_Name', image: '', ports: [{ containerPort: 80 }] } as never));
+    const invalid = await failure(admin.addEphemeralContainer(pod, uncheckedContainerForTest({ name: 'Bad_Name', image: '', ports: [{ containerPort: 80 }] } as never)));
     assert.equal(invalid.code, 422);
     assert.equal(invalid.reason, 'Invalid');
     assert.match(invalid.message, /rejected as invalid: .*name.*; .*image.*/);
@@ -179,7 +180,7 @@ describe('cluster client (ClusterApi over client-node)', function () {
     try {
       const api = createClusterApi(kubeConfig(old.kubeconfigYaml()));
       const pod: V1Pod = { metadata: { name: 'x', namespace: 'default' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } };
-      const error = await failure(api.addEphemeralContainer(pod, { name: 'debugger-old01', image: 'busybox' }));
+      const error = await failure(api.addEphemeralContainer(pod, uncheckedContainerForTest({ name: 'debugger-old01', image: 'busybox' })));
       assert.equal(error.code, 404);
       assert.match(error.message, /^ephemeral containers are disabled for this cluster \(Kubernetes < 1\.25 or the feature gate is off\)/);
     } finally {

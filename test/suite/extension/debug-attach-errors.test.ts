@@ -16,6 +16,7 @@ import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
 import { loopbackOnly } from './helpers/loopbackOnly';
 import { requireRealPods } from '../loopback/helpers/requirePods';
+import { uncheckedContainerForTest } from './helpers/policyChecked';
 
 /** Asserts the flow fails with this code and a message matching `pattern`; returns the error. */
 async function assertAttachFails(api: ClusterApi, request: AttachRequest, code: DebugFlowError['code'], pattern: RegExp, settings: AttachSettings = {}): Promise<DebugFlowError> {
@@ -72,7 +73,7 @@ describe('debug: attach failures and their messages', function () {
     const stale = await admin.readPod('demo', 'node-app');
     await attachDebugContainer(admin, { ...nodeApp, name: 'debugger-twice' }, { skipPrivilegedConfirmation: true });
     const container = { name: 'debugger-twice', image: 'busybox:latest' };
-    const error = await admin.addEphemeralContainer(stale, container).then(() => assert.fail('accepted a duplicate'), (e: unknown) => e);
+    const error = await admin.addEphemeralContainer(stale, uncheckedContainerForTest(container)).then(() => assert.fail('accepted a duplicate'), (e: unknown) => e);
     const explained = explainAddEphemeralContainerError(error, { ...nodeApp, pod: stale, container });
     assert.equal(explained.code, 'name-clash', explained.message);
     assert.match(explained.message, /Container name "debugger-twice" is already used in pod node-app/);
@@ -100,7 +101,7 @@ describe('debug: attach failures and their messages', function () {
 
     const pod = await admin.readPod('demo', 'node-app');
     const container = { name: 'debugger-viewr', image: 'busybox:1.36' };
-    const denied = await viewer.addEphemeralContainer(pod, container).then(() => assert.fail('viewer patched'), (e: unknown) => e);
+    const denied = await viewer.addEphemeralContainer(pod, uncheckedContainerForTest(container)).then(() => assert.fail('viewer patched'), (e: unknown) => e);
     const explained = explainAddEphemeralContainerError(denied, { ...nodeApp, pod, container });
     assert.equal(explained.code, 'forbidden');
     assert.match(explained.message, /^You cannot patch pods\/ephemeralcontainers in namespace demo \(user [\w:-]+\): ask for RBAC 'patch' on 'pods\/ephemeralcontainers'$/);
@@ -132,7 +133,7 @@ describe('debug: attach failures and their messages', function () {
     });
     await waitForPod(kc, 'tightened', 'leftover', isRunning('main'));
     await admin.addEphemeralContainer(await admin.readPod('tightened', 'leftover'),
-      { name: 'debugger-old12', image: 'busybox:1.36', command: ['sleep', '3600'], securityContext: { capabilities: { add: ['SYS_PTRACE'] } } });
+      uncheckedContainerForTest({ name: 'debugger-old12', image: 'busybox:1.36', command: ['sleep', '3600'], securityContext: { capabilities: { add: ['SYS_PTRACE'] } } }));
     await core.patchNamespace({ name: 'tightened', body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } } },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
     const error = await assertAttachFails(admin, { namespace: 'tightened', podName: 'leftover' }, 'preflight', /ephemeral container\(s\) "debugger-old12" that violate Pod Security "restricted".*only deleting or recreating the pod clears them/);
@@ -141,7 +142,7 @@ describe('debug: attach failures and their messages', function () {
     // The server says the same thing when the add gets that far.
     const pod = await admin.readPod('tightened', 'leftover');
     const container = { name: 'debugger-new12', image: 'busybox:1.36', securityContext: { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } } };
-    const rejected = await admin.addEphemeralContainer(pod, container).then(() => assert.fail('admitted'), (e: unknown) => e);
+    const rejected = await admin.addEphemeralContainer(pod, uncheckedContainerForTest(container)).then(() => assert.fail('admitted'), (e: unknown) => e);
     const explained = explainAddEphemeralContainerError(rejected, { namespace: 'tightened', podName: 'leftover', pod, container });
     assert.equal(explained.code, 'pod-security');
     assert.match(explained.message, /"debugger-old12".*cannot be removed: only deleting or recreating the pod clears them/);

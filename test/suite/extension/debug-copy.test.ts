@@ -22,6 +22,7 @@ import { COPIED_FROM_ANNOTATION, COPY_LABEL, COPY_OF_LABEL, CREATED_BY_ANNOTATIO
 import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
 import { containerStatus, isRunning, waitForPod } from '../loopback/helpers/client';
 import { requireRealPods } from '../loopback/helpers/requirePods';
+import { uncheckedPodForTest } from './helpers/policyChecked';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -255,7 +256,7 @@ describe('debug: copy of a pod on the test cluster', function () {
   });
 
   it('replace deletes the original once the copy runs', async () => {
-    await admin.createPod('demo', { metadata: { name: 'replace-me', namespace: 'demo' }, spec: { containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }] } });
+    await admin.createPod('demo', uncheckedPodForTest({ metadata: { name: 'replace-me', namespace: 'demo' }, spec: { containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }] } }));
     track('demo', 'replace-me');
     const asked: string[] = [];
     const result = await debugCopyOfPod(admin, { namespace: 'demo', podName: 'replace-me', copyName: 'replace-me-copy', replace: true, setImages: { main: 'busybox:1.36' } }, {}, {
@@ -279,12 +280,12 @@ describe('debug: copy of a pod on the test cluster', function () {
     const make = async (name: string, clock: () => Date) => {
       const built = buildPodCopy(source, { copyName: name, replaceCommand: { container: 'app', command: ['sleep', '3600'] } }, { creator: 'cleanup-test', now: clock });
       track('demo', name);
-      await admin.createPod('demo', built.pod);
+      await admin.createPod('demo', built.checked);
     };
     await make('old-copy-a', hoursAgo(5));
     await make('old-copy-b', hoursAgo(2));
     await make('young-copy', hoursAgo(0.25));
-    await admin.createPod('demo', { metadata: { name: 'not-a-copy', namespace: 'demo', labels: { app: 'crashloop' } }, spec: { containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }] } });
+    await admin.createPod('demo', uncheckedPodForTest({ metadata: { name: 'not-a-copy', namespace: 'demo', labels: { app: 'crashloop' } }, spec: { containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }] } }));
     track('demo', 'not-a-copy');
 
     const everywhere = await listDebugCopies(admin);

@@ -14,6 +14,7 @@ import { ExplorerModel, type ExplorerChange, type ExplorerContext } from '../../
 import { requireRealPods } from '../loopback/helpers/requirePods';
 import { withCredentials } from './helpers/kubeconfigs';
 import { loopbackOnly } from './helpers/loopbackOnly';
+import { uncheckedContainerForTest } from './helpers/policyChecked';
 
 const BACKOFF = { initialMs: 50, maxMs: 400 };
 
@@ -130,7 +131,7 @@ describe('explorer model (live, watch-driven)', function () {
     changes.length = 0;
     const api = createClusterApi(kc);
     const pod = await api.readPod('demo', 'node-app');
-    await api.addEphemeralContainer(pod, { name: 'debugger-exp01', image: 'busybox:1.36', targetContainerName: 'app', command: ['sleep', '3600'] });
+    await api.addEphemeralContainer(pod, uncheckedContainerForTest({ name: 'debugger-exp01', image: 'busybox:1.36', targetContainerName: 'app', command: ['sleep', '3600'] }));
     await until(() => model.children(podNodeOf('demo', 'node-app')).some((c) => /^ephemeralDebug\.container\.ephemeral\.running\b/.test(c.contextValue)),
       () => JSON.stringify(model.children(podNodeOf('demo', 'node-app')).map((c) => c.description)));
     // Other demo pods (crashloop) keep changing meanwhile: look at what names node-app or is wider than a namespace.
