@@ -116,6 +116,8 @@ export class TargetFileSystem {
   private readonly statCache = new Map<string, Cached<TargetStat>>();
   private readonly dirCache = new Map<string, Cached<DirectoryEntry[]>>();
   private readonly fingerprints = new Map<string, Fingerprint>();
+  /** Debug container/pid pairs already reported at info level. */
+  private readonly loggedSessions = new Set<string>();
   private readonly ttl: number;
 
   constructor(private readonly api: ClusterApi, readonly ref: TargetRef, private readonly options: TargetFileSystemOptions = {}) {
@@ -214,7 +216,13 @@ export class TargetFileSystem {
     if (!probe.hasStat || !probe.hasReadlink) {
       return { message: `debug container ${name} has no stat/readlink: use an image with busybox or GNU coreutils` };
     }
-    this.options.logger?.info(`target filesystem of ${namespace}/${podName}/${this.ref.container}: debug container ${name}, pid ${pid}, uid ${probe.uid}, ${probe.tools.gnuFind ? 'GNU find' : 'busybox'}, checksum ${probe.tools.sum ?? 'none'}`);
+    // Once per debug container and process at info level (sessions are probed again after each expiry).
+    const line = `target filesystem of ${namespace}/${podName}/${this.ref.container}: debug container ${name}, pid ${pid}, uid ${probe.uid}, ${probe.tools.gnuFind ? 'GNU find' : 'busybox'}, checksum ${probe.tools.sum ?? 'none'}`;
+    if (this.loggedSessions.has(`${name}/${pid}`)) this.options.logger?.debug(line);
+    else {
+      this.loggedSessions.add(`${name}/${pid}`);
+      this.options.logger?.info(line);
+    }
     return { session: { debugContainer: name, pid, probe } };
   }
 
