@@ -32,7 +32,8 @@ export function outcomeOf(result: { status?: number; error?: unknown }): string 
 }
 
 export function logCall(logger: Logger | undefined, method: string, url: string, outcome: string, startedAt: number, suffix = ''): void {
-  logger?.debug(`${method} ${pathOf(url)} ${outcome} ${Math.round(performance.now() - startedAt)}ms${suffix}`);
+  if (logger === undefined) return;
+  shutdownSafeLogger(logger).debug(`${method} ${pathOf(url)} ${outcome} ${Math.round(performance.now() - startedAt)}ms${suffix}`);
 }
 
 /**

@@ -109,6 +109,9 @@ interface Cached<T> {
 
 const CHUNK = 1 << 20;
 
+/** Debug container/process pairs whose session line was logged at info level (once per extension host). */
+const loggedSessions = new Set<string>();
+
 export class TargetFileSystem {
   /** Execs run so far (benchmarks and tests count round trips). */
   execCount = 0;
@@ -116,8 +119,6 @@ export class TargetFileSystem {
   private readonly statCache = new Map<string, Cached<TargetStat>>();
   private readonly dirCache = new Map<string, Cached<DirectoryEntry[]>>();
   private readonly fingerprints = new Map<string, Fingerprint>();
-  /** Debug container/pid pairs already reported at info level. */
-  private readonly loggedSessions = new Set<string>();
   private readonly ttl: number;
 
   constructor(private readonly api: ClusterApi, readonly ref: TargetRef, private readonly options: TargetFileSystemOptions = {}) {
@@ -218,9 +219,10 @@ export class TargetFileSystem {
     }
     // Once per debug container and process at info level (sessions are probed again after each expiry).
     const line = `target filesystem of ${namespace}/${podName}/${this.ref.container}: debug container ${name}, pid ${pid}, uid ${probe.uid}, ${probe.tools.gnuFind ? 'GNU find' : 'busybox'}, checksum ${probe.tools.sum ?? 'none'}`;
-    if (this.loggedSessions.has(`${name}/${pid}`)) this.options.logger?.debug(line);
+    const key = `${namespace}/${podName}/${name}/${pid}`;
+    if (loggedSessions.has(key)) this.options.logger?.debug(line);
     else {
-      this.loggedSessions.add(`${name}/${pid}`);
+      loggedSessions.add(key);
       this.options.logger?.info(line);
     }
     return { session: { debugContainer: name, pid, probe } };

@@ -5,6 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { ensureNodeAppDebugContainer } from './targetDebugContainer';
 import { kubeConfig, ui, waitFor } from './support';
 
 interface DapMessage {
@@ -26,8 +27,7 @@ describe('Breakpoints in the target filesystem (k8s-target) editor', () => {
   it('binds a breakpoint set in k8s-target:/app/server.js, stops there on a request and shows the paused line in that editor', async function () {
     this.timeout(180_000);
     // The target filesystem reads through a debug container: add one without questions.
-    const added = await vscode.commands.executeCommand<{ container: string } | undefined>('ephemeralDebug.attach', { namespace: 'demo', pod: 'node-app', image: 'busybox', target: 'app', interactive: false });
-    assert.ok(added, 'ephemeralDebug.attach returned nothing');
+    await ensureNodeAppDebugContainer();
     const serverJs = vscode.Uri.from({ scheme: 'k8s-target', authority: kubeConfig().getCurrentContext(), path: '/demo/node-app/app/app/server.js' });
     const document = await vscode.workspace.openTextDocument(serverJs);
     const line = document.getText().split('\n').findIndex((l) => l.includes('requests++'));

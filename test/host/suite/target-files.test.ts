@@ -5,6 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { ensureNodeAppDebugContainer } from './targetDebugContainer';
 import { kubeConfig, ui, waitFor, type UiRow } from './support';
 
 const VIEW = 'ephemeralDebug.targetFiles';
@@ -12,8 +13,7 @@ const VIEW = 'ephemeralDebug.targetFiles';
 describe('Target Files view (Open Target Filesystem without a reload)', () => {
   it('shows demo/node-app/app in the Target Files view, opens /app/server.js from it, and keeps the window\'s terminals and folders', async function () {
     this.timeout(120_000);
-    const added = await vscode.commands.executeCommand<{ container: string } | undefined>('ephemeralDebug.attach', { namespace: 'demo', pod: 'node-app', image: 'busybox', target: 'app', interactive: false });
-    assert.ok(added, 'ephemeralDebug.attach returned nothing');
+    await ensureNodeAppDebugContainer();
     const foldersBefore = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString());
     const terminal = vscode.window.createTerminal({ name: 'kept across Open Target Filesystem' });
     const context = kubeConfig().getCurrentContext();
