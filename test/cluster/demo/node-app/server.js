@@ -1,6 +1,4 @@
 // Demo workload for the distroless node image: a plain HTTP server, no shell in the image, inspector off.
-// The readiness probe has a port of its own (8081, see workloads.yaml), so a breakpoint in the request
-// handler stops on your requests to :8080 only, never on the kubelet's probe every 2 s.
 'use strict';
 const http = require('node:http');
 const os = require('node:os');
@@ -10,12 +8,12 @@ const healthPort = Number(process.env.HEALTH_PORT || 8081);
 let requests = 0;
 
 const server = http.createServer((req, res) => {
-  requests++; // ← a good first breakpoint: every request to :8080 stops here
+  requests++; // ← a good first breakpoint: every request to :8080 stops here, never the readiness probe
   res.setHeader('content-type', 'application/json');
   res.end(JSON.stringify({ app: 'node-app', host: os.hostname(), pid: process.pid, path: req.url, requests }) + '\n');
 });
 
-// Readiness (GET /healthz) is answered here, outside the request handler above.
+// Readiness (GET /healthz, workloads.yaml) has a port of its own, outside the request handler above.
 const health = http.createServer((req, res) => {
   res.statusCode = req.url === '/healthz' ? 200 : 404;
   res.end(res.statusCode === 200 ? 'ok\n' : '');
