@@ -31,6 +31,10 @@ const context = await esbuild.context({
   external: ['vscode'],
   // The scripts that run in pods: .sh files, bundled as text (src/types/shellScript.d.ts).
   loader: { '.sh': 'text' },
+  // oauth4webapi and openid-client (client-node's OIDC) read `navigator.userAgent` when loaded; in VS Code's
+  // extension host Node's global navigator is a trap that logs "PendingMigrationError: navigator is now a
+  // global in nodejs" on each access. Without it they take their Node path, which is what runs here.
+  define: { navigator: 'undefined' },
   minify: production,
   sourcemap: !production,
   sourcesContent: false,

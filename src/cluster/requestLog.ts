@@ -32,7 +32,24 @@ export function outcomeOf(result: { status?: number; error?: unknown }): string 
 }
 
 export function logCall(logger: Logger | undefined, method: string, url: string, outcome: string, startedAt: number, suffix = ''): void {
-  logger?.debug(`${method} ${pathOf(url)} ${outcome} ${Math.round(performance.now() - startedAt)}ms${suffix}`);
+  if (logger === undefined) return;
+  shutdownSafeLogger(logger).debug(`${method} ${pathOf(url)} ${outcome} ${Math.round(performance.now() - startedAt)}ms${suffix}`);
+}
+
+/**
+ * A logger that drops lines its target refuses: a watch, request or socket that ends while the window shuts
+ * down finds VS Code's log channel closed ("Channel has been closed"); the line has nowhere to go, and the
+ * call's own outcome must not turn into an error because of it.
+ */
+export function shutdownSafeLogger(logger: Logger): Logger {
+  const safe = (write: (message: string) => void) => (message: string): void => {
+    try {
+      write(message);
+    } catch {
+      // closed
+    }
+  };
+  return { debug: safe((m) => logger.debug(m)), info: safe((m) => logger.info(m)), warn: safe((m) => logger.warn(m)), error: safe((m) => logger.error(m)) };
 }
 
 /** client-node's own fetch library with a line logged per response or failure. */

@@ -222,9 +222,14 @@ export function securityContextExceedsProfile(
 /** Who a container runs as, from its and the pod's securityContext (container wins, as in the kubelet). */
 export interface ContainerIdentity {
   readonly containerName?: string;
-  /** Undefined when neither sets runAsUser: the image's USER decides. */
+  /**
+   * From runAsUser, else from the running container's status (`status.containerStatuses[].user`, reported by
+   * kubelet 1.33+ when the runtime tells); undefined when neither says: the image's USER decides.
+   */
   readonly uid?: number;
   readonly gid?: number;
+  /** Where uid came from. */
+  readonly uidFrom?: 'spec' | 'status';
   readonly runAsNonRoot: boolean;
   /** Capabilities beyond the runtime default that a root process in it holds. */
   readonly extraCapabilities: readonly string[];
@@ -237,10 +242,16 @@ export function resolveContainerIdentity(pod: V1Pod, containerName?: string): Co
   const container = containerName === undefined ? spec?.containers?.[0] : candidates.find((c) => c.name === containerName);
   const own = container?.securityContext;
   const podLevel = spec?.securityContext;
+  const specUid = own?.runAsUser ?? podLevel?.runAsUser;
+  const specGid = own?.runAsGroup ?? podLevel?.runAsGroup;
+  const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
+  const reported = container === undefined ? undefined : statuses.find((s) => s.name === container.name)?.user?.linux;
+  const uid = specUid ?? reported?.uid;
   return {
     containerName: container?.name,
-    uid: own?.runAsUser ?? podLevel?.runAsUser,
-    gid: own?.runAsGroup ?? podLevel?.runAsGroup,
+    uid,
+    gid: specGid ?? (specUid === undefined || specUid === reported?.uid ? reported?.gid : undefined),
+    ...(uid !== undefined ? { uidFrom: specUid !== undefined ? 'spec' as const : 'status' as const } : {}),
     runAsNonRoot: (own?.runAsNonRoot ?? podLevel?.runAsNonRoot) === true,
     extraCapabilities: (own?.capabilities?.add ?? []).filter((cap) => !BASELINE_ALLOWED_CAPABILITIES.has(cap)),
     privileged: own?.privileged === true,
@@ -317,17 +328,33 @@ export function chooseAutoProfile(input: AutoProfileInput): AutoProfileDecision 
     };
   }
 
-  const rootText = target.uid === 0 ? 'runs as root' : 'probably runs as root (no runAsUser; the image decides)';
+  const rootText = target.uid === 0
+    ? `runs as root${target.uidFrom === 'status' ? ' (as its status reports)' : ''}`
+    : 'probably runs as root (no runAsUser, and the cluster does not report the user its image chose)';
+  const missing = [...target.extraCapabilities, ...(target.privileged ? ['privileged'] : [])];
   if (ceiling === 'general') {
+    // Linux lets a caller read /proc/<pid>/root of a process with the same uid and gid when the caller holds
+    // every capability the process holds: a root debug container with the runtime's default capabilities reads
+    // a root target that has no more, without SYS_PTRACE. Measured on the loopback kubelet (real namespaces and
+    // capability sets): test/suite/extension/auto-profile-measured.test.ts.
+    if (target.uid === 0 && missing.length === 0) {
+      return {
+        profile: 'baseline',
+        identity: rootOverrides,
+        targetFilesystemReadable: 'yes',
+        reason: `baseline (root, the runtime's default capabilities): ${who} ${rootText} with no capability beyond those, so the same user reads its files without SYS_PTRACE`,
+      };
+    }
     return {
       profile: 'general',
       identity: rootOverrides,
       targetFilesystemReadable: 'yes',
-      reason: `general (root + SYS_PTRACE): ${who} ${rootText}`,
+      reason: missing.length > 0
+        ? `general (root + SYS_PTRACE): ${who} ${rootText} with ${missing.join(', ')}, which a debug container without SYS_PTRACE cannot read past`
+        : `general (root + SYS_PTRACE): ${who} ${rootText}; SYS_PTRACE reads its files whichever user it is`,
     };
   }
   if (ceiling === 'baseline') {
-    const missing = [...target.extraCapabilities, ...(target.privileged ? ['privileged'] : [])];
     return {
       profile: 'baseline',
       identity: rootOverrides,

@@ -90,12 +90,18 @@ function isSidecar(pod: V1Pod, status: V1ContainerStatus): boolean {
   return pod.spec?.initContainers?.find((c) => c.name === status.name)?.restartPolicy === 'Always';
 }
 
-/** `running`, `waiting: ImagePullBackOff`, `terminated: Completed (0)`, or `unknown`. */
+/** Exit codes of a process ended by SIGTERM or SIGKILL (128 + signal). */
+const SIGNAL_EXITS: Readonly<Record<number, string>> = { 137: 'SIGKILL', 143: 'SIGTERM' };
+
+/** `running`, `waiting: ImagePullBackOff`, `terminated: Completed (0)`, `stopped (SIGKILL)`, or `unknown`. */
 export function describeContainerState(status: V1ContainerStatus | undefined): { state: 'running' | 'waiting' | 'terminated' | 'unknown'; text: string } {
   const state = status?.state;
   if (state?.running) return { state: 'running', text: 'running' };
   if (state?.terminated) {
     const t = state.terminated;
+    // Ended by a signal (Stop Debug Container, a time limit, a delete): say so rather than "Error (137)".
+    const signal = t.reason === undefined || t.reason === 'Error' ? SIGNAL_EXITS[t.exitCode] : undefined;
+    if (signal !== undefined) return { state: 'terminated', text: `stopped (${signal})` };
     return { state: 'terminated', text: `terminated: ${t.reason ?? 'exited'} (${t.exitCode})` };
   }
   if (state?.waiting) return { state: 'waiting', text: `waiting${state.waiting.reason ? `: ${state.waiting.reason}` : ''}` };

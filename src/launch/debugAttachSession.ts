@@ -64,6 +64,10 @@ export interface DebugAttachSession {
   readonly process: ProcessInfo;
   readonly namespace: string;
   readonly podName: string;
+  /** The container whose PID namespace the debug container joined (the debugged process's, as a rule). */
+  readonly targetContainer: string | undefined;
+  /** Where the program's sources are in the container. */
+  readonly remoteRoot: string | undefined;
   readonly debugContainer: string;
   readonly notes: readonly string[];
   /** Stops the forward and what preparing started (a dlv server); idempotent. */
@@ -168,6 +172,8 @@ export async function startDebugAttachSession(api: ClusterApi, request: DebugAtt
     process: choice.process,
     namespace,
     podName,
+    targetContainer,
+    remoteRoot,
     debugContainer: container,
     notes,
     dispose,

@@ -113,6 +113,9 @@ interface Cached<T> {
 
 const CHUNK = 1 << 20;
 
+/** Debug container/process pairs whose session line was logged at info level (once per extension host). */
+const loggedSessions = new Set<string>();
+
 export class TargetFileSystem {
   /** Execs run so far (benchmarks and tests count round trips). */
   execCount = 0;
@@ -224,7 +227,14 @@ export class TargetFileSystem {
     if (!probe.hasStat || !probe.hasReadlink) {
       return { message: `debug container ${name} has no stat/readlink: use an image with busybox or GNU coreutils` };
     }
-    this.options.logger?.info(`target filesystem of ${namespace}/${podName}/${this.ref.container}: debug container ${name}, pid ${pid}, uid ${probe.uid}, ${probe.tools.gnuFind ? 'GNU find' : 'busybox'}, checksum ${probe.tools.sum ?? 'none'}`);
+    // Once per debug container and process at info level (sessions are probed again after each expiry).
+    const line = `target filesystem of ${namespace}/${podName}/${this.ref.container}: debug container ${name}, pid ${pid}, uid ${probe.uid}, ${probe.tools.gnuFind ? 'GNU find' : 'busybox'}, checksum ${probe.tools.sum ?? 'none'}`;
+    const key = `${namespace}/${podName}/${name}/${pid}`;
+    if (loggedSessions.has(key)) this.options.logger?.debug(line);
+    else {
+      loggedSessions.add(key);
+      this.options.logger?.info(line);
+    }
     return { session: { debugContainer: name, pid, probe } };
   }
 

@@ -14,6 +14,7 @@ import {
   choicesAfterImagePick,
   imageEntries,
   planAttach,
+  provisionalSteps,
   profileEntries,
   targetCandidates,
   visibleSteps,
@@ -94,7 +95,7 @@ export async function runAttachPicker(env: PickerEnvironment, start: PickerStart
     await readPod(start.pod);
   }
 
-  const steps = (): Step[] => [...locationSteps, ...(plan !== undefined && choices !== undefined ? visibleSteps(plan, choices.template) : ['image' as const])];
+  const steps = (): Step[] => [...locationSteps, ...(plan !== undefined && choices !== undefined ? visibleSteps(plan, choices.template) : provisionalSteps(args, env.settings, start.presetTarget))];
   let index = 0;
   for (;;) {
     const all = steps();

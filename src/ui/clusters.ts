@@ -6,6 +6,7 @@
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { createClusterApi } from '../cluster/client';
+import { shutdownSafeLogger } from '../cluster/requestLog';
 import type { ClusterApi, Logger } from '../cluster/clusterApi';
 import { contextSummaries, loadKubeconfig, writeCurrentContext, type ContextSummary, type LoadedKubeconfig } from '../cluster/kubeconfig';
 import type { SettingsReader } from './settings';
@@ -118,7 +119,7 @@ export class Clusters implements vscode.Disposable {
     const key = name ?? '';
     let api = this.apis.get(key);
     if (api === undefined) {
-      api = createClusterApi(state.loaded.kubeConfig, { context: name, logger: this.logger });
+      api = createClusterApi(state.loaded.kubeConfig, { context: name, logger: shutdownSafeLogger(this.logger) });
       this.apis.set(key, api);
     }
     return api;

@@ -11,6 +11,7 @@ import type { AttachCallbacks } from '../debug/attachFlow';
 import { startDebugAttachSession, type DebugAttachSession } from '../launch/debugAttachSession';
 import { DEBUG_TYPE, parseLaunchConfiguration } from '../launch/launchConfiguration';
 import { LaunchError } from '../launch/launchError';
+import { sourceRootsOf } from '../launch/targetSources';
 import { PortForwardError } from '../launch/portForward';
 import { describeProcess, type RuntimeKind } from '../launch/processes';
 import { debuggerExtensionFor, missingDebuggerMessage } from '../launch/runtimes/index';
@@ -25,6 +26,7 @@ import { isCancellation } from './pure/errorText';
 import type { EphemeralDebugSettings } from './pure/settingsModel';
 import { journalDebugContainer } from './sessionDetails';
 import type { TimeLimits } from './timeLimits';
+import { TargetSourceTracker } from './targetSourceTracker';
 
 /** Marks the language session we started, so its end stops the forward. */
 const SESSION_MARKER = '__kubernetesEphemeralSession';
@@ -47,10 +49,16 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
   private readonly records = new Map<string, SessionRecord | undefined>();
   private readonly debugSessions = new Map<string, vscode.DebugSession>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** Breakpoints in the target's `k8s-target:` editors, for the sessions started here. */
+  private readonly targetSources = new TargetSourceTracker((configuration) => {
+    const id = configuration[SESSION_MARKER] as string | undefined;
+    return id !== undefined && this.sessions.has(id) ? id : undefined;
+  });
   private nextId = 1;
 
   constructor(private readonly deps: DebugAttachDependencies) {
     this.disposables.push(
+      this.targetSources,
       vscode.debug.onDidStartDebugSession((session) => {
         const id = session.configuration[SESSION_MARKER] as string | undefined;
         if (id !== undefined && this.sessions.has(id)) this.debugSessions.set(id, session);
@@ -195,6 +203,12 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
     const id = `k8s-ephemeral-${this.nextId++}`;
     this.sessions.set(id, session);
     this.records.set(id, record);
+    if (session.targetContainer !== undefined) {
+      this.targetSources.add(id, {
+        target: { context: api.contextName, namespace: session.namespace, pod: session.podName, container: session.targetContainer },
+        ...sourceRootsOf(session.debugConfiguration),
+      });
+    }
     const pod = await api.readPod(session.namespace, session.podName).catch(() => undefined);
     if (pod !== undefined) {
       await journalDebugContainer(this.deps.sessions, record, pod, session.debugContainer, `${session.runtime} debugger attached to PID ${session.process.pid} through ${session.forward.description}`);
@@ -237,6 +251,7 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
     if (session === undefined) return;
     this.sessions.delete(id);
     this.debugSessions.delete(id);
+    this.targetSources.remove(id);
     const record = this.records.get(id);
     this.records.delete(id);
     await session.dispose();

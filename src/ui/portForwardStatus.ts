@@ -72,7 +72,8 @@ export class PortForwards implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    this.item.text = `$(plug) ${count === 1 ? [...this.entries][0]!.forward.localPort : `${count} forwards`}`;
+    const only = count === 1 ? [...this.entries][0]!.forward : undefined;
+    this.item.text = `$(plug) ${only !== undefined ? `:${only.localPort} → ${only.pod}:${only.remotePort}` : `${count} forwards`}`;
     this.item.tooltip = new vscode.MarkdownString([...this.entries]
       .map((e) => `- \`${e.forward.description}\` — ${e.purpose}`).join('\n') + '\n\nClick to stop one.');
     this.item.show();

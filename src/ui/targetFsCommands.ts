@@ -14,6 +14,7 @@ import { isExplorerNode } from './attachCommand';
 import type { Clusters } from './clusters';
 import type { ErrorPresenter } from './errorPresenter';
 import { targetUri, TargetFsProvider } from './targetFsProvider';
+import { TargetFilesView, type TargetFileNode } from './targetFilesView';
 import type { DebugSessions } from './debugSessions';
 import type { SessionRecord } from '../session';
 
@@ -47,6 +48,9 @@ async function targetOfNode(node: unknown, clusters: Clusters): Promise<{ ref: T
 
 function resourceOf(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
+  // A row of the Target Files view.
+  const row = arg as Partial<TargetFileNode> | undefined;
+  if (row?.resourceUri instanceof vscode.Uri && row.resourceUri.scheme === TARGET_FS_SCHEME && row.error === undefined) return row.resourceUri;
   const active = vscode.window.activeTextEditor?.document.uri;
   return active?.scheme === TARGET_FS_SCHEME ? active : undefined;
 }
@@ -103,9 +107,45 @@ export function registerTargetFs(deps: TargetFsDependencies): vscode.Disposable[
     return undefined;
   };
 
+  const filesView = new TargetFilesView();
+  /**
+   * Where to show a target's files. Adding a workspace folder reloads a window that is not already a multi-root
+   * workspace (VS Code restarts its extension host: terminals and debug sessions end), so the Target Files view
+   * comes first and the reload is said before it happens.
+   */
+  const openTarget = async (ref: TargetRef): Promise<void> => {
+    const uri = targetUri(ref, '/');
+    const reloads = vscode.workspace.workspaceFile === undefined;
+    const choice = await vscode.window.showQuickPick([
+      { label: 'Show in Target Files', description: 'a view in this side bar; terminals and debug sessions stay', id: 'view' },
+      { label: 'Add to Workspace', description: reloads ? 'reloads this window: its terminals and debug sessions end' : 'as a folder of this workspace', id: 'workspace' },
+      { label: 'Open in New Window', id: 'window' },
+    ], { title: `Open the filesystem of ${targetLabel(ref)}` });
+    if (choice?.id === 'view') {
+      await filesView.show(ref);
+    } else if (choice?.id === 'workspace') {
+      const losing = vscode.window.terminals.length + (vscode.debug.activeDebugSession !== undefined ? 1 : 0);
+      if (reloads && losing > 0) {
+        const answer = await vscode.window.showWarningMessage(
+          'Adding a folder reloads this window.',
+          { modal: true, detail: `VS Code reloads a window that is not a multi-root workspace when a folder is added: its ${vscode.window.terminals.length} terminal(s) and any debug session end. The Target Files view needs no reload.` },
+          'Add and Reload', 'Show in Target Files',
+        );
+        if (answer === 'Show in Target Files') await filesView.show(ref);
+        if (answer !== 'Add and Reload') return;
+      }
+      vscode.workspace.updateWorkspaceFolders(vscode.workspace.workspaceFolders?.length ?? 0, 0, { uri, name: `${ref.pod}/${ref.container}` });
+    } else if (choice?.id === 'window') {
+      await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
+    }
+  };
+
   return [
     vscode.workspace.registerFileSystemProvider(TARGET_FS_SCHEME, provider, { isCaseSensitive: true }),
     provider,
+    filesView,
+    vscode.commands.registerCommand('ephemeralDebug.targetFiles.close', (node?: TargetFileNode) => filesView.close(node)),
+    vscode.commands.registerCommand('ephemeralDebug.targetFiles.refresh', (node?: TargetFileNode) => filesView.refresh(node)),
 
     vscode.commands.registerCommand('ephemeralDebug.openTargetFilesystem', async (node?: unknown) => {
       try {
@@ -118,16 +158,7 @@ export function registerTargetFs(deps: TargetFsDependencies): vscode.Disposable[
         const fs = await provider.system(target.ref);
         await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to the filesystem of ${targetLabel(target.ref)}` }, () => fs.connect());
         await sessions.note(await fsSession(target.ref), (r) => r.action('opened the target filesystem', { ...(target.debugContainer !== undefined ? { debugContainer: target.debugContainer } : {}) }));
-        const uri = targetUri(target.ref, '/');
-        const choice = await vscode.window.showQuickPick([
-          { label: 'Add to Workspace', description: 'as a folder of this window', id: 'workspace' },
-          { label: 'Open in New Window', id: 'window' },
-        ], { title: `Open the filesystem of ${targetLabel(target.ref)}` });
-        if (choice?.id === 'workspace') {
-          vscode.workspace.updateWorkspaceFolders(vscode.workspace.workspaceFolders?.length ?? 0, 0, { uri, name: `${target.ref.pod}/${target.ref.container}` });
-        } else if (choice?.id === 'window') {
-          await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
-        }
+        await openTarget(target.ref);
       } catch (error) {
         void errors.show(error, 'Open Target Filesystem');
       }

@@ -5,8 +5,9 @@
  * Ctrl-C (SIGINT/SIGTERM) ends everything started here (code-server by its process group, the cluster's
  * processes) and removes the temp dir and the kubeconfig.
  *
- * Usage: tsx test/demo/main.ts [--kubeconfig PATH] [--code-server] [--port N] [--verbose]
+ * Usage: tsx test/demo/main.ts [--kubeconfig PATH] [--code-server | --no-editor] [--port N] [--verbose]
  *   --code-server  use code-server even where `code` is on PATH
+ *   --no-editor    the cluster and the workspace only (what the clean-up test starts)
  *   --port N       code-server's port on 127.0.0.1 (default: a free one)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
     options: {
       kubeconfig: { type: 'string', default: join(repoRoot, '.cache', 'demo', 'kubeconfig') },
       'code-server': { type: 'boolean', default: false },
+      'no-editor': { type: 'boolean', default: false },
       port: { type: 'string', default: '0' },
       verbose: { type: 'boolean', default: false },
     },
@@ -95,8 +97,12 @@ async function main(): Promise<void> {
   const kubeconfigPath = resolve(values.kubeconfig);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be 0..65535');
-  const code = values['code-server'] ? undefined : findCode();
-  if (code === undefined) ensureCodeServer();
+  const noEditor = values['no-editor'];
+  const code = values['code-server'] || noEditor ? undefined : findCode();
+  if (code === undefined && !noEditor) {
+    say('checking code-server in .cache/code-server/ (the first start installs it: about 600 MB, a few minutes)');
+    ensureCodeServer();
+  }
 
   const temp = mkdtempSync(join(tmpdir(), 'ephemeral-debug-demo-'));
   cleanups.push({ what: `temp dir ${temp}`, run: () => rmSync(temp, { recursive: true, force: true }) });
@@ -110,7 +116,7 @@ async function main(): Promise<void> {
   for (const dir of [dirs.userData, dirs.extensions, dirs.workspace]) mkdirSync(dir, { recursive: true });
   makeWorkspace(dirs.workspace);
 
-  say('starting the loopback cluster with the demo workloads');
+  say('starting the loopback cluster with the demo workloads (its runtime was set up by `npm run demo` before this)');
   mkdirSync(dirname(kubeconfigPath), { recursive: true });
   const cluster = await LoopbackCluster.start({ demo: true, kubeconfigPath, log: values.verbose ? (line) => console.log(`cluster: ${line}`) : undefined });
   cleanups.push({
@@ -126,6 +132,11 @@ async function main(): Promise<void> {
   say(`try: KUBECONFIG=${kubeconfigPath} kubectl get pods -A`);
 
   seedSettings(dirs.userData, kubeconfigPath, { quietExtension: false });
+  if (noEditor) {
+    say(`no editor (--no-editor); workspace ${dirs.workspace}. Ctrl-C stops the cluster and removes what the demo made.`);
+    say('ready');
+    return;
+  }
   let editor: ChildProcess;
   if (code !== undefined) {
     // The local VS Code, in its own user-data dir (seeded settings) so it is a separate instance we can wait for.
@@ -137,6 +148,7 @@ async function main(): Promise<void> {
     say('Closing that window, or Ctrl-C here, stops the demo.');
   } else {
     const log: string[] = [];
+    say('starting code-server (VS Code in the browser)…');
     const started = await startCodeServer(dirs, codeServerEnv(dirs.home, kubeconfigPath), log, {
       verbose: values.verbose,
       bindAddr: `127.0.0.1:${port}`,
@@ -162,7 +174,9 @@ async function main(): Promise<void> {
   });
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => shutdown(signal, 0));
+// Ctrl-C in a terminal sends SIGINT to the whole process group (npm, tsx, this process, the cluster's
+// processes); closing the terminal sends SIGHUP. Each ends in the same clean-up.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal, 0));
 
 main().catch((error: unknown) => {
   console.error(`demo: ${error instanceof Error ? error.message : String(error)}`);

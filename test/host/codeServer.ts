@@ -66,10 +66,12 @@ export function node22(): string {
   return local;
 }
 
-/** Installs code-server into .cache/code-server/ when it is not there yet (idempotent, quick when done). */
+/**
+ * Installs code-server into .cache/code-server/ when it is not there yet, and the built-in git extension's native
+ * dependency (idempotent, quick when done). The installer prints each step and a line every 15 s while npm runs.
+ */
 export function ensureCodeServer(): void {
-  if (existsSync(codeServerEntry)) return;
-  const result = spawnSync(node22(), [join(repoRoot, 'test', 'setup', 'code-server.mjs'), '--quiet'], { cwd: repoRoot, stdio: 'inherit' });
+  const result = spawnSync(node22(), [join(repoRoot, 'test', 'setup', 'code-server.mjs')], { cwd: repoRoot, stdio: 'inherit' });
   if (result.status !== 0 || !existsSync(codeServerEntry)) throw new Error(`node test/setup/code-server.mjs failed (exit ${result.status})`);
 }
 

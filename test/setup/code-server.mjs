@@ -15,7 +15,7 @@
 // - Debian's rg packed under the asset name @vscode/ripgrep's postinstall looks for in its download cache
 //   ($TMPDIR/vscode-ripgrep-cache-<version>/), with TMPDIR private to this install.
 // Plain Node ESM that runs on the machine's Node 20 as well as the project's Node 22.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -160,11 +160,62 @@ function stamp() {
   }
 }
 
-function main() {
+/**
+ * code-server's npm package ships the built-in git extension without its native dependency @vscode/fs-copyfile,
+ * so every window showed "Activating extension 'vscode.git' failed: Cannot find module '@vscode/fs-copyfile'".
+ * Build it (node-gyp, Node 22 headers as for the rest) in a staging prefix and place it beside the extension.
+ */
+function ensureGitExtensionDependency(node) {
+  const gitDir = join(codeServerDir, 'lib', 'vscode', 'extensions', 'git');
+  const mainPath = join(gitDir, 'dist', 'main.js');
+  if (!existsSync(mainPath)) return;
+  // The bundle embeds its manifest: `"@vscode/fs-copyfile":"2.0.0"`.
+  const version = /"@vscode\/fs-copyfile":"([^"]+)"/.exec(readFileSync(mainPath, 'utf8'))?.[1];
+  const target = join(gitDir, 'node_modules', '@vscode', 'fs-copyfile');
+  if (version === undefined || existsSync(join(target, 'package.json'))) return;
+  if (node.nodedir === '') node.nodedir = nodeHeaders(node);
+  say(`building @vscode/fs-copyfile@${version} for the built-in git extension`);
+  const staging = mkdtempSync(join(cacheDir, 'git-deps-'));
+  try {
+    writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: 'git-deps', private: true }) + '\n');
+    const result = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--omit=dev', '--loglevel=error', `@vscode/fs-copyfile@${version}`], {
+      cwd: staging, env: npmEnv(node), stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
+    });
+    if (result.status !== 0) fail(`npm install @vscode/fs-copyfile@${version} failed (exit ${result.status}); see above.`);
+    mkdirSync(dirname(target), { recursive: true });
+    execFileSync('cp', ['-a', join(staging, 'node_modules', '@vscode', 'fs-copyfile'), target]);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Runs a command, printing a line every 15 s while it runs (even with --quiet: a long silence looks like a hang). */
+function runWithHeartbeat(command, args, options, line) {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(command, args, options);
+    const timer = setInterval(() => console.log(`code-server setup: ${line(Math.round((Date.now() - started) / 1000))}`), 15_000);
+    child.on('error', (error) => { clearInterval(timer); console.error(`code-server setup: ${command}: ${error.message}`); resolve(1); });
+    child.on('exit', (code, signal) => { clearInterval(timer); resolve(code ?? (signal ? 1 : 0)); });
+  });
+}
+
+/** Packages under code-server's node_modules so far (a measure of npm's progress). */
+function packageCount() {
+  const root = join(codeServerDir, 'lib', 'vscode', 'node_modules');
+  try {
+    return readdirSync(root).length + (existsSync(join(prefixDir, 'node_modules')) ? readdirSync(join(prefixDir, 'node_modules')).length : 0);
+  } catch {
+    return existsSync(join(prefixDir, 'node_modules')) ? readdirSync(join(prefixDir, 'node_modules')).length : 0;
+  }
+}
+
+async function main() {
   ensureDebianPackages();
   const node = node22();
   const current = stamp();
   if (!force && current?.version === CODE_SERVER_VERSION && current?.node === node.version && existsSync(join(codeServerDir, 'out', 'node', 'entry.js'))) {
+    ensureGitExtensionDependency(node);
     say(`code-server ${CODE_SERVER_VERSION} already installed (${codeServerDir})`);
     return;
   }
@@ -182,17 +233,19 @@ function main() {
     mkdirSync(tmpDir, { recursive: true });
     const tarball = pack(node, `code-server@${CODE_SERVER_VERSION}`, workDir);
     seedRipgrepCache(node, tarball, tmpDir, workDir);
-    const result = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--omit=dev', '--loglevel=error', tarball], {
+    say('npm install of code-server and its native modules (node-gyp builds): 1.5 to 3 minutes, once');
+    const status = await runWithHeartbeat('npm', ['install', '--no-save', '--no-package-lock', '--omit=dev', '--loglevel=error', tarball], {
       cwd: prefixDir,
       env: npmEnv(node, { TMPDIR: tmpDir, TMP: tmpDir, TEMP: tmpDir }),
       stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
-    });
-    if (result.status !== 0) fail(`npm install code-server@${CODE_SERVER_VERSION} failed (exit ${result.status}); see above.`);
+    }, (seconds) => `still installing code-server: ${seconds} s, ${packageCount()} packages unpacked so far`);
+    if (status !== 0) fail(`npm install code-server@${CODE_SERVER_VERSION} failed (exit ${status}); see above.`);
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
   const entry = join(codeServerDir, 'out', 'node', 'entry.js');
   if (!existsSync(entry)) fail(`installed, but ${entry} is missing`);
+  ensureGitExtensionDependency(node);
   const rgBin = findRipgrepBins(join(codeServerDir, 'lib', 'vscode', 'node_modules'));
   if (rgBin.length === 0) fail('code-server installed without a ripgrep binary (@vscode/ripgrep/bin/rg)');
   // A stable path for the runner.
@@ -216,4 +269,4 @@ function findRipgrepBins(nodeModules) {
   return found;
 }
 
-main();
+await main();

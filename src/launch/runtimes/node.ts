@@ -3,6 +3,7 @@
  * namespace: works on distroless, any PID), on the port from its arguments or NODE_OPTIONS (9229 by
  * default), wait until it listens in the pod, and attach js-debug (`type: node`, built into VS Code).
  */
+import { homedir } from 'node:os';
 import { LaunchError } from '../launchError';
 import { readEnvironment, splitOptions } from '../processes';
 import { isListening, waitUntilListening, workingDirectory, type AttachTarget, type RuntimeRecipe } from './common';
@@ -102,7 +103,11 @@ export const nodeRecipe: RuntimeRecipe = {
       name: target.name,
       address: target.host,
       port: target.port,
-      ...(target.localRoot !== undefined ? { localRoot: target.localRoot } : {}),
+      // Without a local copy, the container's paths stand for themselves (localRoot = remoteRoot): js-debug would
+      // otherwise map them onto the workspace folder, and breakpoints set in the target's own files
+      // (k8s-target:, see targetSources.ts) would not match the scripts it loaded.
+      // (js-debug also checks that cwd, which defaults to localRoot, exists here: the home folder does.)
+      ...(target.localRoot !== undefined ? { localRoot: target.localRoot } : target.remoteRoot !== undefined ? { localRoot: target.remoteRoot, cwd: homedir() } : {}),
       ...(target.remoteRoot !== undefined ? { remoteRoot: target.remoteRoot } : {}),
       skipFiles: ['<node_internals>/**'],
     };

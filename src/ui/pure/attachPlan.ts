@@ -231,6 +231,34 @@ export function targetCandidates(pod: V1Pod): TargetCandidate[] {
 /** The only regular container, else the first running one (the attach engine's rule). */
 export { defaultTargetContainer };
 
+/** The steps that arguments, the template or the invoking node already answer. */
+function stepsGiven(args: NormalizedAttachArguments, template: DebugTemplate | undefined, presetTarget: string | undefined): Set<AttachStepId> {
+  const given = new Set<AttachStepId>();
+  const mark = (step: AttachStepId, present: boolean): void => {
+    if (present) {
+      given.add(step);
+    }
+  };
+  mark('image', args.image !== undefined || template !== undefined);
+  mark('target', args.target !== undefined || presetTarget !== undefined);
+  mark('profile', args.profile !== undefined || template?.profile !== undefined);
+  mark('env', args.env !== undefined || template?.env !== undefined);
+  mark('command', args.command !== undefined || template?.command !== undefined);
+  mark('name', args.name !== undefined);
+  return given;
+}
+
+/**
+ * The attach steps the picker will ask, known before the pod is chosen (they do not depend on it), so the step
+ * counter of the context/namespace/pod steps already counts them: "(1/9)", not "(1/4)" then "(4/9)".
+ */
+export function provisionalSteps(args: NormalizedAttachArguments, settings: Pick<EphemeralDebugSettings, 'templates'>, presetTarget?: string): AttachStepId[] {
+  if (!args.interactive) return [];
+  const template = args.template !== undefined ? settings.templates.find((t) => t.name === args.template) : undefined;
+  const given = stepsGiven(args, template, presetTarget);
+  return ATTACH_STEPS.filter((step) => !given.has(step));
+}
+
 /**
  * The first plan: argument values, then the template's, then defaults. `presetTarget` comes from the node the
  * command was invoked on (a container node), and counts as given.
@@ -250,18 +278,7 @@ export function planAttach(input: {
       return { error: `no debug template named "${args.template}" in ephemeralDebug.templates (${known})` };
     }
   }
-  const given = new Set<AttachStepId>();
-  const mark = (step: AttachStepId, present: boolean): void => {
-    if (present) {
-      given.add(step);
-    }
-  };
-  mark('image', args.image !== undefined || template !== undefined);
-  mark('target', args.target !== undefined || input.presetTarget !== undefined);
-  mark('profile', args.profile !== undefined || template?.profile !== undefined);
-  mark('env', args.env !== undefined || template?.env !== undefined);
-  mark('command', args.command !== undefined || template?.command !== undefined);
-  mark('name', args.name !== undefined);
+  const given = stepsGiven(args, template, input.presetTarget);
 
   const target = args.target === null ? undefined : (args.target ?? input.presetTarget ?? defaultTargetContainer(pod));
   const choices: AttachChoices = {

@@ -666,6 +666,8 @@ export class Kubelet implements KubeletApi {
       imageID: c.image?.imageID ?? '',
       ...(c.instance ? { containerID: `containerd://${c.instance.containerID}` } : {}),
       ...(c.kind !== 'ephemeral' ? { started: !!c.state.running } : {}),
+      // The identity the process runs as, as kubelet 1.33+ reports it from a runtime that tells (containerd 2.x).
+      ...(c.run && c.state.running ? { user: { linux: { uid: c.run.uid, gid: c.run.gid, supplementalGroups: c.run.groups } } } : {}),
     });
     const all = [...w.containers.values()];
     const init = all.filter((c) => c.kind === 'init');

@@ -75,8 +75,8 @@ describe('debug: attach flow on the test cluster', function () {
         return true;
       },
     });
-    assert.equal(first.profile, 'general', 'auto in an unlabelled namespace: root + SYS_PTRACE');
-    assert.deepEqual(privilegeAsks, [['SYS_PTRACE']], 'a profile that adds privilege is confirmed');
+    assert.equal(first.profile, 'baseline', 'auto on a root target with default capabilities: root, no SYS_PTRACE');
+    assert.deepEqual(privilegeAsks, [], 'Enter through the defaults asks no privilege question');
     assert.equal(first.targetContainer, 'app', 'the only container is the default target');
     assert.match(first.containerName, /^debugger-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
     assert.equal(first.image, 'busybox:1.36');

@@ -96,12 +96,34 @@ describe('debug profiles (kubectl profiles.go)', () => {
 });
 
 describe('auto profile', () => {
-  it('root target, privileged namespace → general, readable', () => {
+  it('root target with default capabilities, privileged namespace → baseline: no SYS_PTRACE needed to read it', () => {
     const decision = chooseAutoProfile({ pod: pod({ container: { securityContext: { runAsUser: 0 } } }), targetContainerName: 'app', podSecurityLevel: 'privileged' });
-    assert.equal(decision.profile, 'general');
+    assert.equal(decision.profile, 'baseline');
     assert.equal(decision.targetFilesystemReadable, 'yes');
     assert.deepEqual(decision.identity, {});
-    assert.match(decision.reason, /^general \(root \+ SYS_PTRACE\): target container "app" runs as root$/);
+    assert.match(decision.reason, /^baseline \(root, the runtime's default capabilities\): target container "app" runs as root with no capability beyond those/);
+  });
+
+  it('root target holding a capability beyond the defaults, privileged namespace → general', () => {
+    const decision = chooseAutoProfile({ pod: pod({ container: { securityContext: { runAsUser: 0, capabilities: { add: ['SYS_ADMIN'] } } } }), podSecurityLevel: 'privileged' });
+    assert.equal(decision.profile, 'general');
+    assert.match(decision.reason, /SYS_ADMIN/);
+  });
+
+  it('uid from the container status (kubelet 1.33+) when the spec leaves it to the image', () => {
+    const running = (uid: number, gid: number): V1Pod => ({ ...pod(), status: { containerStatuses: [{ name: 'app', image: 'app:1', imageID: '', ready: true, restartCount: 0, user: { linux: { uid, gid, supplementalGroups: [gid] } } }] } });
+    const root = chooseAutoProfile({ pod: running(0, 0), podSecurityLevel: 'privileged' });
+    assert.equal(root.profile, 'baseline');
+    assert.match(root.reason, /runs as root \(as its status reports\)/);
+    const nonRoot = chooseAutoProfile({ pod: running(65532, 65532), podSecurityLevel: 'privileged' });
+    assert.equal(nonRoot.profile, 'restricted');
+    assert.deepEqual(nonRoot.identity, { runAsUser: 65532, runAsGroup: 65532 });
+  });
+
+  it('a user chosen by the image and not reported → general, since only SYS_PTRACE reads any user', () => {
+    const decision = chooseAutoProfile({ pod: pod(), podSecurityLevel: 'privileged' });
+    assert.equal(decision.profile, 'general');
+    assert.match(decision.reason, /does not report the user/);
   });
 
   it('root target, baseline namespace → baseline (same uid and default capabilities suffice)', () => {
