@@ -12,7 +12,10 @@ R=/proc/$T/root
 # The argument is our own octal encoding of a path: a printf format by design.
 # shellcheck disable=SC2059
 d(){ v=$(printf "$1"; echo x); v=${v%x}; }
-e(){ printf '!ERR %s %s\n' "$1" "$2" >&2; exit 3; }
+# A script whose stdin carries content (the write script sets STDIN_UNREAD before this prelude) reads it to the end before it fails: a
+# Kubernetes exec whose process exits with the client's stdin unread ends only when that stdin ends (seen with
+# containerd), so a refusal would otherwise hang until the upload is over — or for ever.
+e(){ printf '!ERR %s %s\n' "$1" "$2" >&2; [ -z "${STDIN_UNREAD:-}" ] || cat >/dev/null; exit 3; }
 [ -d "$R/" ] || { [ -d "/proc/$T" ] && e EACCES "cannot read /proc/<pid>/root"; e EGONE "target process is gone"; }
 # Resolves $1 inside the target's root into $P, following symlinks (all of them with $2 = 1, else all but the last)
 # and re-anchoring absolute targets at the target's root: the kernel would resolve them against ours.

@@ -40,7 +40,8 @@ export const TARGETFS_SCRIPTS = {
   list: operation(listOperation),
   stat: operation(statOperation),
   read: operation(readOperation),
-  write: operation(writeOperation),
+  // The content arrives on stdin: every refusal, common.sh's included, reads it first (common.sh `e`).
+  write: shellScript(`STDIN_UNREAD=1\n${commonScript}\n${writeOperation}`),
   mkdir: operation(mkdirOperation),
   delete: operation(deleteOperation),
   move: operation(moveOperation),

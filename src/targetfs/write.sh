@@ -21,7 +21,8 @@ else
   ex=0
 fi
 T="$D/.kedbg-$$.tmp"
-cat > "$T" || { rm -f -- "$T"; exit 5; }
+cat > "$T" || { rm -f -- "$T"; cat >/dev/null; exit 5; }
+STDIN_UNREAD=
 got=$(stat -c %s -- "$T")
 [ "$got" = "$N" ] || { rm -f -- "$T"; e EINCOMPLETE "received $got of $N bytes: the target was not changed"; }
 if [ "$K" != - ] && [ "$SUMTOOL" != - ]; then ck=$(sum < "$T"); [ "${ck%% *}" = "$K" ] || { rm -f -- "$T"; e EINCOMPLETE "checksum mismatch: the target was not changed"; }; fi
