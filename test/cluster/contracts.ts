@@ -14,11 +14,12 @@ export interface PodStore {
   getPod(namespace: string, name: string): V1Pod | undefined;
   /**
    * Change a pod's status (and only its status): bumps resourceVersion and emits MODIFIED.
-   * A no-op when the pod is gone. `mutate` gets a copy it may change in place.
+   * A no-op when the pod is gone, or when `uid` is given and the pod of that name is another one (deleted and
+   * created again: the old pod's teardown must not touch its successor). `mutate` gets a copy it may change in place.
    */
-  updatePodStatus(namespace: string, name: string, mutate: (pod: V1Pod) => void): void;
-  /** Finish a deletion once the kubelet has stopped every process of the pod: emits DELETED. */
-  removePod(namespace: string, name: string): void;
+  updatePodStatus(namespace: string, name: string, mutate: (pod: V1Pod) => void, uid?: string): void;
+  /** Finish a deletion once the kubelet has stopped every process of the pod: emits DELETED. Same `uid` rule. */
+  removePod(namespace: string, name: string, uid?: string): void;
   /** Every change to every pod, after it is stored. Returns an unsubscribe function. */
   onPodChange(listener: (type: WatchEventType, pod: V1Pod) => void): () => void;
 }

@@ -192,9 +192,9 @@ export class ClusterStore implements PodStore {
     return this.commit('MODIFIED', 'pods', next, clone(old)) as V1Pod;
   }
 
-  updatePodStatus(namespace: string, name: string, mutate: (pod: V1Pod) => void): void {
+  updatePodStatus(namespace: string, name: string, mutate: (pod: V1Pod) => void, uid?: string): void {
     const old = this.objects.pods.get(`${namespace}/${name}`);
-    if (!old) return;
+    if (!old || (uid && old.metadata.uid !== uid)) return;
     const copy = clone(old) as V1Pod;
     mutate(copy);
     // Only the status is taken: the kubelet must not change spec or metadata behind the API's back.
@@ -227,9 +227,9 @@ export class ClusterStore implements PodStore {
     return this.commit('MODIFIED', 'pods', next, clone(old)) as V1Pod;
   }
 
-  removePod(namespace: string, name: string): void {
+  removePod(namespace: string, name: string, uid?: string): void {
     const old = this.objects.pods.get(`${namespace}/${name}`);
-    if (!old) return;
+    if (!old || (uid && old.metadata.uid !== uid)) return;
     this.commit('DELETED', 'pods', clone(old), clone(old));
     this.finishNamespace(namespace);
   }

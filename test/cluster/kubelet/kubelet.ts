@@ -226,7 +226,7 @@ export class Kubelet implements KubeletApi {
     }
     if (!worker) {
       if (pod.metadata?.deletionTimestamp) {
-        this.store.removePod(pod.metadata.namespace ?? 'default', pod.metadata.name!);
+        this.store.removePod(pod.metadata.namespace ?? 'default', pod.metadata.name!, pod.metadata.uid);
         return;
       }
       worker = new PodWorker(pod, path.join(this.runDir, 'pods', `${pod.metadata?.namespace}_${pod.metadata?.name}_${uid}`));
@@ -635,7 +635,7 @@ export class Kubelet implements KubeletApi {
     this.workers.delete(w.uid || `${w.namespace}/${w.name}`);
     if (removeWhenDone && !this.stopped) {
       this.pushStatus(w);
-      this.store.removePod(w.namespace, w.name);
+      this.store.removePod(w.namespace, w.name, w.uid);
     }
     for (const c of w.containers.values()) c.instance?.log.close();
     fs.rmSync(w.dir, { recursive: true, force: true });
@@ -707,7 +707,7 @@ export class Kubelet implements KubeletApi {
         ...(init.length ? { initContainerStatuses: init.map(status) } : {}),
         ...(ephemeral.length ? { ephemeralContainerStatuses: ephemeral.map(status) } : {}),
       };
-    });
+    }, w.uid);
   }
 
   /** The real kubelet's getPhase, simplified to the cases a loopback node meets. */

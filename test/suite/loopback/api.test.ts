@@ -137,6 +137,19 @@ describe('loopback API server', () => {
   });
 
   describe('pods', () => {
+    it('keeps a pod created again under a deleted pod\'s name safe from the old pod\'s status and removal', () => {
+      const store = api.server.store;
+      const old = store.createPod({ ...simplePod('reborn'), metadata: { name: 'reborn', namespace: 'demo' } });
+      store.deletePod('demo', 'reborn', 0);
+      const reborn = store.createPod({ ...simplePod('reborn'), metadata: { name: 'reborn', namespace: 'demo' } });
+      assert.notEqual(reborn.metadata?.uid, old.metadata?.uid);
+      store.updatePodStatus('demo', 'reborn', (pod) => { pod.status = { phase: 'Failed' }; }, old.metadata?.uid);
+      assert.notEqual(store.getPod('demo', 'reborn')?.status?.phase, 'Failed', 'the old pod\'s status was written over the new one');
+      store.removePod('demo', 'reborn', old.metadata?.uid);
+      assert.equal(store.getPod('demo', 'reborn')?.metadata?.uid, reborn.metadata?.uid, 'the old pod\'s removal took the new one');
+      store.deletePod('demo', 'reborn', 0);
+    });
+
     it('defaults what the kubelet needs on create', async () => {
       const pod = await api.core().createNamespacedPod({ namespace: 'demo', body: simplePod('defaults') });
       const c = pod.spec!.containers[0];

@@ -15,8 +15,7 @@ import * as k8s from '@kubernetes/client-node';
 import { cacheDir, LoopbackCluster } from '../../cluster/cluster';
 import { containerStatus, execCollect, isRunning, kubeConfigFor, waitForPod } from './helpers/client';
 import { leftoversSince, snapshotHost, type HostSnapshot } from './helpers/leftovers';
-import { requireRealPods } from './helpers/requirePods';
-import { unavailable } from './helpers/requirePods';
+import { requireRealPods, unavailable } from './helpers/requirePods';
 
 const run = promisify(execFile);
 const kubectlPath = '/usr/bin/kubectl';

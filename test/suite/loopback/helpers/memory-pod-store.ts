@@ -22,9 +22,9 @@ export class MemoryPodStore implements PodStore {
     return pod && clone(pod);
   }
 
-  updatePodStatus(namespace: string, name: string, mutate: (pod: V1Pod) => void): void {
+  updatePodStatus(namespace: string, name: string, mutate: (pod: V1Pod) => void, uid?: string): void {
     const old = this.pods.get(`${namespace}/${name}`);
-    if (!old) return;
+    if (!old || (uid && old.metadata?.uid !== uid)) return;
     const copy = clone(old);
     mutate(copy);
     const next = clone(old);
@@ -32,9 +32,9 @@ export class MemoryPodStore implements PodStore {
     this.commit('MODIFIED', next);
   }
 
-  removePod(namespace: string, name: string): void {
+  removePod(namespace: string, name: string, uid?: string): void {
     const old = this.pods.get(`${namespace}/${name}`);
-    if (!old) return;
+    if (!old || (uid && old.metadata?.uid !== uid)) return;
     this.pods.delete(`${namespace}/${name}`);
     this.emit('DELETED', old);
   }
