@@ -71,6 +71,9 @@ export async function importImages(layoutDir: string, containerdSocket: string):
     tar.stderr.on('data', (d: Buffer) => { errors += d.toString(); });
     ctr.stderr.on('data', (d: Buffer) => { errors += d.toString(); });
     ctr.stdout.resume();
+    // When ctr stops early, tar's writes fail (EPIPE): ctr's exit code and message say why.
+    ctr.stdin.on('error', () => tar.kill());
+    tar.on('error', reject);
     tar.stdout.pipe(ctr.stdin);
     ctr.on('error', reject);
     ctr.on('close', (code) => code === 0 ? resolve() : reject(new Error(`ctr images import failed (exit ${code}): ${errors.trim().slice(-500)}`)));

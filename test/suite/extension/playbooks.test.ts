@@ -72,7 +72,12 @@ describe('playbooks on the test cluster', function () {
   };
 
   it('suggests from the real demo pods: crashloop → debug a copy, node-app → its heap, java-app → its threads', async () => {
-    const crash = suggestPlaybooks(await api.readPod('demo', 'crashloop'));
+    // A shared cluster's demo reset recreates crashloop: wait until it has crashed once and sits between restarts.
+    const crashed = await waitForPod(cluster.kubeConfig(), 'demo', 'crashloop', (p) => {
+      const status = p.status?.containerStatuses?.[0];
+      return (status?.restartCount ?? 0) >= 1 && status?.state?.running === undefined;
+    }, 90_000);
+    const crash = suggestPlaybooks(crashed);
     assert.equal(crash.first.kind, 'debug-copy', JSON.stringify(crash.first));
     assert.match(crash.first.reason, /keeps exiting .*last exit 1/);
     const node = suggestPlaybooks(await api.readPod('demo', 'node-app'));
