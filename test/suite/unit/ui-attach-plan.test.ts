@@ -113,17 +113,17 @@ describe('ui: attach picker plan', () => {
   });
 
   it('orders image entries: templates, default, recent, presets, custom; hides disallowed images', () => {
-    const entries = imageEntries(settings, ['ubuntu', 'busybox:1.36', 'my/tool:1']);
+    const entries = imageEntries(settings, ['ubuntu:24.04', 'busybox:1.36', 'my/tool:1']);
     const labels = entries.map((e) => (e.kind === 'template' ? `t:${e.template.name}` : e.kind === 'image' ? `${e.source}:${e.image}` : 'custom'));
-    assert.deepEqual(labels.slice(0, 4), ['t:node-inspect', 'default:busybox:1.36', 'recent:ubuntu', 'recent:my/tool:1']);
+    assert.deepEqual(labels.slice(0, 4), ['t:node-inspect', 'default:busybox:1.36', 'recent:ubuntu:24.04', 'recent:my/tool:1']);
     assert.equal(labels.at(-1), 'custom');
-    assert.ok(labels.includes('preset:nicolaka/netshoot'));
-    assert.equal(labels.filter((l) => l.endsWith(':ubuntu')).length, 1, 'no duplicates');
+    assert.ok(labels.includes('preset:nicolaka/netshoot:v0.13'));
+    assert.equal(labels.filter((l) => l.endsWith(':ubuntu:24.04')).length, 1, 'no duplicates');
 
     const strict = normalizeSettings({ templates: [template] }, false, mergeGovernance({ 'governance.allowedImages': { globalValue: ['registry.example.com/**', 'nicolaka/*'] } }, true));
     const allowed = imageEntries(strict, ['ubuntu']).map((e) => (e.kind === 'image' ? e.image : e.kind));
-    assert.deepEqual(allowed, ['nicolaka/netshoot', 'custom']);
-    assert.equal(defaultImageFor(strict), 'nicolaka/netshoot');
+    assert.deepEqual(allowed, ['nicolaka/netshoot:v0.13', 'custom']);
+    assert.equal(defaultImageFor(strict), 'nicolaka/netshoot:v0.13');
   });
 
   it('lists target candidates: regular containers and sidecars, not plain init containers', () => {
