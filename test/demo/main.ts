@@ -5,17 +5,19 @@
  * Ctrl-C (SIGINT/SIGTERM) ends everything started here (code-server by its process group, the cluster's
  * processes) and removes the temp dir and the kubeconfig.
  *
- * Usage: tsx test/demo/main.ts [--kubeconfig PATH] [--code-server | --no-editor] [--port N] [--verbose]
+ * Usage: tsx test/demo/main.ts [--real] [--kubeconfig PATH] [--code-server | --no-editor] [--port N] [--verbose]
+ *   --real         the real node (test/realnode: real kube-apiserver, kubelet, containerd) instead of the loopback
  *   --code-server  use code-server even where `code` is on PATH
  *   --no-editor    the cluster and the workspace only (what the clean-up test starts)
  *   --port N       code-server's port on 127.0.0.1 (default: a free one)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LoopbackCluster } from '../cluster/cluster';
+import { ensureBuilt, RealNode } from '../realnode/realNode';
 import { codeServerEnv, endProcessGroup, ensureCodeServer, isGroupAlive, remoteUri, repoRoot, seedSettings, startCodeServer, workbenchUrl } from '../host/codeServer';
 
 const say = (line: string): void => console.log(`demo: ${line}`);
@@ -84,6 +86,38 @@ function makeWorkspace(dir: string): void {
   writeFileSync(join(dir, '.vscode', 'launch.json'), JSON.stringify(launch, null, 2) + '\n');
 }
 
+async function startLoopback(kubeconfigPath: string, verbose: boolean): Promise<void> {
+  say('starting the loopback cluster with the demo workloads (its runtime was set up by `npm run demo` before this)');
+  const cluster = await LoopbackCluster.start({ demo: true, kubeconfigPath, log: verbose ? (line) => console.log(`cluster: ${line}`) : undefined });
+  cleanups.push({
+    what: 'loopback cluster',
+    run: async () => {
+      await cluster.stop();
+      rmSync(kubeconfigPath, { force: true });
+      const alive = cluster.kubelet.livePids();
+      say(alive.length === 0 ? 'cluster stopped: every process, namespace and mount it made is gone.' : `cluster stopped, but processes ${alive.join(', ')} are still alive.`);
+    },
+  });
+  say(`cluster at ${cluster.url}; kubeconfig ${kubeconfigPath} (contexts loopback-admin, loopback-viewer, loopback-debugger)`);
+}
+
+async function startRealNode(kubeconfigPath: string): Promise<void> {
+  say('starting the real node (kube-apiserver, kubelet, containerd; the first start builds them, once per machine)');
+  ensureBuilt();
+  const node = RealNode.create({ log: (line) => say(line) });
+  cleanups.push({
+    what: 'real node',
+    run: async () => {
+      await node.stop();
+      rmSync(kubeconfigPath, { force: true });
+      say('real node stopped: every process, mount, cgroup, namespace and file it made is gone.');
+    },
+  });
+  await node.start();
+  copyFileSync(node.layout.kubeconfig, kubeconfigPath);
+  say(`real node: Kubernetes ${node.version} at ${node.url}; kubeconfig ${kubeconfigPath} (contexts realnode-admin, realnode-viewer, realnode-debugger)`);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -92,6 +126,7 @@ async function main(): Promise<void> {
       'no-editor': { type: 'boolean', default: false },
       port: { type: 'string', default: '0' },
       verbose: { type: 'boolean', default: false },
+      real: { type: 'boolean', default: false },
     },
   });
   const kubeconfigPath = resolve(values.kubeconfig);
@@ -116,19 +151,9 @@ async function main(): Promise<void> {
   for (const dir of [dirs.userData, dirs.extensions, dirs.workspace]) mkdirSync(dir, { recursive: true });
   makeWorkspace(dirs.workspace);
 
-  say('starting the loopback cluster with the demo workloads (its runtime was set up by `npm run demo` before this)');
   mkdirSync(dirname(kubeconfigPath), { recursive: true });
-  const cluster = await LoopbackCluster.start({ demo: true, kubeconfigPath, log: values.verbose ? (line) => console.log(`cluster: ${line}`) : undefined });
-  cleanups.push({
-    what: 'loopback cluster',
-    run: async () => {
-      await cluster.stop();
-      rmSync(kubeconfigPath, { force: true });
-      const alive = cluster.kubelet.livePids();
-      say(alive.length === 0 ? 'cluster stopped: every process, namespace and mount it made is gone.' : `cluster stopped, but processes ${alive.join(', ')} are still alive.`);
-    },
-  });
-  say(`cluster at ${cluster.url}; kubeconfig ${kubeconfigPath} (contexts loopback-admin, loopback-viewer, loopback-debugger)`);
+  if (values.real) await startRealNode(kubeconfigPath);
+  else await startLoopback(kubeconfigPath, values.verbose);
   say(`try: KUBECONFIG=${kubeconfigPath} kubectl get pods -A`);
 
   seedSettings(dirs.userData, kubeconfigPath, { quietExtension: false });
