@@ -16,6 +16,8 @@ export const HOST_LINK = { device: 'edrn-host', address: '10.250.0.1', prefix: 3
 export const NODE_LINK = { device: 'eth0', address: '10.250.0.2', prefix: 30 };
 export const POD_SUBNET = '10.244.0.0/24';
 export const SERVICE_RANGE = '10.96.0.0/24';
+/** The kube-dns Service address pods are told about; no DNS server runs (no CoreDNS, no kube-proxy). */
+export const CLUSTER_DNS = '10.96.0.10';
 export const CNI_NETWORK = 'ephemeral-debug-realnode';
 /** Inside the node's namespace the API server is reached on this loopback port, bridged to the real one. */
 export const NODE_API_PORT = 6443;
@@ -120,6 +122,10 @@ export function kubeletConfig(layout: Layout, pki: { ca: string; cert: string; k
     cgroupDriver: 'cgroupfs',
     cgroupRoot: CGROUP_ROOT,
     failSwapOn: false,
+    // Pods get a cluster's resolv.conf (ClusterFirst) naming a DNS Service address that nothing serves and that
+    // no route reaches from the node's namespace: lookups fail at once and nothing leaves the machine.
+    clusterDNS: [CLUSTER_DNS],
+    clusterDomain: 'cluster.local',
     resolvConf: layout.resolvConf,
     podLogsDir: layout.podLogs,
     serializeImagePulls: false,

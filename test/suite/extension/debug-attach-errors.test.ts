@@ -167,13 +167,13 @@ describe('debug: attach failures and their messages', function () {
     assert.ok(error instanceof DebugFlowError, String(error));
     if (error.code === 'container-terminated') {
       assert.match(error.message, /^Debug container debugger-\w+ exited at once with code 128 \(StartError\): .*\/no\/such\/tool/);
+      assert.ok(error.details !== undefined, 'the termination, with its last log lines');
     } else {
       assert.equal(error.code, 'container-config', error.message);
       assert.match(error.message, /^Debug container debugger-\w+ cannot start \(RunContainerError\): .*\/no\/such\/tool/);
     }
     assert.ok(!error.message.includes('\n'), 'one line');
     assert.equal(error.code === 'container-terminated', cluster.kind === 'loopback', 'the loopback follows containerd 2.x');
-    assert.ok(error.details !== undefined);
   });
 
   it('honours cancellation while waiting', async () => {

@@ -141,7 +141,7 @@ describe('explorer model (live, watch-driven)', function () {
     assert.deepEqual([...new Set(kinds)], ['pod demo/node-app'], 'only that pod changed');
     const node = model.children(podNodeOf('demo', 'node-app')).find((c) => c.label === 'debugger-exp01')!;
     assert.equal(node.containerKind, 'ephemeral');
-    assert.equal(node.description, 'ephemeral · busybox · → app · running');
+    assert.equal(node.description, 'ephemeral · busybox:1.36 · → app · running');
     assert.match(node.tooltip, /Target: `app`/);
     assert.match(podNodeOf('demo', 'node-app')?.description ?? '', /1 debug/);
   });
