@@ -90,31 +90,37 @@ export function joinCgroup(pid: number, name: string): void {
   }
 }
 
+/** `dir` and every directory below it, children before their parent (the order rmdir needs). */
+function directoriesBottomUp(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const below: string[] = [];
+  for (const entry of entries) {
+    const child = join(dir, entry);
+    try {
+      if (statSync(child).isDirectory()) below.push(...directoriesBottomUp(child));
+    } catch {
+      // raced with removal
+    }
+  }
+  return [...below, dir];
+}
+
 /** Every pid in our cgroup subtree (any hierarchy): processes the node started, directly or through runc. */
 export function cgroupPids(): number[] {
   const pids = new Set<number>();
   for (const mount of cgroupMounts()) {
-    const walk = (dir: string) => {
-      let entries: string[];
+    for (const dir of directoriesBottomUp(join(mount, CGROUP_ROOT))) {
       try {
-        entries = readdirSync(dir);
-      } catch {
-        return;
-      }
-      try {
-        for (const p of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (p) pids.add(Number(p));
+        for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (pid) pids.add(Number(pid));
       } catch {
         // no procs file
       }
-      for (const e of entries) {
-        try {
-          if (statSync(join(dir, e)).isDirectory()) walk(join(dir, e));
-        } catch {
-          // raced with removal
-        }
-      }
-    };
-    walk(join(mount, CGROUP_ROOT));
+    }
   }
   return [...pids];
 }
@@ -123,28 +129,13 @@ export function cgroupPids(): number[] {
 export function removeCgroupRoot(): string[] {
   const left: string[] = [];
   for (const mount of cgroupMounts()) {
-    const removeTree = (dir: string) => {
-      let entries: string[];
-      try {
-        entries = readdirSync(dir);
-      } catch {
-        return;
-      }
-      for (const e of entries) {
-        const child = join(dir, e);
-        try {
-          if (statSync(child).isDirectory()) removeTree(child);
-        } catch {
-          // raced with removal
-        }
-      }
+    for (const dir of directoriesBottomUp(join(mount, CGROUP_ROOT))) {
       try {
         rmdirSync(dir);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') left.push(dir);
       }
-    };
-    removeTree(join(mount, CGROUP_ROOT));
+    }
   }
   return left;
 }
