@@ -9,7 +9,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
@@ -167,7 +167,7 @@ export class RealNode {
 
     // The node's network namespace, cgroup root and the kernel settings the kubelet will change.
     this.sysctls = readSysctls();
-    await this.saveState();
+    this.saveState();
     await createNetwork();
     createCgroupRoot();
     step(`network namespace ${config.NETNS} (${config.HOST_LINK.address} ↔ ${config.NODE_LINK.address})`);
@@ -297,17 +297,18 @@ export class RealNode {
     if (this.stopped) throw new Error('the real node is stopping');
     const daemon = startDaemon(spec, this.layout.logs);
     this.daemons.push(daemon);
-    void this.saveState();
+    this.saveState();
     return daemon;
   }
 
-  private async saveState(): Promise<void> {
+  /** Written synchronously at each start of a daemon: a run killed at any point leaves the pids to end. */
+  private saveState(): void {
     const state: SavedState = {
       pids: this.daemons.map((d) => ({ name: d.name, pid: d.pid, command: d.name.startsWith('apiserver-bridge') ? 'socat' : d.name })),
       sysctls: this.sysctls,
     };
-    await mkdir(join(this.layout.repo, '.cache', 'realnode'), { recursive: true });
-    await writeFile(this.layout.state, JSON.stringify(state));
+    mkdirSync(join(this.layout.repo, '.cache', 'realnode'), { recursive: true });
+    writeFileSync(this.layout.state, JSON.stringify(state));
   }
 
   apiGet(path: string): Promise<string> {

@@ -157,7 +157,9 @@ export function normalizeAttachArguments(raw: unknown): { value: NormalizedAttac
       return { error: 'ephemeralDebug.attach: "customSpec" must be an object of container fields or YAML/JSON text' };
     }
   }
-  const reuse = args.reuse ?? 'ask';
+  // A non-interactive call (a keybinding, another extension, a test) never blocks on a question: like kubectl
+  // debug it adds a new container unless told to reattach.
+  const reuse = args.reuse ?? (args.interactive === false ? 'new' : 'ask');
   if (reuse !== 'ask' && reuse !== 'reattach' && reuse !== 'new') {
     return { error: 'ephemeralDebug.attach: "reuse" must be "ask", "reattach" or "new"' };
   }

@@ -37,7 +37,7 @@ describe('Session journal and terminal recording', () => {
     const subscription = onDidWriteTerminalData()((e) => output.set(e.terminal, (output.get(e.terminal) ?? '') + e.data));
     try {
       const before = new Set(vscode.window.terminals);
-      const result = await api.attach({ namespace: 'demo', pod: 'python-app', image: 'busybox', target: 'app', interactive: false });
+      const result = await api.attach({ namespace: 'demo', pod: 'python-app', image: 'busybox:1.36', target: 'app', interactive: false });
       assert.ok(result, 'attach returned nothing');
       const terminal = await waitFor('the attach terminal', () => vscode.window.terminals.find((t) => !before.has(t) && t.name.includes(result.container)));
       await waitFor('the recording banner and the prompt', () => {

@@ -11,7 +11,7 @@ import { kubeConfig } from './support';
 describe('Target filesystem (k8s-target) through vscode.workspace.fs', () => {
   it('lists, stats and reads the target\'s files, refuses writes while they are off, and writes when they are on', async function () {
     this.timeout(120_000);
-    const result = await vscode.commands.executeCommand<{ container: string } | undefined>('ephemeralDebug.attach', { namespace: 'demo', pod: 'node-app', image: 'busybox', target: 'app', interactive: false });
+    const result = await vscode.commands.executeCommand<{ container: string } | undefined>('ephemeralDebug.attach', { namespace: 'demo', pod: 'node-app', image: 'busybox:1.36', target: 'app', interactive: false });
     assert.ok(result, 'ephemeralDebug.attach returned nothing');
     const context = kubeConfig().getCurrentContext();
     const uri = (path: string) => vscode.Uri.from({ scheme: 'k8s-target', authority: context, path: `/demo/node-app/app${path}` });
