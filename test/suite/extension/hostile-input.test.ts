@@ -16,8 +16,8 @@ import { collectDiagnostics } from '../../../src/diagnostics/collect';
 import { bytesToName, joinPath } from '../../../src/targetfs/names';
 import { TargetFileSystem, TargetFileType } from '../../../src/targetfs/targetFileSystem';
 import { listProcessesCommand, parseProcessListing } from '../../../src/terminal/targetProcess';
-import { LoopbackCluster } from '../../cluster/cluster';
-import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
+import { isRunning, waitForPod } from '../loopback/helpers/client';
 import { requireRealPods } from '../loopback/helpers/requirePods';
 
 /** The working directory of the hostile target: word-split unquoted, it is `find`'s `-exec` running /tmp/e. */
@@ -102,22 +102,19 @@ async function injected(api: ClusterApi, pod: string, debugContainer: string): P
   return shell(api, pod, debugContainer, 'cat /tmp/INJECTED /proc/1/root/tmp/INJECTED 2>/dev/null; true');
 }
 
-describe('security: hostile input from the target never runs (loopback cluster)', function () {
+describe('security: hostile input from the target never runs (test cluster)', function () {
   this.timeout(180_000);
-  let cluster: LoopbackCluster;
+  let cluster: TestCluster;
   let kc: k8s.KubeConfig;
   let api: ClusterApi;
   let debugContainer: string;
 
   before(async function () {
     requireRealPods(this);
-    cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 10, backoffBaseMs: 200 });
-    kc = kubeConfigFor(cluster.kubeconfigYaml());
+    cluster = await startTestCluster({ pullDelayMs: 10, backoffBaseMs: 200 });
+    kc = cluster.kubeConfig();
     api = createClusterApi(kc);
-    const core = kc.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespacedPod({
-      namespace: 'demo',
-      body: {
+    await cluster.createPod('demo', {
         metadata: { name: 'hostile' },
         spec: {
           containers: [{
@@ -126,11 +123,8 @@ describe('security: hostile input from the target never runs (loopback cluster)'
             env: [{ name: 'EXEC_CWD', value: EXEC_CWD }],
           }],
         },
-      },
     });
-    await core.createNamespacedPod({
-      namespace: 'demo',
-      body: {
+    await cluster.createPod('demo', {
         metadata: { name: 'forged' },
         spec: {
           shareProcessNamespace: true,
@@ -139,7 +133,6 @@ describe('security: hostile input from the target never runs (loopback cluster)'
             { name: 'app', image: 'loopback.local/demo/node-app:1.0' },
           ],
         },
-      },
     });
     await waitForPod(kc, 'demo', 'hostile', isRunning('app'));
     await waitForPod(kc, 'demo', 'forged', (pod) => isRunning('app')(pod) && isRunning('sidecar')(pod));
@@ -172,7 +165,7 @@ describe('security: hostile input from the target never runs (loopback cluster)'
     assert.ok(logs.body.includes(`under /var/log and ${EXEC_CWD} of the target's root`), logs.body);
   });
 
-  for (const image of ['busybox:1.36', 'ubuntu']) {
+  for (const image of ['busybox:1.36', 'ubuntu:24.04']) {
     it(`security #12 hostile input: the target filesystem (${image} debug image) lists, stats, reads, writes, copies, renames and deletes hostile names exactly, running none`, async () => {
       const container = image === 'busybox:1.36' ? debugContainer
         : (await attachDebugContainer(api, { namespace: 'demo', podName: 'hostile', image, targetContainer: 'app', profile: 'general' }, { skipPrivilegedConfirmation: true })).containerName;
