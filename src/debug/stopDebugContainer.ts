@@ -2,9 +2,11 @@
  * "Stop Debug Container". Ephemeral containers cannot be removed, but their processes can end, after which the
  * pod shows the container Terminated and it holds nothing. An exec in the container kills every process that
  * shares its mount namespace (i.e. belongs to this container, whatever PID namespace it shares) except itself,
- * children before parents so none is left a zombie under the target (stopDebugContainer.sh): TERM first, then
- * KILL for what ignored it (an interactive shell ignores TERM).
+ * children before parents so none is left a zombie under the target (stopDebugContainer.sh), in rounds: TERM
+ * first, then KILL for what ignored it (an interactive shell ignores TERM). The pause between rounds is ours, so
+ * that no process of the script is alive to be orphaned when the container's last process ends.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterApi } from '../cluster/clusterApi';
 import { shellScript } from '../shell/shellScript';
@@ -15,6 +17,10 @@ import stopScript from './stopDebugContainer.sh';
 import { waitForEphemeralTermination } from './waitForTermination';
 
 export const STOP_SCRIPT = shellScript(stopScript);
+/** TERM for the first rounds, then KILL; a round every ROUND_PAUSE_MS until nothing of the container is left. */
+const TERM_ROUNDS = 10;
+const ROUNDS = 20;
+const ROUND_PAUSE_MS = 200;
 
 export interface StopOptions {
   readonly timeoutMs?: number;
@@ -36,12 +42,20 @@ export async function stopDebugContainer(api: ClusterApi, namespace: string, pod
     throw new DebugFlowError('exec-failed', `Debug container ${containerName} is not running (${state?.waiting?.reason ?? 'not started'}), so there is nothing to stop`);
   }
   options.onProgress?.(`ending the processes of ${containerName}…`);
-  try {
-    // The exec may be cut off when the container's main process dies under it; the status decides.
-    await execCapture(api, namespace, podName, containerName, ['sh', '-c', STOP_SCRIPT], options.signal);
-  } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
-    throw new DebugFlowError('exec-failed', `Could not run a command in ${containerName} to stop it (${text}): it needs a shell; exit its attached shell instead`, undefined, undefined, error);
+  for (let round = 0; round < ROUNDS; round++) {
+    const signal = round < TERM_ROUNDS ? 'TERM' : 'KILL';
+    let output: string;
+    try {
+      output = (await execCapture(api, namespace, podName, containerName, ['sh', '-c', STOP_SCRIPT, 'stop-debug-container', signal], options.signal)).stdout;
+    } catch (error) {
+      // After the first round a refused exec means the container has ended (its last process went): the status decides.
+      if (round > 0 && !options.signal?.aborted) break;
+      const text = error instanceof Error ? error.message : String(error);
+      throw new DebugFlowError('exec-failed', `Could not run a command in ${containerName} to stop it (${text}): it needs a shell; exit its attached shell instead`, undefined, undefined, error);
+    }
+    // "none": only our script was left; anything else (cut off as the container ended, "signalled N"): look again.
+    if (output.trim() === 'none') break;
+    await sleep(ROUND_PAUSE_MS, undefined, { signal: options.signal });
   }
   options.onProgress?.(`waiting for ${containerName} to be reported terminated…`);
   return waitForEphemeralTermination(api, namespace, podName, containerName, options);

@@ -49,12 +49,12 @@ export interface Layout {
 }
 
 export function containerdConfig(layout: Layout): string {
-  // containerd 1.6 (Debian) config version 2. netns_mounts_under_state_dir keeps pod network namespaces
-  // inside our state directory, so that clean-up finds every one of them.
-  return `version = 2
+  // containerd 2.x config version 3. netns_mounts_under_state_dir keeps pod network namespaces inside our
+  // state directory, so that clean-up finds every one of them. NRI is off: its socket would be machine-wide.
+  return `version = 3
 root = ${JSON.stringify(layout.containerdRoot)}
 state = ${JSON.stringify(layout.containerdState)}
-disabled_plugins = ["io.containerd.internal.v1.tracing", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
+disabled_plugins = ["io.containerd.nri.v1.nri", "io.containerd.internal.v1.tracing", "io.containerd.tracing.processor.v1.otlp", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
 
 [grpc]
   address = ${JSON.stringify(layout.containerdSocket)}
@@ -65,23 +65,26 @@ disabled_plugins = ["io.containerd.internal.v1.tracing", "io.containerd.snapshot
 [plugins."io.containerd.internal.v1.opt"]
   path = ${JSON.stringify(`${layout.containerdRoot}/opt`)}
 
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "registry.k8s.io/pause:3.10"
+[plugins."io.containerd.cri.v1.images"]
+  snapshotter = "overlayfs"
+  [plugins."io.containerd.cri.v1.images".pinned_images]
+    sandbox = "registry.k8s.io/pause:3.10"
+
+[plugins."io.containerd.cri.v1.runtime"]
   # This machine's sandbox has no CAP_SYS_RESOURCE: nobody may lower an oom_score_adj (the pause container's
   # -998 made runc fail). Keep every container's at or above containerd's own, as rootless set-ups do.
   restrict_oom_score_adj = true
   netns_mounts_under_state_dir = true
   enable_cdi = false
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
+  [plugins."io.containerd.cri.v1.runtime".containerd]
     default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+    [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+      [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
         SystemdCgroup = false
         Root = ${JSON.stringify(layout.runcRoot)}
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
+  [plugins."io.containerd.cri.v1.runtime".cni]
+    bin_dirs = ["/usr/lib/cni"]
     conf_dir = ${JSON.stringify(layout.cniConfDir)}
     max_conf_num = 1
 `;

@@ -62,10 +62,10 @@ export async function ensureImageLayout(loopbackCacheDir: string, layoutDir: str
 }
 
 /** Loads every image of the layout into containerd (namespace k8s.io, unpacked for the CRI's snapshotter). */
-export async function importImages(layoutDir: string, containerdSocket: string): Promise<void> {
+export async function importImages(ctrBinary: string, layoutDir: string, containerdSocket: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const tar = spawn('tar', ['-C', layoutDir, '--exclude', './layout.stamp', '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const ctr = spawn('ctr', ['--address', containerdSocket, '--namespace', 'k8s.io', 'images', 'import', '--snapshotter', 'overlayfs', '-'],
+    const ctr = spawn(ctrBinary, ['--address', containerdSocket, '--namespace', 'k8s.io', 'images', 'import', '--snapshotter', 'overlayfs', '-'],
       { stdio: ['pipe', 'pipe', 'pipe'] });
     let errors = '';
     tar.stderr.on('data', (d: Buffer) => { errors += d.toString(); });

@@ -97,7 +97,7 @@ export class RealNode {
   /** A node not yet started: `start()` boots it; `stop()` works at any point, also during `start()`. */
   static create(options: RealNodeOptions = {}): RealNode {
     const layout = layoutFor();
-    for (const binary of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kubectl']) {
+    for (const binary of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kubectl', 'containerd', 'containerd-shim-runc-v2', 'ctr']) {
       if (!existsSync(join(layout.bin, binary))) {
         throw new Error(`${join(layout.bin, binary)} is missing: build the real node first with \`bash test/realnode/build.sh\` (once per machine and release)`);
       }
@@ -224,18 +224,20 @@ export class RealNode {
       args: [`TCP-LISTEN:${config.NODE_API_PORT},bind=127.0.0.1,reuseaddr,fork`, `UNIX-CONNECT:${layout.apiBridgeSocket}`] });
 
     // containerd with the images, then the kubelet.
-    const containerd = this.spawn({ name: 'containerd', command: 'containerd', netns: NETNS_PATH,
-      args: ['--config', layout.containerdConfig, '--log-level', 'warn'] });
+    // Our bin folder first on PATH: containerd finds its shim (containerd-shim-runc-v2) there.
+    const containerd = this.spawn({ name: 'containerd', command: join(layout.bin, 'containerd'), netns: NETNS_PATH,
+      args: ['--config', layout.containerdConfig, '--log-level', 'warn'],
+      env: { ...process.env, PATH: `${layout.bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` } });
     joinCgroup(containerd.pid, 'containerd');
     await waitUntil('containerd to listen', async () => {
-      await run('ctr', ['--address', layout.containerdSocket, 'version']);
+      await run(join(layout.bin, 'ctr'), ['--address', layout.containerdSocket, 'version']);
       return true;
     }, { timeoutMs: 30_000, daemon: containerd });
     const layoutDir = await ensureImageLayout(join(layout.repo, '.cache', 'cluster'), join(layout.repo, '.cache', 'realnode', 'images'), this.log);
     const imported = join(layout.containerdRoot, 'imported.stamp');
     const wanted = await readFile(join(layoutDir, 'layout.stamp'), 'utf8');
     if ((await readFile(imported, 'utf8').catch(() => '')) !== wanted) {
-      await importImages(layoutDir, layout.containerdSocket);
+      await importImages(join(layout.bin, 'ctr'), layoutDir, layout.containerdSocket);
       await writeFile(imported, wanted);
       step('containerd ready, images imported');
     } else {

@@ -2,10 +2,10 @@
  * `auto` is the least privilege that works, measured: for each demo target, the profile auto picks reads the
  * target's files through /proc/<pid>/root, and the next lower identity or profile is refused by the kernel.
  *
- * The cluster is whatever `LoopbackCluster.start` gives: on the loopback kubelet every container is a real
- * process in its own namespaces with containerd's default capability set (plus add, minus drop), its uid/gid
- * and no_new_privs, so Linux's ptrace access rules (same uid and gid, and every capability the target holds, or
- * CAP_SYS_PTRACE) decide each read here as they do on a node. Run it against a real node too (the lead's).
+ * It runs on the test cluster: on the real node (kubelet + containerd 2.x + runc) the kernel decides each read;
+ * on the loopback kubelet every container is a real process in its own namespaces with containerd's default
+ * capability set (plus add, minus drop), its uid/gid and no_new_privs, so Linux's ptrace access rules (same uid
+ * and gid, and every capability the target holds, or CAP_SYS_PTRACE) decide each read there as on a node.
  *
  *   demo/node-app          root (status reports uid 0)      auto → baseline    lower: non-root (restricted) fails
  *   demo/shared-pid (app)  root, /pause at PID 1            auto → baseline    lower: non-root (restricted) fails
@@ -17,8 +17,8 @@ import { createClusterApi } from '../../../src/cluster/client';
 import type { ClusterApi } from '../../../src/cluster/clusterApi';
 import { attachDebugContainer, type AttachRequest, type AttachResult } from '../../../src/debug/attachFlow';
 import { execCapture } from '../../../src/debug/execCapture';
-import { LoopbackCluster } from '../../cluster/cluster';
-import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
+import { isRunning, waitForPod } from '../loopback/helpers/client';
 import { requireRealPods } from '../loopback/helpers/requirePods';
 
 /** The PID of the target's program as the debug container sees it (PID 1 unless processes are shared). */
@@ -26,13 +26,13 @@ const FIND_PID = (comm: string): string => `for p in /proc/[0-9]*; do [ "$(cat $
 
 describe('auto profile: the least privilege that reads each demo target, measured', function () {
   this.timeout(120_000);
-  let cluster: LoopbackCluster;
+  let cluster: TestCluster;
   let admin: ClusterApi;
 
   before(async function () {
     requireRealPods(this);
-    cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 20, backoffBaseMs: 200 });
-    const kc = kubeConfigFor(cluster.kubeconfigYaml());
+    cluster = await startTestCluster({ pullDelayMs: 20, backoffBaseMs: 200 });
+    const kc = cluster.kubeConfig();
     admin = createClusterApi(kc);
     for (const [ns, pod] of [['demo', 'node-app'], ['demo', 'shared-pid'], ['demo', 'go-app'], ['restricted', 'secure-app']] as const) {
       await waitForPod(kc, ns, pod, isRunning('app'));

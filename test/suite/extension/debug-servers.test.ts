@@ -4,20 +4,19 @@
  * the debug session ends, and what the target planted in its /tmp is never run by the debug container.
  */
 import assert from 'node:assert/strict';
-import * as k8s from '@kubernetes/client-node';
 import { createClusterApi } from '../../../src/cluster/client';
 import type { ClusterApi } from '../../../src/cluster/clusterApi';
 import { attachDebugContainer } from '../../../src/debug/attachFlow';
 import { execCapture } from '../../../src/debug/execCapture';
 import { startDebugAttachSession, type DebugAttachRequest, type DebugAttachSession } from '../../../src/launch/debugAttachSession';
 import { parseListeningSockets } from '../../../src/launch/runtimes/common';
-import { LoopbackCluster } from '../../cluster/cluster';
-import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
+import { isRunning, waitForPod } from '../loopback/helpers/client';
 import { requireRealPods } from '../loopback/helpers/requirePods';
 
-describe('security: debug servers in the pod (loopback cluster)', function () {
+describe('security: debug servers in the pod (test cluster)', function () {
   this.timeout(180_000);
-  let cluster: LoopbackCluster;
+  let cluster: TestCluster;
   let api: ClusterApi;
   const sessions: DebugAttachSession[] = [];
   const start = async (request: DebugAttachRequest): Promise<DebugAttachSession> => {
@@ -36,13 +35,10 @@ describe('security: debug servers in the pod (loopback cluster)', function () {
 
   before(async function () {
     requireRealPods(this);
-    cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 10, backoffBaseMs: 200 });
-    const kc = kubeConfigFor(cluster.kubeconfigYaml());
+    cluster = await startTestCluster({ pullDelayMs: 10, backoffBaseMs: 200 });
+    const kc = cluster.kubeConfig();
     api = createClusterApi(kc);
-    await kc.makeApiClient(k8s.CoreV1Api).createNamespacedPod({
-      namespace: 'demo',
-      body: { metadata: { name: 'python-planted' }, spec: { containers: [{ name: 'app', image: 'loopback.local/demo/python-app:1.0' }] } },
-    });
+    await cluster.createPod('demo', { metadata: { name: 'python-planted' }, spec: { containers: [{ name: 'app', image: 'loopback.local/demo/python-app:1.0' }] } });
     for (const pod of ['python-app', 'go-app', 'python-planted']) await waitForPod(kc, 'demo', pod, isRunning('app'));
   });
 

@@ -16,22 +16,22 @@ import { runExec } from '../../../src/targetfs/execRunner';
 import { TargetFileSystem } from '../../../src/targetfs/targetFileSystem';
 import { targetFilesystemAttach } from '../../../src/ui/pure/attachPlan';
 import { normalizeSettings } from '../../../src/ui/pure/settingsModel';
-import { LoopbackCluster } from '../../cluster/cluster';
-import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
+import { isRunning, waitForPod } from '../loopback/helpers/client';
 import { requireRealPods } from '../loopback/helpers/requirePods';
 import { uncheckedContainerForTest } from './helpers/policyChecked';
 
-describe('security #12: the policy gate on the loopback cluster', function () {
+describe('security #12: the policy gate on the test cluster', function () {
   this.timeout(120_000);
-  let cluster: LoopbackCluster;
+  let cluster: TestCluster;
   let admin: ClusterApi;
   /** A privileged debug container without a deadline, added as kubectl would (not through our builder). */
   let foreign: string;
 
   before(async function () {
     requireRealPods(this);
-    cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 20, backoffBaseMs: 200 });
-    const kc = kubeConfigFor(cluster.kubeconfigYaml());
+    cluster = await startTestCluster({ pullDelayMs: 20, backoffBaseMs: 200 });
+    const kc = cluster.kubeConfig();
     admin = createClusterApi(kc);
     await waitForPod(kc, 'demo', 'node-app', isRunning('app'));
     const pod = await admin.readPod('demo', 'node-app');

@@ -1,5 +1,5 @@
 /**
- * The target filesystem when things go wrong under it, on the loopback cluster: an overwriting copy whose source
+ * The target filesystem when things go wrong under it, on the test cluster: an overwriting copy whose source
  * cannot be read leaves the destination as it was, and stopping the debug container in the middle of a read says
  * so in one line and leaves no zombie under the target's main process (a distroless node, which reaps nothing).
  */
@@ -11,13 +11,13 @@ import { execCapture } from '../../../src/debug/execCapture';
 import { stopDebugContainer } from '../../../src/debug/stopDebugContainer';
 import { TargetFsError } from '../../../src/targetfs/errors';
 import { TargetFileSystem } from '../../../src/targetfs/targetFileSystem';
-import { LoopbackCluster } from '../../cluster/cluster';
-import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
+import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
+import { isRunning, waitForPod } from '../loopback/helpers/client';
 import { requireRealPods } from '../loopback/helpers/requirePods';
 
-describe('targetfs: failures under the target filesystem (loopback cluster)', function () {
+describe('targetfs: failures under the target filesystem (test cluster)', function () {
   this.timeout(180_000);
-  let cluster: LoopbackCluster;
+  let cluster: TestCluster;
   let api: ClusterApi;
   /** A root debug container that stays, to look at the pod from. */
   let observer: string;
@@ -34,8 +34,8 @@ describe('targetfs: failures under the target filesystem (loopback cluster)', fu
 
   before(async function () {
     requireRealPods(this);
-    cluster = await LoopbackCluster.start({ demo: true, pullDelayMs: 10, backoffBaseMs: 200 });
-    const kc = kubeConfigFor(cluster.kubeconfigYaml());
+    cluster = await startTestCluster({ pullDelayMs: 10, backoffBaseMs: 200 });
+    const kc = cluster.kubeConfig();
     api = createClusterApi(kc);
     await waitForPod(kc, 'demo', 'node-app', isRunning('app'));
     observer = await addDebugContainer();
