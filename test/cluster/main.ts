@@ -3,9 +3,9 @@
  * foreground with the demo workloads until Ctrl-C, then removes everything it made.
  * `npm run cluster -- --real [--kubeconfig PATH]`: the same with the real node (test/realnode).
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { ensureBuilt, RealNode } from '../realnode/realNode';
 import { LoopbackCluster } from './cluster';
 
@@ -29,11 +29,15 @@ async function runRealNode(kubeconfigPath: string | undefined, demo: boolean): P
   ensureBuilt();
   const node = RealNode.create({ log: (line) => console.log(line), demo });
   stopOnSignal('real node', async () => {
-    await node.stop();
-    return 'stopped: every process, mount, cgroup, namespace and file it made is gone.';
+    const left = await node.stop();
+    return left.length === 0 ? 'stopped: every process, mount, cgroup, namespace and file it made is gone.'
+      : `stopped, but left behind: ${left.join(', ')}`;
   });
   await node.start();
-  if (kubeconfigPath) await copyFile(node.layout.kubeconfig, kubeconfigPath);
+  if (kubeconfigPath) {
+    await mkdir(dirname(kubeconfigPath), { recursive: true });
+    await copyFile(node.layout.kubeconfig, kubeconfigPath);
+  }
   const path = kubeconfigPath ?? node.layout.kubeconfig;
   console.log(`real node ready: Kubernetes ${node.version} at ${node.url}`);
   console.log(`kubeconfig: ${path} (contexts realnode-admin, realnode-viewer, realnode-debugger)`);
@@ -56,6 +60,8 @@ async function main(): Promise<void> {
   const kubeconfigPath = resolve(values.kubeconfig ?? '.cache/demo/kubeconfig');
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535 (${usage})`);
+  // The default's folder (.cache/demo) is removed when a demo ends.
+  await mkdir(dirname(kubeconfigPath), { recursive: true });
 
   const cluster = await LoopbackCluster.start({
     port,

@@ -108,9 +108,10 @@ async function startRealNode(kubeconfigPath: string): Promise<void> {
   cleanups.push({
     what: 'real node',
     run: async () => {
-      await node.stop();
+      const left = await node.stop();
       rmSync(kubeconfigPath, { force: true });
-      say('real node stopped: every process, mount, cgroup, namespace and file it made is gone.');
+      say(left.length === 0 ? 'real node stopped: every process, mount, cgroup, namespace and file it made is gone.'
+        : `real node stopped, but left behind: ${left.join(', ')}`);
     },
   });
   await node.start();

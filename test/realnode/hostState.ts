@@ -1,10 +1,11 @@
 /**
  * What the real node changes on the machine outside its own folder — the network namespace and its veth,
  * the cgroup root in every hierarchy, kernel settings the kubelet tunes, mounts, symlinks in
- * /var/log/containers — made and undone here. Undo is idempotent and also runs before a start, so a start
+ * /var/log/containers, folders the daemons make machine-wide — made and undone here. Undo is idempotent and also runs before a start, so a start
  * after a killed run cleans up first.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -173,5 +174,74 @@ export function removeContainerLogLinks(podLogsDir: string): void {
     } catch {
       // not a link, or gone
     }
+  }
+}
+
+/**
+ * Machine-wide folders the node's daemons write into whatever their configuration says (deepest first): the
+ * kubelet's log links and device-plugin folder, the CNI result cache (libcni's default; containerd has no
+ * setting for it), containerd's shim sockets (a path compiled into containerd), `ip netns`'s folder (a bind
+ * mount). Those missing before a start are removed again once empty.
+ */
+const MACHINE_FOLDERS = ['/var/log/containers', '/var/lib/kubelet/device-plugins', '/var/lib/kubelet', '/var/lib/cni/results',
+  '/var/lib/cni', '/run/containerd/s', '/run/containerd', '/run/netns'];
+/** What the kubelet leaves in a folder it made: its device-plugin registration socket (a path compiled in). */
+const KUBELET_ENTRIES: Record<string, string[]> = { '/var/lib/kubelet/device-plugins': ['kubelet.sock'] };
+const SHIM_SOCKETS = '/run/containerd/s';
+const CNI_RESULTS = '/var/lib/cni/results';
+
+export function missingMachineFolders(): string[] {
+  return MACHINE_FOLDERS.filter((folder) => !existsSync(folder));
+}
+
+/**
+ * The entries our containers left in the machine-wide folders when their shims were killed: a shim's socket is
+ * /run/containerd/s/<sha256 of "<containerd address>/<namespace>/<id>">, a CNI result is named
+ * "<network>-<sandbox id>-<interface>". Only ours match: the address is our own socket.
+ */
+export function removeRuntimeEntries(containerdSocket: string, ids: readonly string[]): void {
+  const sockets = new Set(ids.flatMap((id) => [join(containerdSocket, 'k8s.io', id), join(containerdSocket, 'k8s.io', id, 'debug')])
+    .map((path) => createHash('sha256').update(path).digest('hex')));
+  for (const entry of listFolder(SHIM_SOCKETS)) {
+    if (sockets.has(entry)) unlinkQuietly(join(SHIM_SOCKETS, entry));
+  }
+  for (const entry of listFolder(CNI_RESULTS)) {
+    if (ids.some((id) => entry.includes(`-${id}-`))) unlinkQuietly(join(CNI_RESULTS, entry));
+  }
+}
+
+/** Removes the folders of `made` (from missingMachineFolders) that are empty now; returns those left. */
+export async function removeMachineFolders(made: readonly string[]): Promise<string[]> {
+  const left: string[] = [];
+  for (const folder of MACHINE_FOLDERS.filter((f) => made.includes(f))) {
+    if (!existsSync(folder)) continue;
+    for (const entry of KUBELET_ENTRIES[folder] ?? []) unlinkQuietly(join(folder, entry));
+    if (listFolder(folder).length > 0) {
+      left.push(folder);
+      continue;
+    }
+    if (folder === '/run/netns') await run('umount', [folder]).catch(() => undefined);
+    try {
+      rmdirSync(folder);
+    } catch {
+      left.push(folder);
+    }
+  }
+  return left;
+}
+
+function listFolder(folder: string): string[] {
+  try {
+    return readdirSync(folder);
+  } catch {
+    return [];
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone meanwhile
   }
 }

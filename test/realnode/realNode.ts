@@ -1,7 +1,7 @@
 /**
  * A single-node Kubernetes made of the real components, all of one release (test/realnode/build/go.mod):
  * etcd, kube-apiserver, kube-controller-manager and kube-scheduler in the machine's network namespace on
- * 127.0.0.1; containerd + runc (Debian), the CNI bridge, the kubelet and the pods in a network namespace of
+ * 127.0.0.1; containerd (2.x, built here) + runc (Debian), the CNI bridge, the kubelet and the pods in a network namespace of
  * their own, as kind runs a node in a container. The API server is reached on 127.0.0.1; the kubelet reaches
  * it through a loopback bridge inside its namespace (socat over a unix socket), and the API server reaches
  * the kubelet on the node's veth address. No traffic leaves the machine: the node's namespace has no
@@ -9,15 +9,15 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import * as config from './config';
-import { cgroupPids, createCgroupRoot, createNetwork, deleteNetwork, joinCgroup, NETNS_PATH, readSysctls, removeCgroupRoot,
-  removeContainerLogLinks, restoreSysctls, unmountAll } from './hostState';
+import { cgroupPids, createCgroupRoot, createNetwork, deleteNetwork, joinCgroup, missingMachineFolders, NETNS_PATH, readSysctls,
+  removeCgroupRoot, removeContainerLogLinks, removeMachineFolders, removeRuntimeEntries, restoreSysctls, unmountAll } from './hostState';
 import { ensureImageLayout, importImages } from './images';
 import { Pki } from './pki';
 import { isAlive, sleep, startDaemon, stopDaemon, stopStalePid, waitUntil, type Daemon } from './processes';
@@ -34,6 +34,8 @@ export interface RealNodeOptions {
 interface SavedState {
   pids: { name: string; pid: number; command: string }[];
   sysctls: Record<string, string>;
+  /** Machine-wide folders that did not exist before the start (see missingMachineFolders). */
+  madeFolders?: string[];
 }
 
 /** The release the build's go.mod requires. */
@@ -81,8 +83,9 @@ export function ensureBuilt(): void {
 export class RealNode {
   private readonly daemons: Daemon[] = [];
   private sysctls: Record<string, string> = {};
+  private madeFolders: string[] = [];
   private stopped = false;
-  private stopping: Promise<void> | undefined;
+  private stopping: Promise<string[]> | undefined;
   url = '';
   version = '';
   private tokens!: Record<config.RealNodeUser, string>;
@@ -167,6 +170,7 @@ export class RealNode {
 
     // The node's network namespace, cgroup root and the kernel settings the kubelet will change.
     this.sysctls = readSysctls();
+    this.madeFolders = missingMachineFolders();
     this.saveState();
     await createNetwork();
     createCgroupRoot();
@@ -308,6 +312,7 @@ export class RealNode {
     const state: SavedState = {
       pids: this.daemons.map((d) => ({ name: d.name, pid: d.pid, command: d.name.startsWith('apiserver-bridge') ? 'socat' : d.name })),
       sysctls: this.sysctls,
+      madeFolders: this.madeFolders,
     };
     mkdirSync(join(this.layout.repo, '.cache', 'realnode'), { recursive: true });
     writeFileSync(this.layout.state, JSON.stringify(state));
@@ -335,13 +340,14 @@ export class RealNode {
   /**
    * Deletes the pods (the kubelet tears down their sandboxes, networks and cgroups), stops every daemon in
    * reverse order, then removes whatever is left: processes in our cgroups, mounts, cgroups, the network
-   * namespace, log links, kernel settings, the run folder and the kubeconfig.
+   * namespace, log links, kernel settings, the run folder and the kubeconfig. Resolves with what could not be
+   * removed (empty when everything is gone).
    */
-  stop(): Promise<void> {
+  stop(): Promise<string[]> {
     return this.stopping ??= this.stopAndClean();
   }
 
-  private async stopAndClean(): Promise<void> {
+  private async stopAndClean(): Promise<string[]> {
     this.stopped = true;
     const kubelet = this.daemons.find((d) => d.name === 'kubelet');
     if (kubelet && isAlive(kubelet.pid)) {
@@ -351,7 +357,7 @@ export class RealNode {
       while (Date.now() < deadline && cgroupPids().length > 0) await sleep(250);
     }
     for (const daemon of [...this.daemons].reverse()) await stopDaemon(daemon);
-    await removeNodeLeftovers(this.layout, this.sysctls, this.log);
+    return removeNodeLeftovers(this.layout, this.sysctls, this.madeFolders, this.log);
   }
 }
 
@@ -366,13 +372,14 @@ export async function cleanUpLeftovers(layout: config.Layout, log: (line: string
   if (!state && !existsSync(layout.run) && !existsSync(NETNS_PATH)) return;
   log('realnode: cleaning up after an earlier run that did not stop');
   for (const { pid, command } of [...(state?.pids ?? [])].reverse()) await stopStalePid(pid, command);
-  await removeNodeLeftovers(layout, state?.sysctls ?? {}, log);
+  await removeNodeLeftovers(layout, state?.sysctls ?? {}, state?.madeFolders ?? [], log);
   // Its containerd metadata names containers of a run that never stopped them: start from an empty store.
   await unmountAll(layout.containerdRoot);
   await rm(layout.containerdRoot, { recursive: true, force: true });
 }
 
-async function removeNodeLeftovers(layout: config.Layout, sysctls: Record<string, string>, log: (line: string) => void): Promise<void> {
+/** Removes what a run made on the machine; returns what is still there (checked, not assumed). */
+async function removeNodeLeftovers(layout: config.Layout, sysctls: Record<string, string>, madeFolders: readonly string[], log: (line: string) => void): Promise<string[]> {
   // Container processes (runc's children) and containerd's shims: every pid in our cgroups is ours.
   for (let round = 0; round < 5; round++) {
     const pids = cgroupPids();
@@ -390,11 +397,29 @@ async function removeNodeLeftovers(layout: config.Layout, sysctls: Record<string
   const cgroups = removeCgroupRoot();
   await deleteNetwork();
   removeContainerLogLinks(layout.podLogs);
+  // Killed shims leave their sockets, and pods whose network was never torn down their CNI results.
+  removeRuntimeEntries(layout.containerdSocket, [
+    ...listIds(join(layout.containerdState, 'io.containerd.runtime.v2.task', 'k8s.io')),
+    ...listIds(join(layout.containerdRoot, 'io.containerd.grpc.v1.cri', 'sandboxes')),
+    ...listIds(join(layout.containerdRoot, 'io.containerd.grpc.v1.cri', 'containers')),
+  ]);
   restoreSysctls(sysctls);
   await rm(layout.run, { recursive: true, force: true }).catch((e: unknown) => log(`realnode: could not remove ${layout.run}: ${(e as Error).message}`));
   await rm(layout.kubeconfig, { force: true });
   await rm(layout.state, { force: true });
-  if (mounts.length || cgroups.length) log(`realnode: left behind: ${[...mounts, ...cgroups].join(', ')}`);
+  const folders = await removeMachineFolders(madeFolders);
+  const left = [...mounts, ...cgroups, ...folders, ...cgroupPids().map((pid) => `process ${pid}`),
+    ...[NETNS_PATH, layout.run].filter((path) => existsSync(path))];
+  if (left.length > 0) log(`realnode: left behind: ${left.join(', ')}`);
+  return left;
+}
+
+function listIds(folder: string): string[] {
+  try {
+    return readdirSync(folder).filter((name) => /^[0-9a-f]{64}$/.test(name));
+  } catch {
+    return [];
+  }
 }
 
 function freePort(): Promise<number> {

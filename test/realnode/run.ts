@@ -23,8 +23,13 @@ async function main(): Promise<number> {
   const started = Date.now();
   const node = RealNode.create({ log: (line) => console.log(line) });
   let child: ReturnType<typeof spawn> | undefined;
-  let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= node.stop().then(() => console.log('realnode: stopped; every process, mount, cgroup, namespace and file it made is gone')));
+  let stopping: Promise<boolean> | undefined;
+  /** True when everything the node made is gone; otherwise says what is left (and the run fails). */
+  const stop = () => (stopping ??= node.stop().then((left) => {
+    if (left.length === 0) console.log('realnode: stopped; every process, mount, cgroup, namespace and file it made is gone');
+    else console.error(`realnode: stopped, but left behind: ${left.join(', ')}`);
+    return left.length === 0;
+  }));
   const onSignal = (signal: NodeJS.Signals) => {
     console.log(`\nrealnode: ${signal}: stopping`);
     child?.kill(signal);
@@ -51,8 +56,8 @@ async function main(): Promise<number> {
       resolve(127);
     });
   });
-  await stop();
-  return code;
+  const clean = await stop();
+  return code !== 0 ? code : clean ? 0 : 1;
 }
 
 main().then((code) => process.exit(code), (error: unknown) => {

@@ -19,7 +19,7 @@ export const debianPackages = [
   'delve', 'golang-go', // delve image and the Go demo app
   'openjdk-17-jdk-headless', // eclipse-temurin image, javac for the Java demo app
   'iproute2', 'openssl', 'gcc', 'libc6-dev', // pod networking, the API server's CA, the runtime shim
-  'containerd', 'runc', 'containernetworking-plugins', 'socat', // the real node (test/realnode)
+  'runc', 'containernetworking-plugins', 'socat', // the real node (test/realnode; containerd is built from its Go module)
   'shellcheck', 'dash', // the lint and the shells every script in src/**/*.sh is checked with (with busybox ash and bash)
 ];
 
