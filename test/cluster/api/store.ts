@@ -35,6 +35,9 @@ export class ClusterStore implements PodStore {
   private readonly history: StoreEvent[] = [];
   private readonly objects: Record<Resource, Map<string, Obj>> = { pods: new Map(), namespaces: new Map() };
   private readonly listeners = new Set<(e: StoreEvent) => void>();
+  /** Events committed while listeners run (a kubelet reacting to an event): delivered after, in order. */
+  private readonly undelivered: StoreEvent[] = [];
+  private delivering = false;
   /** With a kubelet, a graceful delete waits for removePod; without one nothing would ever call it. */
   gracefulDeletion = false;
 
@@ -76,8 +79,26 @@ export class ClusterStore implements PodStore {
     const event: StoreEvent = { rv: this.rv, type, resource, key, object: clone(object), prev };
     this.history.push(event);
     while (this.history.length > this.window) this.compactedRv = this.history.shift()!.rv;
-    for (const l of [...this.listeners]) l({ ...event, object: clone(object) });
+    this.deliver(event);
     return clone(object);
+  }
+
+  /**
+   * Every listener gets every event in resourceVersion order, as from etcd: a commit made by a listener is
+   * queued until the event being delivered has reached every listener.
+   */
+  private deliver(event: StoreEvent): void {
+    this.undelivered.push(event);
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      for (let next = this.undelivered.shift(); next !== undefined; next = this.undelivered.shift()) {
+        for (const l of [...this.listeners]) l({ ...next, object: clone(next.object) });
+      }
+    } finally {
+      // A listener that threw leaves the rest queued for the next commit, still in order.
+      this.delivering = false;
+    }
   }
 
   /**
