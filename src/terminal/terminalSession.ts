@@ -6,7 +6,7 @@
 import { PassThrough } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { V1Pod, V1Status } from '@kubernetes/client-node';
-import type { ClusterApi, StreamConnection } from '../cluster/clusterApi';
+import { ClusterError, type ClusterApi, type StreamConnection } from '../cluster/clusterApi';
 import { ephemeralContainerStatus } from '../debug/debugContainers';
 import { TerminalOutput } from './terminalOutput';
 
@@ -183,6 +183,9 @@ export abstract class TerminalSession {
     if (typeof state === 'object') {
       return { kind: 'exited', message: `Container ${this.target.containerName} exited with code ${state.exitCode}${state.reason ? ` (${state.reason})` : ''}`, exitCode: state.exitCode, canReattach: false, status };
     }
+    if (state === 'pod-deleted') {
+      return { kind: 'connection-lost', message: `The pod ${this.target.namespace}/${this.target.podName} was deleted, and its debug container with it: nothing to reattach to`, canReattach: false, status };
+    }
     if (state === 'running') {
       const why = error instanceof Error ? `: ${error.message}` : '';
       return { kind: 'connection-lost', message: `Connection lost${why}; the debug container is still running: Reattach to continue`, canReattach: true, status };
@@ -193,15 +196,18 @@ export abstract class TerminalSession {
   /**
    * 'running', the terminated state, or why it is unknown. After a stream ends the kubelet may take a moment
    * to report the exit, so a running state is re-checked briefly unless the end is already explained.
+   * 'pod-deleted' when the pod is gone (404) or being deleted.
    */
-  private async settledContainerState(explained: boolean): Promise<'running' | { exitCode: number; reason?: string } | string> {
+  private async settledContainerState(explained: boolean): Promise<'running' | 'pod-deleted' | { exitCode: number; reason?: string } | string> {
     const deadline = Date.now() + (explained ? 0 : EXIT_STATUS_GRACE_MS);
     for (;;) {
       let state;
       try {
         const pod = await this.api.readPod(this.target.namespace, this.target.podName);
+        if (pod.metadata?.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null) return 'pod-deleted';
         state = containerState(pod, this.target.containerName);
       } catch (error) {
+        if (error instanceof ClusterError && error.code === 404) return 'pod-deleted';
         return error instanceof Error ? error.message : String(error);
       }
       if (state?.terminated !== undefined) {

@@ -162,6 +162,22 @@ describe('debug: attach flow on the test cluster', function () {
     assert.ok(latest.status?.containerStatuses?.find((s) => s.name === 'app')?.state?.running);
   });
 
+  it('a pod deleted under its attach terminal: the end says the pod was deleted, and offers no Reattach', async () => {
+    await cluster.createPod('demo', { metadata: { name: 'deleted-under-terminal' }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '3600'] }] } });
+    const kc = cluster.kubeConfig();
+    await waitForPod(kc, 'demo', 'deleted-under-terminal', isRunning('app'));
+    const added = await attachDebugContainer(admin, { namespace: 'demo', podName: 'deleted-under-terminal', targetContainer: 'app' }, { skipPrivilegedConfirmation: true }, {});
+    const terminal = new AttachTerminal(admin, { namespace: 'demo', podName: 'deleted-under-terminal', containerName: added.containerName });
+    await terminal.open(80, 24);
+    const prompt = outputUntil(terminal, (t) => t.includes('ready-for-delete'), 'the shell answering');
+    terminal.input('echo ready-for-delete\r');
+    await prompt;
+    await admin.deletePod('demo', 'deleted-under-terminal', { gracePeriodSeconds: 0 });
+    const end = await terminal.ended;
+    assert.match(end.message, /pod demo\/deleted-under-terminal was deleted/, end.message);
+    assert.equal(end.canReattach, false);
+  });
+
   it('auto on restricted/secure-app passes restricted Pod Security and reads its target\'s /proc/1/root', async () => {
     const result = await attachDebugContainer(admin, { namespace: 'restricted', podName: 'secure-app' }, {}, {});
     assert.equal(result.profile, 'restricted');
