@@ -23,8 +23,11 @@ export interface AttachRequest {
   readonly namespace: string;
   readonly podName: string;
   readonly image?: string;
-  /** Default: the only regular container, else the first running one. */
-  readonly targetContainer?: string;
+  /**
+   * Default: the only regular container, else the first running one. null: no target (kubectl debug without
+   * --target): the pod's network, IPC and hostname, its processes only where the pod shares its process namespace.
+   */
+  readonly targetContainer?: string | null;
   /** Default: `debugger-xxxxx`. An explicit name always adds a new container. */
   readonly name?: string;
   readonly profile?: ProfileChoice;
@@ -118,7 +121,7 @@ export async function attachDebugContainer(
 
   // --- complete ---
   const image = request.image ?? settings.defaultImage ?? DEFAULT_DEBUG_IMAGE;
-  const targetContainer = request.targetContainer ?? defaultTargetContainer(pod);
+  const targetContainer = request.targetContainer === null ? undefined : (request.targetContainer ?? defaultTargetContainer(pod));
   const profile = request.profile ?? settings.defaultProfile ?? 'auto';
 
   // --- reuse a running one? ---

@@ -161,7 +161,7 @@ export function buildDebugContainer(options: DebugContainerOptions, context: Deb
 
   // --- resolve the profile ---
   const { profile, profileReason, identity, autoDecision } = resolveProfile(completed.profile, policy, warnings, () =>
-    chooseAutoProfile({ pod, targetContainerName: options.targetContainer, podSecurityLevel: context.namespacePodSecurityLevel, maxProfile: policy.maxProfile }));
+    chooseAutoProfile({ pod, targetContainerName: options.targetContainer, noTarget: options.targetContainer === undefined, podSecurityLevel: context.namespacePodSecurityLevel, maxProfile: policy.maxProfile }));
 
   // --- run: base container, then profile, then auto's identity, then the custom spec ---
   const container = assembleContainer(completed, options, profile, identity);

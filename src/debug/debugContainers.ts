@@ -44,3 +44,13 @@ export function defaultTargetContainer(pod: V1Pod): string | undefined {
   const running = new Set((pod.status?.containerStatuses ?? []).filter((s) => s.state?.running !== undefined).map((s) => s.name));
   return (containers.find((c) => running.has(c.name)) ?? containers[0])?.name;
 }
+
+/** What a debug container reaches in its pod, for the attach terminal's banner and the tree's tooltip. */
+export function debugContainerReach(pod: V1Pod, targetContainer: string | undefined): string {
+  if (targetContainer !== undefined && targetContainer !== '') {
+    return `sees the processes and files of ${targetContainer} (/proc/<pid>/root) and the pod's network`;
+  }
+  return pod.spec?.shareProcessNamespace === true
+    ? "no target: sees the pod's network and its processes (the pod shares its process namespace)"
+    : "no target: sees the pod's network, IPC and hostname, not its processes or files";
+}

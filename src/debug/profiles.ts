@@ -261,6 +261,8 @@ export function resolveContainerIdentity(pod: V1Pod, containerName?: string): Co
 export interface AutoProfileInput {
   readonly pod: V1Pod;
   readonly targetContainerName?: string;
+  /** A debug container with no target container (kubectl debug without --target): nothing to read through. */
+  readonly noTarget?: boolean;
   readonly podSecurityLevel: PodSecurityLevel;
   /** Policy ceiling; auto never picks above it. */
   readonly maxProfile?: NamedProfile;
@@ -296,6 +298,8 @@ export function chooseAutoProfile(input: AutoProfileInput): AutoProfileDecision 
   const who = target.containerName ? `target container "${target.containerName}"` : 'the target';
   const ceiling = autoCeiling(podSecurityLevel, input.maxProfile);
   const limitedBy = input.maxProfile !== undefined && ceiling !== autoCeiling(podSecurityLevel, undefined) ? `policy maximum "${input.maxProfile}"` : `Pod Security "${podSecurityLevel}"`;
+
+  if (input.noTarget === true) return autoWithoutTarget(pod, ceiling, limitedBy);
 
   // Non-root with a known uid: become the same user, which needs no capability at any level.
   if (target.uid !== undefined && target.uid !== 0) {
@@ -370,6 +374,25 @@ export function chooseAutoProfile(input: AutoProfileInput): AutoProfileDecision 
     identity: {},
     targetFilesystemReadable: 'no',
     reason: `restricted: ${who} ${rootText} but ${limitedBy} requires a non-root debug container, which cannot read a root process's files; shell and network tools still work`,
+  };
+}
+
+/**
+ * No target: the debug container shares the pod's network, IPC and hostname, and its processes only where the
+ * pod shares its process namespace. Root with the runtime's default capabilities (NET_RAW for ping and
+ * traceroute) is enough for that; nothing needs SYS_PTRACE. Restricted where Pod Security or policy says so.
+ */
+function autoWithoutTarget(pod: V1Pod, ceiling: 'general' | 'baseline' | 'restricted', limitedBy: string): AutoProfileDecision {
+  const sharesProcesses = pod.spec?.shareProcessNamespace === true;
+  const sees = sharesProcesses ? "the pod's network and its processes (it shares its process namespace)" : "the pod's network, not its processes";
+  if (ceiling === 'restricted') {
+    return { profile: 'restricted', identity: {}, targetFilesystemReadable: 'no', reason: `restricted: no target container (it sees ${sees}), and ${limitedBy} requires a non-root debug container` };
+  }
+  return {
+    profile: 'baseline',
+    identity: rootIdentity(pod, undefined),
+    targetFilesystemReadable: sharesProcesses ? 'unknown' : 'no',
+    reason: `baseline (root, the runtime's default capabilities): no target container, so it sees ${sees}; nothing there needs SYS_PTRACE`,
   };
 }
 

@@ -12,6 +12,7 @@ import {
   type ContainerKind,
 } from './contextValues';
 import { describeContainerState, summarizePod, type PodHealth } from './podStatus';
+import { debugContainerReach } from '../debug/debugContainers';
 
 export type NodeKind = 'cluster' | 'namespace' | 'pod' | 'container' | 'message';
 export type { ContainerKind } from './contextValues';
@@ -164,11 +165,11 @@ function containerNode(contextName: string, pod: V1Pod, kind: ContainerKind, con
     id: containerId(contextName, namespace, podName, kind, container.name),
     kind: 'container',
     label: container.name,
-    description: [kind === 'regular' ? '' : kind, container.image ?? '', target ? `→ ${target}` : '', text].filter(Boolean).join(' · '),
+    description: [kind === 'regular' ? '' : kind, container.image ?? '', target ? `→ ${target}` : kind === 'ephemeral' ? 'no target' : '', text].filter(Boolean).join(' · '),
     tooltip: [
       `**${kind === 'ephemeral' ? 'Ephemeral container' : kind === 'init' ? 'Init container' : 'Container'} ${md(container.name)}**`,
       `Image: ${code(container.image ?? '')}`,
-      target ? `Target: ${code(target)} (shares its process namespace)` : '',
+      kind === 'ephemeral' ? md(`It ${debugContainerReach(pod, target)}.`) : '',
       `State: ${md(text)}${status?.restartCount ? `, ${status.restartCount} restarts` : ''}`,
       waitingMessage ? md(waitingMessage) : '',
     ].filter(Boolean).join('\n\n'),

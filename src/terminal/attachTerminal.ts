@@ -19,7 +19,8 @@ export class AttachTerminal extends TerminalSession {
   }
 
   banner(): string {
-    return `${formatBanner('Attached to', this.target)}\r\n${ATTACH_LOG_NOTICE}`;
+    const reach = this.target.reach !== undefined ? `\r\n\x1b[2mIt ${this.target.reach}.\x1b[0m` : '';
+    return `${formatBanner('Attached to', this.target)}${reach}\r\n${ATTACH_LOG_NOTICE}`;
   }
 
   protected connect(newStreams: () => TerminalStreams): Promise<StreamConnection> {

@@ -17,6 +17,8 @@ export interface TerminalTarget {
   readonly image?: string;
   readonly profile?: string;
   readonly targetContainer?: string;
+  /** What the debug container reaches (debugContainerReach), shown under the banner. */
+  readonly reach?: string;
 }
 
 export type TerminalEndKind = 'exited' | 'connection-lost' | 'closed-by-user' | 'failed-to-open';

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../cluster/clusterApi';
 import { attachDebugContainer, type AttachCallbacks, type AttachResult } from '../debug/attachFlow';
+import { debugContainerReach } from '../debug/debugContainers';
 import { AttachTerminal } from '../terminal/attachTerminal';
 import { runAttachPicker, type PickerStart } from './attachPicker';
 import { ClusterExplorerBridge } from './clusterExplorerBridge';
@@ -74,10 +75,6 @@ export class AttachCommand {
       void errors.show(error, 'Attach Debug Container');
       return undefined;
     }
-    if (args.target === null) {
-      void errors.show(new Error('a debug container without a target container is not supported yet; name a target'), 'Attach Debug Container');
-      return undefined;
-    }
     const settings = this.deps.settings.current;
     let picked;
     try {
@@ -122,7 +119,8 @@ export class AttachCommand {
                 namespace,
                 podName,
                 image: choices.image,
-                ...(choices.target !== undefined ? { targetContainer: choices.target } : {}),
+                // undefined in the choices is the picker's "no target" (the engine would complete a default).
+                targetContainer: choices.target ?? null,
                 ...(choices.name !== undefined ? { name: choices.name } : {}),
                 profile: choices.profile,
                 ...(choices.command.length > 0 ? { command: choices.command } : {}),
@@ -156,7 +154,7 @@ export class AttachCommand {
     }
     if (args.openTerminal) {
       if (result.interactive) {
-        openAttachTerminal(this.deps.terminals, () => Promise.resolve(new AttachTerminal(api, { namespace, podName, containerName: result.containerName, image: result.image, profile: result.profile, targetContainer: result.targetContainer })), podName, result.containerName, {
+        openAttachTerminal(this.deps.terminals, () => Promise.resolve(new AttachTerminal(api, { namespace, podName, containerName: result.containerName, image: result.image, profile: result.profile, targetContainer: result.targetContainer, reach: debugContainerReach(result.pod, result.targetContainer) })), podName, result.containerName, {
           recording: () => sessions.recorder(record, 'attach'),
           onClosed: () => void sessions.note(record, (r) => r.end({ status: 'completed', message: 'terminal closed' })),
         });

@@ -13,7 +13,9 @@ import { formatCommandLine, formatEnvAssignments, parseEnvAssignments, splitComm
 import {
   choicesAfterImagePick,
   imageEntries,
+  noTargetDescription,
   planAttach,
+  prefersNoTarget,
   provisionalSteps,
   profileEntries,
   targetCandidates,
@@ -239,17 +241,23 @@ async function askAttachStep(
     case 'target': {
       type Target = string | undefined;
       const candidates = targetCandidates(pod);
-      const items: Item<Target>[] = [
-        ...candidates.map(
-          (c): Item<Target> => ({
-            label: c.name,
-            iconPath: new vscode.ThemeIcon(c.running ? 'vm-running' : 'vm-outline'),
-            description: [c.kind === 'sidecar' ? 'sidecar' : undefined, c.running ? 'running' : 'not running', c.image].filter(Boolean).join(' · '),
-            value: c.name,
-          }),
-        ),
-        // No "no target" entry: the attach engine completes a missing target with the default one.
-      ];
+      const none: Item<Target> = {
+        label: 'No target container',
+        iconPath: new vscode.ThemeIcon('globe'),
+        description: noTargetDescription(pod),
+        value: undefined,
+      };
+      const containers = candidates.map(
+        (c): Item<Target> => ({
+          label: c.name,
+          iconPath: new vscode.ThemeIcon(c.running ? 'vm-running' : 'vm-outline'),
+          description: [c.kind === 'sidecar' ? 'sidecar' : undefined, c.running ? 'running' : 'not running', c.image].filter(Boolean).join(' · '),
+          value: c.name,
+        }),
+      );
+      // Network images and pods that share their process namespace need no target: offer that first.
+      const noTargetFirst = prefersNoTarget(pod, choices.image);
+      const items = noTargetFirst ? [none, ...containers] : [...containers, none];
       const answer = await pickStep<Item<Target>>({ ...position, placeholder: `Target container in ${podName}: the debug container sees its processes and filesystem`, items, active: (list) => list.find((i) => i.value === choices.target) }, token);
       return answer === undefined || answer === BACK ? answer : { ...choices, target: answer.value };
     }

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../cluster/clusterApi';
 import { checkReuse } from '../debug/attachFlow';
+import { debugContainerReach } from '../debug/debugContainers';
 import { stopDebugContainer } from '../debug/stopDebugContainer';
 import { AttachTerminal } from '../terminal/attachTerminal';
 import { ExecTerminal } from '../terminal/execTerminal';
@@ -87,7 +88,7 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
         checkReuse(pod, ref.container, settings.current.policy);
         openAttachTerminal(
           terminals,
-          () => Promise.resolve(new AttachTerminal(api, { namespace: ref.namespace, podName: ref.pod, containerName: ref.container, image: spec?.image, targetContainer: spec?.targetContainerName })),
+          () => Promise.resolve(new AttachTerminal(api, { namespace: ref.namespace, podName: ref.pod, containerName: ref.container, image: spec?.image, targetContainer: spec?.targetContainerName, reach: debugContainerReach(pod, spec?.targetContainerName) })),
           ref.pod,
           ref.container,
           await journaled('attach', ref, api, 'reattached to the debug container'),

@@ -233,6 +233,21 @@ export function targetCandidates(pod: V1Pod): TargetCandidate[] {
 /** The only regular container, else the first running one (the attach engine's rule). */
 export { defaultTargetContainer };
 
+/** Images made for network troubleshooting, which need the pod's network and no target container. */
+const NETWORK_IMAGE = /(^|\/)(netshoot|network-multitool|tcpdump|netutils|dnsutils)(:|@|$)/;
+
+/** Whether "no target container" is offered first: a network image, or a pod that shares its process namespace. */
+export function prefersNoTarget(pod: V1Pod, image: string): boolean {
+  return pod.spec?.shareProcessNamespace === true || NETWORK_IMAGE.test(image);
+}
+
+/** What a debug container without a target sees in this pod, for the picker. */
+export function noTargetDescription(pod: V1Pod): string {
+  return pod.spec?.shareProcessNamespace === true
+    ? "the pod's network and, as the pod shares its process namespace, its processes"
+    : "the pod's network, IPC and hostname; not its processes or files";
+}
+
 /** The steps that arguments, the template or the invoking node already answer. */
 function stepsGiven(args: NormalizedAttachArguments, template: DebugTemplate | undefined, presetTarget: string | undefined): Set<AttachStepId> {
   const given = new Set<AttachStepId>();
@@ -282,10 +297,13 @@ export function planAttach(input: {
   }
   const given = stepsGiven(args, template, input.presetTarget);
 
-  const target = args.target === null ? undefined : (args.target ?? input.presetTarget ?? defaultTargetContainer(pod));
+  const image = args.image ?? template?.image ?? defaultImageFor(settings);
+  // A network image given up front (argument, template, default) runs without a target unless one is named.
+  const defaultTarget = NETWORK_IMAGE.test(image) ? undefined : defaultTargetContainer(pod);
+  const target = args.target === null ? undefined : (args.target ?? input.presetTarget ?? defaultTarget);
   const choices: AttachChoices = {
     ...(template !== undefined ? { template } : {}),
-    image: args.image ?? template?.image ?? defaultImageFor(settings),
+    image,
     target,
     profile: args.profile ?? template?.profile ?? settings.defaultProfile,
     env: args.env ?? template?.env ?? [],

@@ -178,6 +178,32 @@ describe('debug: attach flow on the test cluster', function () {
     assert.equal(end.canReattach, false);
   });
 
+  it('issue #14: no target container: baseline without a question, the pod\'s network but not its processes; in a shared-PID pod, its processes', async () => {
+    const asked: string[][] = [];
+    const result = await attachDebugContainer(admin, { namespace: 'demo', podName: 'node-app', targetContainer: null, command: ['sh'] }, {}, {
+      chooseReattach: async () => 'add-new',
+      confirmPrivileged: async (info) => {
+        asked.push([...info.grants]);
+        return true;
+      },
+    });
+    assert.equal(result.targetContainer, undefined);
+    assert.equal(result.profile, 'baseline', result.profileReason);
+    assert.match(result.profileReason ?? '', /no target container/);
+    assert.deepEqual(asked, [], 'no privilege question');
+    const spec = result.pod.spec?.ephemeralContainers?.find((c) => c.name === result.containerName);
+    assert.equal(spec?.targetContainerName, undefined, 'no targetContainerName in the spec');
+    const seen = await execCapture(admin, 'demo', 'node-app', result.containerName, ['sh', '-c', 'cat /proc/[0-9]*/comm; wget -qO- http://127.0.0.1:8080/ >/dev/null && echo reached-app']);
+    assert.equal(seen.exitCode, 0, seen.stderr);
+    assert.doesNotMatch(seen.stdout, /^node$/m, 'the app\'s process is not visible');
+    assert.match(seen.stdout, /reached-app/, 'the app answers on the pod\'s network');
+
+    await waitForPod(cluster.kubeConfig(), 'demo', 'shared-pid', isRunning('app'));
+    const shared = await attachDebugContainer(admin, { namespace: 'demo', podName: 'shared-pid', targetContainer: null, command: ['sh'] }, {}, { chooseReattach: async () => 'add-new' });
+    const sharedSeen = await execCapture(admin, 'demo', 'shared-pid', shared.containerName, ['sh', '-c', 'cat /proc/[0-9]*/comm']);
+    assert.match(sharedSeen.stdout, /^node$/m, 'a pod that shares its process namespace shows its processes');
+  });
+
   it('auto on restricted/secure-app passes restricted Pod Security and reads its target\'s /proc/1/root', async () => {
     const result = await attachDebugContainer(admin, { namespace: 'restricted', podName: 'secure-app' }, {}, {});
     assert.equal(result.profile, 'restricted');

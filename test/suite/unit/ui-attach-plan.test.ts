@@ -8,6 +8,7 @@ import {
   imageEntries,
   normalizeAttachArguments,
   planAttach,
+  prefersNoTarget,
   profileAddsPrivilege,
   profileEntries,
   rememberImage,
@@ -71,6 +72,16 @@ describe('ui: attach picker plan', () => {
     assert.equal(plan(undefined, pod({ containers: ['solo'], running: [] })).choices.target, 'solo');
     assert.equal(plan(undefined, pod({ running: ['proxy'] })).choices.target, 'proxy');
     assert.equal(plan(undefined, pod({ running: [] })).choices.target, 'app');
+  });
+
+  it('issue #14: no target for a network image given up front, and offered first for it and for a shared-PID pod', () => {
+    assert.equal(plan({ image: 'nicolaka/netshoot:v0.13' }).choices.target, undefined, 'netshoot runs without a target');
+    assert.equal(plan({ image: 'nicolaka/netshoot:v0.13', target: 'proxy' }).choices.target, 'proxy', 'a named target still wins');
+    assert.equal(plan({ image: 'busybox:1.36' }).choices.target, 'app');
+    assert.equal(plan({ target: null }).choices.target, undefined, 'null: explicitly none');
+    assert.equal(prefersNoTarget(pod(), 'registry.example/tools/netshoot@sha256:ab'), true);
+    assert.equal(prefersNoTarget(pod(), 'busybox:1.36'), false);
+    assert.equal(prefersNoTarget({ ...pod(), spec: { ...pod().spec!, shareProcessNamespace: true } }, 'busybox:1.36'), true);
   });
 
   it('skips the steps that arguments or the invoking container node answer', () => {
