@@ -109,6 +109,9 @@ async function containerLogSection(api: ClusterApi, o: CollectOptions, target: s
   }
 }
 
+/** No process: PID 0 never exists in /proc, so collect.sh reports every per-process section as not visible. */
+const NO_PROCESS = 0;
+
 export async function collectDiagnostics(api: ClusterApi, options: CollectOptions): Promise<DiagnosticsReport> {
   const o = options;
   const progress = (m: string): void => o.onProgress?.(m);
@@ -117,26 +120,33 @@ export async function collectDiagnostics(api: ClusterApi, options: CollectOption
     throw new DebugFlowError('not-found', `Collect Diagnostics failed: debug container ${o.debugContainer} is not running in pod ${o.pod}; attach a debug container first`);
   }
   const spec = ephemeralContainerSpec(pod, o.debugContainer);
-  const targetContainer = o.targetContainer ?? spec?.targetContainerName ?? defaultTargetContainer(pod);
-  if (spec?.targetContainerName === undefined && pod.spec?.shareProcessNamespace !== true) {
-    throw new DebugFlowError('spec', `Collect Diagnostics failed: debug container ${o.debugContainer} does not share a PID namespace with ${targetContainer ?? 'the target'} (no target container, no shareProcessNamespace); attach a debug container that targets ${targetContainer ?? 'the app container'}`);
+  // A debug container without a target (and no shared process namespace) sees the pod's network, not its
+  // processes: the report then covers the network, sockets and DNS, and says the process sections are not visible.
+  const networkOnly = spec?.targetContainerName === undefined && pod.spec?.shareProcessNamespace !== true && o.targetContainer === undefined;
+  const targetContainer = networkOnly ? undefined : (o.targetContainer ?? spec?.targetContainerName ?? defaultTargetContainer(pod));
+  throwIfAborted(o.signal, 'Collect Diagnostics');
+
+  let choice: { pid: number; cmdline: string; how: string };
+  if (networkOnly) {
+    choice = { pid: NO_PROCESS, cmdline: '', how: `no target container: ${o.debugContainer} sees the pod's network, not its processes` };
+  } else {
+    progress('finding the target process…');
+    const listing = await execWithin(api, o, listProcessesCommand());
+    throwIfAborted(o.signal, 'Collect Diagnostics');
+    if (listing === undefined) throw new DebugFlowError('timeout', 'Collect Diagnostics failed: listing processes in the debug container timed out; retry or check the pod');
+    const chosen = chooseTargetProcess(parseProcessListing(listing.stdout), pod, targetContainer);
+    if ('error' in chosen) throw new DebugFlowError('exec-failed', `Collect Diagnostics failed: ${chosen.error}`);
+    choice = chosen;
   }
-  throwIfAborted(o.signal, 'Collect Diagnostics');
 
-  progress('finding the target process…');
-  const listing = await execWithin(api, o, listProcessesCommand());
-  throwIfAborted(o.signal, 'Collect Diagnostics');
-  if (listing === undefined) throw new DebugFlowError('timeout', 'Collect Diagnostics failed: listing processes in the debug container timed out; retry or check the pod');
-  const choice = chooseTargetProcess(parseProcessListing(listing.stdout), pod, targetContainer);
-  if ('error' in choice) throw new DebugFlowError('exec-failed', `Collect Diagnostics failed: ${choice.error}`);
-
-  progress(`collecting diagnostics of PID ${choice.pid}…`);
+  progress(networkOnly ? 'collecting the pod\'s network diagnostics…' : `collecting diagnostics of PID ${choice.pid}…`);
   const boundary = `KEDIAG-${randomBytes(12).toString('hex')}`;
   const showEnvValues = o.showEnvValues === true;
   const result = await execWithin(api, o, ['sh', '-c', DIAGNOSTICS_SCRIPT, 'diagnostics', boundary, String(choice.pid), String(o.maxLines ?? 200), showEnvValues ? 'values' : 'names', String(o.recentMinutes ?? 60)]);
   throwIfAborted(o.signal, 'Collect Diagnostics');
 
-  const extraSections: ExtraSection[] = [await containerLogSection(api, o, targetContainer)];
+  // The log of the pod's app container is worth reading even when the debug container has no target.
+  const extraSections: ExtraSection[] = [await containerLogSection(api, o, targetContainer ?? defaultTargetContainer(pod))];
   for (const [index, script] of (o.userScripts ?? []).entries()) {
     progress(`running user script ${script.name}…`);
     extraSections.push(await runUserScript(api, o, script, choice.pid, index));
@@ -145,7 +155,7 @@ export async function collectDiagnostics(api: ClusterApi, options: CollectOption
     stdout: result?.stdout ?? '',
     boundary,
     target: { namespace: o.namespace, pod: o.pod, debugContainer: o.debugContainer, targetContainer, pid: choice.pid, cmdline: choice.cmdline, how: choice.how },
-    pod: podFacts(pod, targetContainer),
+    pod: podFacts(pod, targetContainer ?? defaultTargetContainer(pod)),
     showEnvValues,
     generatedAt: new Date(),
     extraSections,

@@ -1,7 +1,7 @@
 /**
  * Which debug container "Collect Diagnostics" runs in: the one it was invoked on, else a running one that sees
  * the target's processes (it targets the container, or the pod shares one PID namespace), else a new one to
- * add. vscode-free.
+ * add. Invoked on a debug container without a target, it uses that one: a report of the pod's network. vscode-free.
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { defaultTargetContainer, ephemeralContainerSpec, isEphemeralContainerRunning } from '../../debug/debugContainers';
@@ -21,9 +21,7 @@ export function chooseDiagnosticsContainer(pod: V1Pod, container?: string, reusa
     if (!isEphemeralContainerRunning(pod, named.name)) {
       return { error: `debug container ${named.name} in ${podName} is not running; run Collect Diagnostics on the pod to add a new one` };
     }
-    if (named.targetContainerName === undefined && !sharesPids) {
-      return { error: `debug container ${named.name} in ${podName} has no target container and the pod does not share its PID namespace; run Collect Diagnostics on the pod to add one that targets the app` };
-    }
+    // One without a target (and no shared PID namespace) gives the pod's network diagnostics (see collect.ts).
     return { use: named.name, ...(named.targetContainerName !== undefined ? { targetContainer: named.targetContainerName } : {}) };
   }
   const appContainers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c) => c.name);

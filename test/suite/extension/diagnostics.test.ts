@@ -88,6 +88,19 @@ describe('diagnostics: Collect Diagnostics on the test cluster', function () {
     assert.ok(progress.some((m) => m.includes('running user script first line')), progress.join(' | '));
   });
 
+  it('issue #14: a debug container without a target reports the pod\'s network, sockets and DNS, and says the process sections are not visible', async () => {
+    const attached = await attachDebugContainer(admin, { namespace: 'demo', podName: 'node-app', targetContainer: null, command: ['sh'] }, {}, { chooseReattach: async () => 'add-new' });
+    const report = await collectDiagnostics(admin, { namespace: 'demo', pod: 'node-app', debugContainer: attached.containerName });
+    assert.equal(report.target.targetContainer, undefined);
+    assert.match(report.target.how, /no target container/);
+    assert.equal(section(report, 'target').status, 'unavailable');
+    assert.match(section(report, 'target').body + (section(report, 'target').note ?? ''), /not visible/);
+    // The pod's network namespace is shared: the app's listening socket is there, though not its process.
+    assert.match(section(report, 'sockets').body, /:8080\s/, section(report, 'sockets').body.slice(0, 800));
+    assert.doesNotMatch(section(report, 'processes').body, /\/app\/server\.js/, 'the app\'s process is not visible');
+    assert.match(section(report, 'container-log').body, /node-app listening on :8080/, 'the app container\'s log is still read');
+  });
+
   it('reports demo/python-app from the GNU-tools image, saying which sections lack a tool', async () => {
     const attached = await attachDebugContainer(admin, { namespace: 'demo', podName: 'python-app', image: 'ubuntu:24.04' }, {}, {});
     const report = await collectDiagnostics(admin, { namespace: 'demo', pod: 'python-app', debugContainer: attached.containerName, showEnvValues: true });
