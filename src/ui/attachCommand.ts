@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../cluster/clusterApi';
 import { attachDebugContainer, type AttachCallbacks, type AttachResult } from '../debug/attachFlow';
 import { debugContainerReach } from '../debug/debugContainers';
+import { kubectlDebugCommand } from '../debug/kubectlEquivalent';
 import { AttachTerminal } from '../terminal/attachTerminal';
 import { runAttachPicker, type PickerStart } from './attachPicker';
 import { ClusterExplorerBridge } from './clusterExplorerBridge';
@@ -149,6 +150,10 @@ export class AttachCommand {
     logger.info(
       `${result.reattached ? 'reattaching to' : 'added'} debug container ${result.containerName} in ${where} (image ${result.image}${result.profile !== undefined ? `, profile ${result.profile}` : ''}${result.targetContainer !== undefined ? `, target ${result.targetContainer}` : ''})`,
     );
+    const added = result.reattached ? undefined : result.pod.spec?.ephemeralContainers?.find((c) => c.name === result.containerName);
+    if (added !== undefined) {
+      logger.info(`the same with kubectl (env values left out):\n${kubectlDebugCommand({ context, namespace, pod: podName, container: added, profile: result.profile })}`);
+    }
     if (result.warnings.length > 0) {
       void vscode.window.showWarningMessage(result.warnings[0] + (result.warnings.length > 1 ? ` (+${result.warnings.length - 1} more in the log)` : ''));
     }

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../cluster/clusterApi';
 import { checkReuse } from '../debug/attachFlow';
 import { debugContainerReach } from '../debug/debugContainers';
+import { kubectlDebugCommand } from '../debug/kubectlEquivalent';
 import { stopDebugContainer } from '../debug/stopDebugContainer';
 import { AttachTerminal } from '../terminal/attachTerminal';
 import { ExecTerminal } from '../terminal/execTerminal';
@@ -77,6 +78,25 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
 
   return [
     vscode.commands.registerCommand('ephemeralDebug.attach', (arg?: unknown) => deps.attach.run(arg)),
+
+    vscode.commands.registerCommand('ephemeralDebug.copyKubectlCommand', async (node?: unknown) => {
+      const ref = needContainer(node, 'Copy kubectl Command');
+      if (ref === undefined) {
+        return;
+      }
+      try {
+        const { spec } = await ephemeralSpec(ref);
+        if (spec === undefined) {
+          throw new Error(`${ref.container} is not a debug container of ${ref.pod}; choose an ephemeral container in the Clusters view`);
+        }
+        const command = kubectlDebugCommand({ context: ref.context, namespace: ref.namespace, pod: ref.pod, container: spec });
+        await vscode.env.clipboard.writeText(command);
+        deps.logger.info(`kubectl command that adds ${ref.pod}/${ref.container} again (env values left out):\n${command}`);
+        void vscode.window.showInformationMessage(`Copied the kubectl command that adds a debug container like ${ref.container} (env values left out; see the log).`);
+      } catch (error) {
+        void errors.show(error, `Copy kubectl Command for ${ref.pod}/${ref.container}`);
+      }
+    }),
 
     vscode.commands.registerCommand('ephemeralDebug.reattach', async (node?: unknown) => {
       const ref = needContainer(node, 'Reattach');
