@@ -142,7 +142,6 @@ exec java -cp /app Main
 
 /** How a playbook step prints a pod-controlled name: control characters as ?, invalid UTF-8 as U+FFFD once decoded. */
 function printable(name: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what the steps replace
   return Buffer.from(name.replace(/[\u0000-\u001f\u007f]/g, '?'), 'latin1').toString('utf8');
 }
 
