@@ -17,6 +17,7 @@ import { collectDiagnostics } from '../../../src/diagnostics/collect';
 import { BUILT_IN_PLAYBOOKS } from '../../../src/playbooks/catalog';
 import { defaultInputs } from '../../../src/playbooks/inputs';
 import { runPlaybook, type PlaybookRun, type PlaybookStepResult } from '../../../src/playbooks/runner';
+import { startDebugAttachSession } from '../../../src/launch/debugAttachSession';
 import type { Playbook } from '../../../src/playbooks/types';
 import { bytesToName, joinPath } from '../../../src/targetfs/names';
 import { TargetFileSystem, TargetFileType } from '../../../src/targetfs/targetFileSystem';
@@ -135,9 +136,9 @@ open('/tmp/ready', 'w').close()
 time.sleep(1e6)
 `;
 
-/** A Java target that planted a link to /tmp/INJECTED where jcmd's protocol makes its .attach_pid file (it is PID 1). */
+/** A Java target (with the JDWP options in $JDWP) that planted a link to /tmp/INJECTED where jcmd's protocol makes its .attach_pid file (it is PID 1). */
 const HOSTILE_JAVA_SETUP = String.raw`ln -s /tmp/INJECTED /tmp/.attach_pid1
-exec java -cp /app Main
+exec java $JDWP -cp /app Main
 `;
 
 /** How a playbook step prints a pod-controlled name: control characters as ?, invalid UTF-8 as U+FFFD once decoded. */
@@ -273,11 +274,11 @@ describe('security: hostile input from the target never runs (test cluster)', fu
       return runPlaybook(api, chosen, { namespace: 'demo', pod, container: 'app' }, { inputs: defaultInputs(chosen, await api.readPod('demo', pod), 'app') });
     };
     /** Nothing ran and nothing was made through a link: /tmp/INJECTED exists (even empty) neither in the run's debug container nor in the target. */
-    const assertNothingRan = async (pod: string, run: PlaybookRun): Promise<void> => {
-      const found = await shell(api, pod, run.containerName, 'for f in /tmp/INJECTED /proc/1/root/tmp/INJECTED; do [ -e "$f" ] && echo "$f: $(cat "$f")"; done; true');
+    const assertNothingRan = async (pod: string, container: string): Promise<void> => {
+      const found = await shell(api, pod, container, 'for f in /tmp/INJECTED /proc/1/root/tmp/INJECTED; do [ -e "$f" ] && echo "$f: $(cat "$f")"; done; true');
       // Each test starts clean, so a test that lets something run is the one that fails.
-      await shell(api, pod, run.containerName, 'rm -f /tmp/INJECTED /proc/1/root/tmp/INJECTED');
-      assert.equal(found, '', `something of the target ran or was made through its link in ${run.containerName}`);
+      await shell(api, pod, container, 'rm -f /tmp/INJECTED /proc/1/root/tmp/INJECTED');
+      assert.equal(found, '', `something of the target ran or was made through its link in ${container}`);
     };
 
     before(async function () {
@@ -303,15 +304,21 @@ describe('security: hostile input from the target never runs (test cluster)', fu
           }],
         },
       });
-      await cluster.createPod('demo', {
-        metadata: { name: 'hostile-java' },
-        spec: { containers: [{ name: 'app', image: 'loopback.local/demo/java-app:1.0', command: ['sh', '-c', HOSTILE_JAVA_SETUP] }] },
-      });
+      // One JVM for the playbook and one, with a JDWP agent started on request (onjcmd), for the debugger: the first
+      // attach leaves the socket open, and the second must make its own .attach_pid file.
+      for (const [name, jdwp] of [['hostile-java', ''], ['hostile-jdwp', ' -agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:5006,onjcmd=y']]) {
+        await cluster.createPod('demo', {
+          metadata: { name },
+          spec: { containers: [{ name: 'app', image: 'loopback.local/demo/java-app:1.0', command: ['sh', '-c', HOSTILE_JAVA_SETUP], env: [{ name: 'JDWP', value: jdwp }] }] },
+        });
+      }
       await waitForPod(kc, 'demo', 'hostile-python', isRunning('app'));
-      await waitForPod(kc, 'demo', 'hostile-java', isRunning('app'));
-      // SIGQUIT before the JVM handles it would end it: wait until it serves.
-      for (let i = 0; i < 600 && !(await api.readLog('demo', 'hostile-java', 'app', {})).includes('listening on :8080'); i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
+      for (const name of ['hostile-java', 'hostile-jdwp']) {
+        await waitForPod(kc, 'demo', name, isRunning('app'));
+        // SIGQUIT before the JVM handles it would end it: wait until it serves.
+        for (let i = 0; i < 600 && !(await api.readLog('demo', name, 'app', {})).includes('listening on :8080'); i++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
       }
       // Ready when PID 1 has named itself and its threads (it writes /tmp/ready last).
       const probe = (await attachDebugContainer(api, { namespace: 'demo', podName: 'hostile-python', image: 'busybox:1.36', targetContainer: 'app', profile: 'general' }, { skipPrivilegedConfirmation: true })).containerName;
@@ -324,7 +331,7 @@ describe('security: hostile input from the target never runs (test cluster)', fu
 
     it('security #12 hostile input: stuck-process (thread states, kernel stacks, strace) keeps one row per thread whatever the threads call themselves, and runs none of the names; the target line is one line', async () => {
       const run = await runOn('hostile-python', 'stuck-process', { profile: 'sysadmin' });
-      await assertNothingRan('hostile-python', run);
+      await assertNothingRan('hostile-python', run.containerName);
       const tasks = Number((await shell(api, 'hostile-python', run.containerName, 'ls /proc/1/task | wc -l')).trim());
       assert.equal(tasks, HOSTILE_THREAD_NAMES.length + 1);
 
@@ -352,7 +359,7 @@ describe('security: hostile input from the target never runs (test cluster)', fu
 
     it('security #12 hostile input: fd-exhaustion counts the target\'s open files by kind with their names on one line each', async () => {
       const run = await runOn('hostile-python', 'fd-exhaustion');
-      await assertNothingRan('hostile-python', run);
+      await assertNothingRan('hostile-python', run.containerName);
       const out = stepOf(run, 'Open file descriptors').output;
       const byKind = out.slice(out.indexOf('== by kind\n') + '== by kind\n'.length, out.indexOf('== most opened files'));
       for (const line of byKind.trimEnd().split('\n')) assert.match(line, /^\s*\d+ (socket|pipe|file|anon_inode:\w*)$/, `a kind that is a piece of a file name: ${JSON.stringify(line)}\n${out}`);
@@ -372,7 +379,7 @@ describe('security: hostile input from the target never runs (test cluster)', fu
 
     it('security #12 hostile input: core-dumps lists each core file in the target\'s hostile working directory once, on one line, and runs none of them', async () => {
       const run = await runOn('hostile-python', 'core-dumps');
-      await assertNothingRan('hostile-python', run);
+      await assertNothingRan('hostile-python', run.containerName);
       const settings = stepOf(run, 'Core dump settings');
       assert.equal(settings.status, 'ok', settings.output);
       const cores = stepOf(run, 'Existing core files');
@@ -390,7 +397,7 @@ describe('security: hostile input from the target never runs (test cluster)', fu
 
     it('security #12 hostile input: memory shows the target\'s name as the kernel escapes it, one row per process', async () => {
       const run = await runOn('hostile-python', 'memory');
-      await assertNothingRan('hostile-python', run);
+      await assertNothingRan('hostile-python', run.containerName);
       const out = stepOf(run, 'Process memory').output;
       assert.match(out, /^Name:\s+python\\n`e`\$\(e\)$/m, out);
       const largest = out.slice(out.indexOf('(RSS kB)\n') + '(RSS kB)\n'.length).trimEnd().split('\n');
@@ -399,7 +406,7 @@ describe('security: hostile input from the target never runs (test cluster)', fu
 
     it('security #12 hostile input: the Python stack dump writes nothing through the links the target planted in its /tmp, and each thread\'s name stays on its line', async () => {
       const run = await runOn('hostile-python', 'python-stack');
-      await assertNothingRan('hostile-python', run);
+      await assertNothingRan('hostile-python', run.containerName);
       const planted = await shell(api, 'hostile-python', run.containerName, 'ls -A /proc/1/root/tmp | grep -c "^.playbook-pystack-"; true');
       assert.equal(planted.trim(), String(2 * 4999), 'the target\'s links are all still there, untouched');
       const out = stepOf(run, 'Python stacks of all threads').output;
@@ -412,7 +419,7 @@ describe('security: hostile input from the target never runs (test cluster)', fu
 
     it('security #12 hostile input: the Node inspector step names a non-node target on one line', async () => {
       const run = await runOn('hostile-python', 'node-heap', { steps: [playbook('node-heap').steps[0]!] });
-      await assertNothingRan('hostile-python', run);
+      await assertNothingRan('hostile-python', run.containerName);
       const open = stepOf(run, 'Open the inspector');
       assert.equal(open.status, 'failed');
       assert.equal(open.output, `PID 1 is "${printable(HOSTILE_PROCESS_NAME)}", not node\n`);
@@ -420,12 +427,12 @@ describe('security: hostile input from the target never runs (test cluster)', fu
 
     it('security #12 hostile input: values from the target\'s spec (a database host that is an nc option, a readiness path with $(…) and backticks) run nothing', async () => {
       const db = await runOn('hostile-python', 'database-connectivity');
-      await assertNothingRan('hostile-python', db);
+      await assertNothingRan('hostile-python', db.containerName);
       const connect = stepOf(db, 'Connect to the database');
       assert.equal(connect.status, 'failed');
       assert.equal(connect.output, '"-e/proc/1/root/tmp/e" is not a host name or address\n');
       const http = await runOn('hostile-python', 'http-health');
-      await assertNothingRan('hostile-python', http);
+      await assertNothingRan('hostile-python', http.containerName);
       const get = stepOf(http, 'HTTP GET');
       assert.equal(get.status, 'failed');
       assert.ok(get.output.startsWith(`== GET http://127.0.0.1:8080/$(${TOUCH})\`${TOUCH}\`\n`), get.output);
@@ -434,10 +441,27 @@ describe('security: hostile input from the target never runs (test cluster)', fu
     it('security #12 hostile input: the JVM attach never creates its .attach_pid file through a link the target planted, and still gets the thread dump', async () => {
       const jvm = playbook('jvm-threads');
       const run = await runOn('hostile-java', 'jvm-threads', { steps: jvm.steps.slice(0, 2) });
-      await assertNothingRan('hostile-java', run);
+      await assertNothingRan('hostile-java', run.containerName);
       const attach = stepOf(run, 'Attach to the JVM');
       assert.match(attach.output, /^attach socket: \/proc\/1\/root\/tmp\/\.java_pid1$/m, attach.output);
       assert.match(stepOf(run, 'Thread dump').output, /Full thread dump/);
+    });
+
+    it('security #12 hostile input: Attach Debugger (Java, onjcmd) never creates the .attach_pid file through a link the target planted, and JDWP starts', async () => {
+      let failure: unknown;
+      const session = await startDebugAttachSession(api, { namespace: 'demo', pod: 'hostile-jdwp', runtime: 'java' }, { settings: { skipPrivilegedConfirmation: true }, listenTimeoutMs: 20_000 })
+        .catch((error: unknown) => { failure = error; return undefined; });
+      try {
+        const pod = await api.readPod('demo', 'hostile-jdwp');
+        const debugContainers = (pod.status?.ephemeralContainerStatuses ?? []).filter((c) => c.state?.running !== undefined).map((c) => c.name);
+        assert.ok(debugContainers.length > 0, 'a debug container was added');
+        for (const container of debugContainers) await assertNothingRan('hostile-jdwp', container);
+        assert.equal(failure, undefined, String(failure));
+        assert.equal(session?.forward.remotePort, 5006);
+        assert.ok(session?.notes.some((n) => n.includes('jcmd')), session?.notes.join(' | '));
+      } finally {
+        await session?.dispose();
+      }
     });
   });
 
