@@ -140,11 +140,12 @@ export async function readEnvironment(shell: Shell, pid: number, names: readonly
   return parseEnvironment((await shell(READ_ENVIRONMENT_SCRIPT, [String(pid), ...names], signal)).stdout);
 }
 
+/** readEnvironment.sh's output: one NAME=VALUE per line, a newline inside a value sent as \x01. */
 export function parseEnvironment(text: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const line of text.split('\n')) {
     const eq = line.indexOf('=');
-    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1).replace(/\x01/g, '\n');
   }
   return env;
 }

@@ -4,8 +4,7 @@
  * ptrace (gdb, strace) or a debugger attach is involved. Kernel stacks need `sysadmin`; that step says so
  * instead of asking for it by default.
  */
-import * as sys from './systemScripts';
-import * as rt from './runtimeScripts';
+import * as steps from './steps';
 import type { Playbook } from './types';
 
 export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
@@ -20,11 +19,11 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
       { name: 'ENDPOINT', prompt: 'host:port to connect to', default: '127.0.0.1:{{port}}' },
     ],
     steps: [
-      { title: 'DNS configuration', script: sys.RESOLV_CONF, output: 'terminal' },
-      { title: 'Listening sockets', script: sys.LISTENING_SOCKETS, output: 'terminal' },
-      { title: 'Interfaces and routes', script: sys.INTERFACES_AND_ROUTES, output: 'terminal', required: false },
-      { title: 'DNS lookup', script: sys.DNS_LOOKUP, output: 'terminal', required: false, timeoutSeconds: 30 },
-      { title: 'TCP connect', script: sys.TCP_CONNECT, output: 'terminal', required: false, timeoutSeconds: 30 },
+      { title: 'DNS configuration', script: steps.RESOLV_CONF, output: 'terminal' },
+      { title: 'Listening sockets', script: steps.LISTENING_SOCKETS, output: 'terminal' },
+      { title: 'Interfaces and routes', script: steps.INTERFACES_AND_ROUTES, output: 'terminal', required: false },
+      { title: 'DNS lookup', script: steps.DNS_LOOKUP, output: 'terminal', required: false, timeoutSeconds: 30 },
+      { title: 'TCP connect', script: steps.TCP_CONNECT, output: 'terminal', required: false, timeoutSeconds: 30 },
     ],
   },
   {
@@ -35,8 +34,8 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
     profile: 'baseline',
     inputs: [{ name: 'URL', prompt: 'URL to GET from inside the pod', default: 'http://127.0.0.1:{{readinessPort}}{{readinessPath}}' }],
     steps: [
-      { title: 'Listening sockets', script: sys.LISTENING_SOCKETS, output: 'terminal', required: false },
-      { title: 'HTTP GET', script: sys.HTTP_GET, output: 'terminal', timeoutSeconds: 30 },
+      { title: 'Listening sockets', script: steps.LISTENING_SOCKETS, output: 'terminal', required: false },
+      { title: 'HTTP GET', script: steps.HTTP_GET, output: 'terminal', timeoutSeconds: 30 },
     ],
   },
   {
@@ -46,8 +45,8 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
     image: 'busybox:1.36',
     profile: 'general',
     steps: [
-      { title: 'Process memory', script: sys.MEMORY_STATUS, output: 'terminal' },
-      { title: 'Memory cgroup (limit, usage, OOM events)', script: sys.MEMORY_CGROUP, output: 'terminal', required: false },
+      { title: 'Process memory', script: steps.MEMORY_STATUS, output: 'terminal' },
+      { title: 'Memory cgroup (limit, usage, OOM events)', script: steps.MEMORY_CGROUP, output: 'terminal', required: false },
     ],
   },
   {
@@ -56,7 +55,7 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
     description: 'open descriptors against the soft and hard limits, by kind, the most opened files, and the system-wide count',
     image: 'busybox:1.36',
     profile: 'general',
-    steps: [{ title: 'Open file descriptors', script: sys.FD_USAGE, output: 'terminal' }],
+    steps: [{ title: 'Open file descriptors', script: steps.FD_USAGE, output: 'terminal' }],
   },
   {
     id: 'stuck-process',
@@ -65,9 +64,9 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
     image: 'nicolaka/netshoot:v0.13',
     profile: 'general',
     steps: [
-      { title: 'Thread states', script: sys.THREAD_STATES, output: 'terminal' },
-      { title: 'Kernel stacks', script: sys.KERNEL_STACKS, output: 'terminal', required: false },
-      { title: 'System calls (strace, 3 s)', script: sys.SYSCALL_TRACE, output: 'terminal', required: false, timeoutSeconds: 30 },
+      { title: 'Thread states', script: steps.THREAD_STATES, output: 'terminal' },
+      { title: 'Kernel stacks', script: steps.KERNEL_STACKS, output: 'terminal', required: false },
+      { title: 'System calls (strace, 3 s)', script: steps.SYSCALL_TRACE, output: 'terminal', required: false, timeoutSeconds: 30 },
     ],
   },
   {
@@ -77,8 +76,8 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
     image: 'busybox:1.36',
     profile: 'general',
     steps: [
-      { title: 'Core dump settings', script: sys.CORE_DUMP_SETTINGS, output: 'terminal' },
-      { title: 'Existing core files', script: sys.CORE_FILES, output: 'terminal', required: false },
+      { title: 'Core dump settings', script: steps.CORE_DUMP_SETTINGS, output: 'terminal' },
+      { title: 'Existing core files', script: steps.CORE_FILES, output: 'terminal', required: false },
     ],
   },
   {
@@ -88,7 +87,7 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
     image: 'nicolaka/netshoot:v0.13',
     profile: 'baseline',
     inputs: [{ name: 'DB_ENDPOINT', prompt: 'Database host:port', default: '{{dbEndpoint}}' }],
-    steps: [{ title: 'Connect to the database', script: sys.DB_CONNECT, output: 'terminal', timeoutSeconds: 30 }],
+    steps: [{ title: 'Connect to the database', script: steps.DB_CONNECT, output: 'terminal', timeoutSeconds: 30 }],
   },
   {
     id: 'jvm-threads',
@@ -98,10 +97,10 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
     profile: 'general',
     runtime: 'java',
     steps: [
-      { title: 'Attach to the JVM', script: rt.JVM_ATTACH, output: 'terminal', timeoutSeconds: 30 },
-      { title: 'Thread dump', script: rt.JVM_THREAD_DUMP, output: 'terminal', timeoutSeconds: 60 },
-      { title: 'Heap summary', script: rt.JVM_HEAP_INFO, output: 'terminal', required: false, timeoutSeconds: 60 },
-      { title: 'Class histogram (top 25)', script: rt.JVM_CLASS_HISTOGRAM, output: 'terminal', required: false, timeoutSeconds: 120 },
+      { title: 'Attach to the JVM', script: steps.JVM_ATTACH, output: 'terminal', timeoutSeconds: 30 },
+      { title: 'Thread dump', script: steps.JVM_THREAD_DUMP, output: 'terminal', timeoutSeconds: 60 },
+      { title: 'Heap summary', script: steps.JVM_HEAP_INFO, output: 'terminal', required: false, timeoutSeconds: 60 },
+      { title: 'Class histogram (top 25)', script: steps.JVM_CLASS_HISTOGRAM, output: 'terminal', required: false, timeoutSeconds: 120 },
     ],
   },
   {
@@ -112,9 +111,9 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
     profile: 'baseline',
     runtime: 'node',
     steps: [
-      { title: 'Open the inspector', script: rt.NODE_OPEN_INSPECTOR, output: 'terminal', timeoutSeconds: 30 },
-      { title: 'Active handles and memory', script: rt.NODE_ACTIVE_HANDLES, output: 'terminal', required: false, timeoutSeconds: 30 },
-      { title: 'Heap snapshot', script: rt.NODE_HEAP_SNAPSHOT, output: 'artifact', artifactName: 'node-heap.heapsnapshot', timeoutSeconds: 300 },
+      { title: 'Open the inspector', script: steps.NODE_OPEN_INSPECTOR, output: 'terminal', timeoutSeconds: 30 },
+      { title: 'Active handles and memory', script: steps.NODE_ACTIVE_HANDLES, output: 'terminal', required: false, timeoutSeconds: 30 },
+      { title: 'Heap snapshot', script: steps.NODE_HEAP_SNAPSHOT, output: 'artifact', artifactName: 'node-heap.heapsnapshot', timeoutSeconds: 300 },
     ],
   },
   {
@@ -124,7 +123,7 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
     image: 'python:3.12',
     profile: 'general',
     runtime: 'python',
-    steps: [{ title: 'Python stacks of all threads', script: rt.PYTHON_STACK_DUMP, output: 'terminal', timeoutSeconds: 90 }],
+    steps: [{ title: 'Python stacks of all threads', script: steps.PYTHON_STACK_DUMP, output: 'terminal', timeoutSeconds: 90 }],
   },
 ];
 

@@ -1,7 +1,7 @@
 /**
  * Runs a playbook: a debug container with the playbook's image and profile (through the attach flow, so the
  * policy applies), the target's main PID found from inside it, then each step with exec (`sh -c`, values
- * passed as an `export` prefix of single-quoted words), its output streamed and kept (capped), artifacts
+ * passed as positional arguments that the step's prelude exports), its output streamed and kept (capped), artifacts
  * copied out byte for byte, and the run stopped at the first failing required step.
  */
 import { randomBytes } from 'node:crypto';
@@ -13,7 +13,7 @@ import type { DebugPolicy } from '../debug/debugContainerSpec';
 import type { NamedProfile } from '../debug/profiles';
 import { redactCommandLine } from '../diagnostics/redact';
 import { chooseTargetProcess, listProcessesCommand, parseProcessListing, type TargetProcessChoice } from '../terminal/targetProcess';
-import { exportPrefix } from './shellEnv';
+import { stepCommand } from './shellEnv';
 import { READ_TARGET_LOG_DIRECTIVE, type Playbook, type PlaybookStep } from './types';
 
 export const STEP_OUTPUT_CAP = 256 * 1024;
@@ -167,9 +167,13 @@ async function defaultAttach(api: ClusterApi, target: PlaybookTarget, options: P
   return { containerName: result.containerName };
 }
 
-/** The target line of a run (and its transcript): the command line redacted like every other report's. */
+/**
+ * The target line of a run (and its transcript): the command line redacted like every other report's, on one line
+ * (the target chooses its argv: a newline in it must not add lines to the transcript).
+ */
 export function describeTargetChoice(choice: TargetProcessChoice): string {
-  return 'pid' in choice ? `PID ${choice.pid} (${redactCommandLine(choice.cmdline)}): ${choice.how}` : `target process not found: ${choice.error}`;
+  const oneLine = (text: string): string => text.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return 'pid' in choice ? `PID ${choice.pid} (${oneLine(redactCommandLine(choice.cmdline))}): ${choice.how}` : `target process not found: ${oneLine(choice.error)}`;
 }
 
 export async function runPlaybook(api: ClusterApi, playbook: Playbook, target: PlaybookTarget, options: PlaybookRunOptions = {}): Promise<PlaybookRun> {
@@ -242,9 +246,8 @@ async function runStep(
 ): Promise<PlaybookStepResult> {
   const emit = (chunk: string): void => options.onStepOutput?.(index, chunk);
   const sink = new StepOutput(emit);
-  const script = `${exportPrefix(variables)}mkdir -p "$ARTIFACT_DIR" && cd "$ARTIFACT_DIR" || exit 125\n${step.script}`;
   const timeoutMs = (step.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_SECONDS) * 1000;
-  const outcome = await execStreaming(api, target, containerName, ['sh', '-c', script], sink.channel(), sink.channel(), timeoutMs, options.signal);
+  const outcome = await execStreaming(api, target, containerName, stepCommand(step.script, variables), sink.channel(), sink.channel(), timeoutMs, options.signal);
   let output = sink.text();
   const artifacts: PlaybookArtifact[] = [];
 

@@ -25,8 +25,10 @@ export interface PlaybookInput {
 export interface PlaybookStep {
   readonly title: string;
   /**
-   * POSIX sh (busybox-compatible where the image is busybox). Gets TARGET_PID, TARGET_CONTAINER, POD_NAME,
-   * POD_NAMESPACE, PLAYBOOK_LOG_MARKER, the inputs, and for artifact steps ARTIFACT (the file to write).
+   * POSIX sh (busybox-compatible where the image is busybox). Runs after the runner's prelude (steps/prelude.sh) in
+   * ARTIFACT_DIR, with TARGET_PID, TARGET_CONTAINER, POD_NAME, POD_NAMESPACE, PLAYBOOK_LOG_MARKER, the inputs, and
+   * for artifact steps ARTIFACT (the file to write) in its environment, and the prelude's functions `printable TEXT`
+   * (pod-controlled text on one line, control characters as ?) and `need_target` (fails without a target PID).
    * A line `::read-target-log:: [pattern]` on stdout asks the runner to append the target's log written after
    * the script wrote PLAYBOOK_LOG_MARKER into it (else its tail), from the last line holding `pattern` when
    * given (e.g. a JVM thread dump sent to stdout by `kill -3`).

@@ -7,14 +7,9 @@
 
 /**
  * The script as sent: without its comment and blank lines, because the exec request carries it in the URL,
- * which API servers and proxies cap (16 KiB for a Node server). The scripts hold no multi-line quoted text or
- * here-document in which such a line would be content.
+ * which API servers and proxies cap (16 KiB for a Node server). No multi-line quoted text or here-document in the
+ * scripts holds such a line as content (test/suite/unit/scripts-shellcheck.test.ts checks the here-documents).
  */
 export function shellScript(text: string): string {
   return `${text.split('\n').filter((line) => !/^\s*(#|$)/.test(line)).join('\n')}\n`;
-}
-
-/** Single-quotes a word for sh: every byte literal, a quote inside closed, escaped and reopened. */
-export function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
 }

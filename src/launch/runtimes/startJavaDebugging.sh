@@ -9,10 +9,14 @@ ns=$(sed -n 's/^NSpid:.*[[:space:]]\([0-9][0-9]*\)$/\1/p' "/proc/$pid/status")
 [ -n "$ns" ] || ns=$pid
 tmp=/proc/$pid/root/tmp
 sock=$tmp/.java_pid$ns
+trigger=$tmp/.attach_pid$ns
 if [ ! -S "$sock" ]; then
-  touch "$tmp/.attach_pid$ns" && kill -QUIT "$pid" || exit 3
+  # The target's /tmp is the target's: a link it planted at that name is removed (rm does not follow it) and the file
+  # is made with noclobber (O_EXCL), so nothing is ever created or truncated through a link into the debug container.
+  [ -L "$trigger" ] && rm -f "$trigger"
+  { [ -f "$trigger" ] || ( set -C; : >"$trigger" ) 2>/dev/null; } && kill -QUIT "$pid" || exit 3
   i=0; while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
-  rm -f "$tmp/.attach_pid$ns"
+  rm -f "$trigger"
   [ -S "$sock" ] || { echo "the JVM did not open its attach socket (started with -XX:+DisableAttachMechanism?)" >&2; exit 4; }
 fi
 src=$(mktemp -d /tmp/ephemeral-debug-attach.XXXXXX)

@@ -160,9 +160,9 @@ describe('launch: debugger attach on the test cluster', function () {
     assert.equal(await exchange(session.forward.localPort, 'JDWP-Handshake', (t) => t.length >= 14), 'JDWP-Handshake');
   });
 
-  it('Java: a JVM without a JDWP agent is refused with the option to add', async () => {
+  it('Java: a JVM without a JDWP agent is refused with the option to add, which listens on 127.0.0.1 only (security #12.2)', async () => {
     await assert.rejects(start({ namespace: 'demo', pod: 'java-plain', runtime: 'java' }),
-      (error: unknown) => error instanceof LaunchError && error.code === 'no-debug-agent' && error.message.includes('-agentlib:jdwp=transport=dt_socket,server=y'));
+      (error: unknown) => error instanceof LaunchError && error.code === 'no-debug-agent' && error.message.includes('-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:5005"'));
   });
 
   it('Python: the injected debugpy answers a DAP initialize request through the forward', async () => {

@@ -45,7 +45,7 @@ describe('targetfs: failures under the target filesystem (test cluster)', functi
     await cluster?.stop();
   });
 
-  it('security #12.15: an overwriting copy whose source cannot be read leaves the destination intact', async () => {
+  it('security #12.15: an overwriting copy or rename whose source cannot be read leaves the destination intact', async () => {
     await sh('mkdir -p /proc/1/root/safety && printf precious > /proc/1/root/safety/keep && mkdir -p /proc/1/root/safety/dir && printf inner > /proc/1/root/safety/dir/file');
     const fs = targetFs(observer);
     // /proc/1/mem reads fail (EIO at address 0): the copy cannot complete.
@@ -53,6 +53,9 @@ describe('targetfs: failures under the target filesystem (test cluster)', functi
     assert.equal(Buffer.from(await fs.readFile('/safety/keep')).toString('utf8'), 'precious');
     await assert.rejects(fs.copy('/proc/1/mem', '/safety/dir', { overwrite: true }));
     assert.equal(Buffer.from(await fs.readFile('/safety/dir/file')).toString('utf8'), 'inner', 'a directory destination too');
+    // A rename across filesystems is a copy too (mv copies on EXDEV): the same failure, the same destination.
+    await assert.rejects(fs.rename('/proc/1/mem', '/safety/keep', { overwrite: true }));
+    assert.equal(Buffer.from(await fs.readFile('/safety/keep')).toString('utf8'), 'precious', 'a failed rename keeps the destination');
     assert.equal((await sh('ls -A /proc/1/root/safety')).trim().split('\n').sort().join(' '), 'dir keep', 'no temporary left beside it');
     // What works still works: a copy and a rename over existing files and directories.
     await fs.copy('/safety/dir/file', '/safety/keep', { overwrite: true });

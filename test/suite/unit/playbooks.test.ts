@@ -1,12 +1,15 @@
 /** Playbooks: the catalogue passes its own validation, suggestions from pod states, input defaults and quoting. */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { BUILT_IN_PLAYBOOKS } from '../../../src/playbooks/catalog';
 import { defaultInputs } from '../../../src/playbooks/inputs';
 import { mergePlaybooks, normalizePlaybooks } from '../../../src/playbooks/normalize';
-import { logAfterMarker } from '../../../src/playbooks/runner';
-import { exportPrefix, shellQuote } from '../../../src/playbooks/shellEnv';
+import { describeTargetChoice, logAfterMarker } from '../../../src/playbooks/runner';
+import { stepCommand } from '../../../src/playbooks/shellEnv';
 import { detectRuntime, suggestPlaybooks, type Suggestion } from '../../../src/playbooks/suggest';
 
 const pod = (containers: NonNullable<V1Pod['spec']>['containers'], status: V1Pod['status']): V1Pod => ({ metadata: { name: 'p', namespace: 'ns' }, spec: { containers }, status });
@@ -23,11 +26,11 @@ describe('playbooks: catalogue', () => {
     }
   });
 
-  it('every step script is valid sh syntax (sh -n)', () => {
+  it('every step script, after the runner\'s prelude, is valid sh syntax (sh -n)', () => {
     for (const playbook of BUILT_IN_PLAYBOOKS) {
       for (const step of playbook.steps) {
         try {
-          execFileSync('sh', ['-n', '-c', step.script], { stdio: 'pipe' });
+          execFileSync('sh', ['-n', '-c', stepCommand(step.script, {})[2]!], { stdio: 'pipe' });
         } catch (error) {
           assert.fail(`${playbook.id} / ${step.title}: ${String((error as { stderr?: Buffer }).stderr ?? error)}`);
         }
@@ -86,13 +89,31 @@ describe('playbooks: inputs and quoting', () => {
     assert.deepEqual(defaultInputs(byId('database-connectivity'), mysql, 'app'), { DB_ENDPOINT: 'db:3306' });
   });
 
-  it('a value with quotes, $(…), backticks and newlines reaches the script literally and executes nothing', () => {
-    const evil = `a'b"c $(touch /tmp/playbook-pwned-$$) \`id\` $HOME\nnext; rm -rf /nonexistent *`;
-    const script = `${exportPrefix({ VALUE: evil, OTHER: '' })}printf '%s' "$VALUE"`;
-    const out = execFileSync('sh', ['-c', script], { encoding: 'utf8', cwd: '/' });
-    assert.equal(out, evil);
-    assert.equal(shellQuote("it's"), `'it'\\''s'`);
-    assert.throws(() => exportPrefix({ 'A B': 'x' }), /not a shell variable name/);
+  it('security #12: a value with quotes, $(…), backticks, newlines and a leading dash reaches the step as data, never script text, and runs nothing (busybox ash, dash, bash)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'playbook-step-'));
+    try {
+      const marker = join(dir, 'pwned');
+      const evil = `-a'b"c $(touch ${marker}) \`touch ${marker}\` $HOME\nnext; touch ${marker} *\\`;
+      const argv = stepCommand('printf "%s|%s|%s" "$VALUE" "$OTHER" "$(pwd)"', { VALUE: evil, OTHER: 'x\0y', ARTIFACT_DIR: join(dir, 'work') });
+      assert.ok(!argv[2]!.includes(evil) && !argv[2]!.includes('$HOME\nnext'), 'no byte of the value is in the script');
+      for (const shell of [['busybox', 'sh'], ['dash'], ['bash', '--posix']]) {
+        const out = execFileSync(shell[0]!, [...shell.slice(1), ...argv.slice(1)], { encoding: 'utf8', cwd: '/' });
+        assert.equal(out, `${evil}|xy|${join(dir, 'work')}`, shell.join(' '));
+      }
+      assert.equal(existsSync(marker), false, 'nothing of the value ran');
+      assert.throws(() => stepCommand('true', { 'A B': 'x' }), /not a shell variable name/);
+      // The prelude refuses a name that is not a variable even when it is given one directly.
+      const refused = spawnSync('sh', ['-c', stepCommand('true', {})[2]!, 'playbook-step', 'A[$(id)]=1'], { encoding: 'utf8' });
+      assert.equal(refused.status, 125);
+      assert.match(refused.stderr, /is not a variable name/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('security #12: the target line of a run is one line whatever the target\'s argv holds, and redacted', () => {
+    const line = describeTargetChoice({ pid: 7, cmdline: 'app --password hunter2 x\n- Result: every required step succeeded\r\u001b[2J', how: 'PID 1' });
+    assert.equal(line, 'PID 7 (app --password <redacted> x?- Result: every required step succeeded??[2J): PID 1');
   });
 
   it('cuts the target log after the marker, from the last dump', () => {

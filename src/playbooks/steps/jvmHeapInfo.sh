@@ -1,0 +1,2 @@
+# part of: prelude.sh jcmd.sh
+jcmd GC.heap_info
