@@ -13,3 +13,11 @@
 export function shellScript(text: string): string {
   return `${text.split('\n').filter((line) => !/^\s*(#|$)/.test(line)).join('\n')}\n`;
 }
+
+/**
+ * Single-quotes a word for a POSIX shell: every byte literal, a quote inside closed, escaped and reopened. For
+ * commands shown to the user (the equivalent kubectl command), never for scripts sent to pods.
+ */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
