@@ -26,6 +26,7 @@ export const goRecipe: RuntimeRecipe = {
   extensionId: 'golang.go',
   extensionName: 'Go',
   builtIn: false,
+  speaksDap: true,
 
   async prepare(context, options) {
     const { shell, process: target, signal } = context;

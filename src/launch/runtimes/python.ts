@@ -53,6 +53,7 @@ export const pythonRecipe: RuntimeRecipe = {
   extensionId: 'ms-python.debugpy',
   extensionName: 'Python Debugger',
   builtIn: false,
+  speaksDap: true,
 
   async prepare(context, options) {
     const { shell, process: target, signal } = context;
