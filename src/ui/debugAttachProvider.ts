@@ -262,6 +262,7 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
     const line = describeDebuggerRoute(session.runtime, route, `the port-forward ${session.forward.description}`);
     this.routeLines.set(id, line);
     this.deps.logger.info(`debug attach: ${line}`);
+    await this.deps.sessions.note(this.records.get(id), (r) => r.action(line));
     try {
       const started = await vscode.debug.startDebugging(folder, {
         ...session.debugConfiguration,

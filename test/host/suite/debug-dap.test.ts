@@ -14,7 +14,7 @@ import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import * as vscode from 'vscode';
 import { parseAllDocuments } from 'yaml';
-import { hostTestConfig, kubeConfig, ui, waitFor } from './support';
+import { EXTENSION_ID, hostTestConfig, kubeConfig, ui, waitFor } from './support';
 
 interface DapMessage {
   type?: string;
@@ -177,6 +177,10 @@ describe('Python and Go attach over DAP without their extensions', () => {
     await vscode.debug.stopDebugging(session);
     await waitFor('the session to end', () => (ended.includes(session) ? true : undefined), 30_000);
     await waitFor('debugpy to stop listening in the pod', async () => (await listensInPod('python-app', container, 5678) ? undefined : true), 30_000, 500);
+    // The journal's record of the session names the way it went, and ended with it.
+    const api = vscode.extensions.getExtension<{ listSessions(): Promise<readonly { kind: string; pod: string; endedAt?: string; actions: readonly { description: string }[] }[]> }>(EXTENSION_ID)!.exports;
+    const record = await waitFor('the journal\'s record to end with the session', async () => (await api.listSessions()).filter((s) => s.kind === 'debugger' && s.pod === 'python-app' && s.endedAt !== undefined).pop(), 15_000);
+    assert.ok(record.actions.some((a) => a.description.includes('speaks DAP to debugpy directly')), `the journal says which way: ${JSON.stringify(record.actions)}`);
   });
 
   it('Python: a breakpoint in the pod\'s own app.py (k8s-target editor) stops there and the paused line shows in that editor', async function () {
