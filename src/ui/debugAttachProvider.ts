@@ -4,6 +4,10 @@
  * `vscode.debug.startDebugging` and ties the port-forward to that session (the forward stops when the
  * session ends; the session is stopped, with a message, when the pod goes away). "Attach Debugger…" on pod
  * and container nodes builds such a configuration.
+ *
+ * Without the language's extension, a debug server that speaks DAP itself (debugpy, dlv) is attached by VS Code
+ * directly: the same attach configuration runs as a `kubernetes-ephemeral` session whose adapter is a
+ * DebugAdapterServer on the forward's local port. The debug console's first line says which way was taken.
  */
 import * as vscode from 'vscode';
 import type { ClusterApi, Logger } from '../cluster/clusterApi';
@@ -14,7 +18,7 @@ import { LaunchError } from '../launch/launchError';
 import { sourceRootsOf } from '../launch/targetSources';
 import { PortForwardError } from '../launch/portForward';
 import { describeProcess, type RuntimeKind } from '../launch/processes';
-import { debuggerExtensionFor, missingDebuggerMessage } from '../launch/runtimes/index';
+import { debuggerRoute, describeDebuggerRoute, type DebuggerRoute } from '../launch/runtimes/index';
 import { attachSettings, isExplorerNode } from './attachCommand';
 import type { Clusters } from './clusters';
 import type { ErrorPresenter } from './errorPresenter';
@@ -30,6 +34,8 @@ import { TargetSourceTracker } from './targetSourceTracker';
 
 /** Marks the language session we started, so its end stops the forward. */
 const SESSION_MARKER = '__kubernetesEphemeralSession';
+/** Marks that session as one VS Code attaches to the debug server directly (no language extension). */
+const DIRECT_DAP_MARKER = '__kubernetesEphemeralDirectDap';
 /** How long the debugger port may take to listen once opened (gdb injection and JVM attach take seconds). */
 const LISTEN_TIMEOUT_MS = 30_000;
 
@@ -43,11 +49,13 @@ export interface DebugAttachDependencies {
   readonly timeLimits: TimeLimits;
 }
 
-export class DebugAttachProvider implements vscode.DebugConfigurationProvider, vscode.Disposable {
+export class DebugAttachProvider implements vscode.DebugConfigurationProvider, vscode.DebugAdapterDescriptorFactory, vscode.Disposable {
   private readonly sessions = new Map<string, DebugAttachSession>();
   /** The journal record of each attach session, ended with it. */
   private readonly records = new Map<string, SessionRecord | undefined>();
   private readonly debugSessions = new Map<string, vscode.DebugSession>();
+  /** The debug console line of each session, written once the session is the focused one (the console's). */
+  private readonly routeLines = new Map<string, string>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Breakpoints in the target's `k8s-target:` editors, for the sessions started here. */
   private readonly targetSources = new TargetSourceTracker((configuration) => {
@@ -61,8 +69,12 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
       this.targetSources,
       vscode.debug.onDidStartDebugSession((session) => {
         const id = session.configuration[SESSION_MARKER] as string | undefined;
-        if (id !== undefined && this.sessions.has(id)) this.debugSessions.set(id, session);
+        if (id !== undefined && this.sessions.has(id)) {
+          this.debugSessions.set(id, session);
+          this.writeRouteLine(vscode.debug.activeDebugSession);
+        }
       }),
+      vscode.debug.onDidChangeActiveDebugSession((session) => this.writeRouteLine(session)),
       vscode.debug.onDidTerminateDebugSession((session) => {
         const id = session.configuration[SESSION_MARKER] as string | undefined;
         if (id !== undefined) void this.end(id);
@@ -80,14 +92,25 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
     return config;
   }
 
-  async resolveDebugConfigurationWithSubstitutedVariables(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration, token?: vscode.CancellationToken): Promise<undefined> {
+  async resolveDebugConfigurationWithSubstitutedVariables(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration, token?: vscode.CancellationToken): Promise<vscode.DebugConfiguration | undefined> {
+    // The direct DAP session this provider started for a prepared attach: run it as it is.
+    if (config[DIRECT_DAP_MARKER] === true && this.sessions.has(config[SESSION_MARKER] as string)) return config;
     try {
       await this.launch(folder, config, token);
     } catch (error) {
       await this.report(error);
     }
-    // The language's own session runs instead; this one is never started.
+    // The language's own session (or a direct DAP one) runs instead; this one is never started.
     return undefined;
+  }
+
+  /** The direct DAP session's adapter: the debug server itself, through the forward. */
+  createDebugAdapterDescriptor(session: vscode.DebugSession): vscode.DebugAdapterDescriptor {
+    const attach = this.sessions.get(session.configuration[SESSION_MARKER] as string);
+    if (attach === undefined || session.configuration[DIRECT_DAP_MARKER] !== true || attach.forward.isEnded) {
+      throw new Error('Attach Debugger: this debug session has no prepared debug server (its port-forward ended): start the kubernetes-ephemeral configuration again.');
+    }
+    return new vscode.DebugAdapterServer(attach.forward.localPort, attach.forward.localAddress);
   }
 
   /** Attach Debugger… on a pod or container node. */
@@ -124,7 +147,7 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
   private async launch(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration, token?: vscode.CancellationToken): Promise<void> {
     const { context, request } = parseLaunchConfiguration(config as Record<string, unknown>);
     if (request.runtime !== undefined) {
-      assertDebuggerInstalled(request.runtime);
+      routeOf(request.runtime);
     }
     const api = await this.deps.clusters.api(context);
     const settings = this.deps.settings.current;
@@ -193,8 +216,9 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
       }
       session = await run(picked.pid);
     }
+    let route: DebuggerRoute;
     try {
-      assertDebuggerInstalled(session.runtime);
+      route = routeOf(session.runtime);
     } catch (error) {
       await session.dispose();
       throw error;
@@ -229,16 +253,29 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
     });
     // Started once this resolution has returned: VS Code does not start a session while another one's
     // configuration is still being resolved (awaiting it here never settles).
-    setTimeout(() => void this.startLanguageSession(folder, id, session), 0);
+    setTimeout(() => void this.startLanguageSession(folder, id, session, route), 0);
   }
 
-  private async startLanguageSession(folder: vscode.WorkspaceFolder | undefined, id: string, session: DebugAttachSession): Promise<void> {
+  private async startLanguageSession(folder: vscode.WorkspaceFolder | undefined, id: string, session: DebugAttachSession, route: DebuggerRoute): Promise<void> {
+    const direct = route.kind === 'direct';
+    const type = direct ? DEBUG_TYPE : session.debugConfiguration.type;
+    const line = describeDebuggerRoute(session.runtime, route, `the port-forward ${session.forward.description}`);
+    this.routeLines.set(id, line);
+    this.deps.logger.info(`debug attach: ${line}`);
+    await this.deps.sessions.note(this.records.get(id), (r) => r.action(line));
     try {
-      const started = await vscode.debug.startDebugging(folder, { ...session.debugConfiguration, [SESSION_MARKER]: id });
-      this.deps.logger.info(`debug attach: ${session.debugConfiguration.type} session ${started ? 'started' : 'not started'} (${session.forward.description})`);
+      const started = await vscode.debug.startDebugging(folder, {
+        ...session.debugConfiguration,
+        type,
+        [SESSION_MARKER]: id,
+        ...(direct ? { [DIRECT_DAP_MARKER]: true } : {}),
+      });
+      this.deps.logger.info(`debug attach: ${type} session ${started ? 'started' : 'not started'} (${session.forward.description})`);
       if (!started) {
         await this.end(id);
-        await this.report(new LaunchError('unsupported', `VS Code did not start the ${session.debugConfiguration.type} attach session (is its debugger extension enabled?)`));
+        await this.report(new LaunchError('unsupported', direct
+          ? `VS Code did not start the attach session to the ${session.runtime} debug server at ${session.forward.description} (see the Kubernetes Ephemeral Debug log)`
+          : `VS Code did not start the ${type} attach session (is its debugger extension enabled?)`));
       }
     } catch (error) {
       await this.end(id);
@@ -251,11 +288,22 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
     if (session === undefined) return;
     this.sessions.delete(id);
     this.debugSessions.delete(id);
+    this.routeLines.delete(id);
     this.targetSources.remove(id);
     const record = this.records.get(id);
     this.records.delete(id);
     await session.dispose();
     await this.deps.sessions.note(record, (r) => r.end({ status: 'completed', message: 'debug session ended' }));
+  }
+
+  /** The console (appendLine) writes to the focused session: our line goes once its session is the one. */
+  private writeRouteLine(active: vscode.DebugSession | undefined): void {
+    const id = active?.configuration[SESSION_MARKER] as string | undefined;
+    if (id === undefined || this.debugSessions.get(id) !== active) return;
+    const line = this.routeLines.get(id);
+    if (line === undefined) return;
+    this.routeLines.delete(id);
+    vscode.debug.activeDebugConsole.appendLine(line);
   }
 
   private async report(error: unknown): Promise<void> {
@@ -294,6 +342,7 @@ export function registerDebugAttach(deps: Omit<DebugAttachDependencies, 'forward
     ...registerPortForwardCommands({ clusters: deps.clusters, errors: deps.errors, forwards, logger: deps.logger }),
     provider,
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, provider),
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, provider),
     vscode.commands.registerCommand('ephemeralDebug.attachDebugger', (node?: unknown) => provider.attachFromNode(node)),
   ];
 }
@@ -306,7 +355,9 @@ class MissingDebuggerExtension extends Error {
   }
 }
 
-function assertDebuggerInstalled(runtime: RuntimeKind): void {
-  const message = missingDebuggerMessage(runtime, (id) => vscode.extensions.getExtension(id) !== undefined);
-  if (message !== undefined) throw new MissingDebuggerExtension(message, debuggerExtensionFor(runtime).id);
+/** The way to the runtime's debug server (its extension, or DAP directly); throws when there is none. */
+function routeOf(runtime: RuntimeKind): DebuggerRoute {
+  const route = debuggerRoute(runtime, (id) => vscode.extensions.getExtension(id) !== undefined);
+  if (route.kind === 'missing') throw new MissingDebuggerExtension(route.message, route.extension.id);
+  return route;
 }

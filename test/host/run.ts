@@ -199,6 +199,12 @@ async function uiAction(page: Page, request: Record<string, string>): Promise<un
         const document = (globalThis as unknown as { document: DomElement }).document;
         return Array.from(document.querySelectorAll('.xterm-rows')).map((rows) => rows.innerText).join('\n');
       });
+    case 'debugConsoleText':
+      // The Debug Console (REPL) shows the focused session's lines.
+      return page.evaluate(() => {
+        const document = (globalThis as unknown as { document: DomElement }).document;
+        return Array.from(document.querySelectorAll('.repl .monaco-list-row')).map((row) => row.innerText).join('\n');
+      });
     case 'screenshot': {
       mkdirSync(screenshotDir, { recursive: true });
       const file = join(screenshotDir, `${basename(request.name)}.png`);

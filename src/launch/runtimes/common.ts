@@ -72,6 +72,12 @@ export interface RuntimeRecipe {
   readonly extensionId: string;
   readonly extensionName: string;
   readonly builtIn: boolean;
+  /**
+   * The debug server speaks the Debug Adapter Protocol itself (debugpy's adapter, a headless dlv): without the
+   * language's extension, VS Code can connect to it through the forward and send this recipe's configuration as
+   * the `attach` arguments.
+   */
+  readonly speaksDap: boolean;
   prepare(context: RuntimeContext, options: RuntimeOptions): Promise<PreparedRuntime>;
   debugConfiguration(target: AttachTarget): DebugConfigurationLike;
 }

@@ -1,8 +1,10 @@
 /**
  * Go: `dlv attach <pid> --headless --listen 127.0.0.1:2345 --accept-multiclient --api-version 2 --continue`
  * started in the background of the delve debug image (dlv.sh; SYS_PTRACE needed), so the program keeps running
- * until the editor sets breakpoints. Attach with golang.go (`type: go`, `mode: remote`); the session's end stops
- * that dlv, which detaches and leaves the program running.
+ * until the editor sets breakpoints. Attach with golang.go (`type: go`, `mode: remote`); without it, VS Code speaks
+ * DAP to the same headless dlv (it answers DAP and JSON-RPC on one port) with this configuration as the `attach`
+ * arguments (`mode: remote`, `substitutePath` local → remote). The session's end stops that dlv, which detaches and
+ * leaves the program running.
  */
 import { shellScript } from '../../shell/shellScript';
 import { LaunchError } from '../launchError';
@@ -26,6 +28,7 @@ export const goRecipe: RuntimeRecipe = {
   extensionId: 'golang.go',
   extensionName: 'Go',
   builtIn: false,
+  speaksDap: true,
 
   async prepare(context, options) {
     const { shell, process: target, signal } = context;

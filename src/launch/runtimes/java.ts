@@ -94,6 +94,7 @@ export const javaRecipe: RuntimeRecipe = {
   extensionId: 'vscjava.vscode-java-debug',
   extensionName: 'Debugger for Java',
   builtIn: false,
+  speaksDap: false,
 
   async prepare(context, options) {
     const { shell, process: target, signal } = context;

@@ -66,6 +66,7 @@ export const nodeRecipe: RuntimeRecipe = {
   extensionId: 'ms-vscode.js-debug',
   extensionName: 'JavaScript Debugger (built in)',
   builtIn: true,
+  speaksDap: false,
 
   async prepare(context, options) {
     const { shell, process: target, signal } = context;

@@ -5,7 +5,8 @@
  * copied into a fresh mktemp directory in the target's /tmp through /proc/<pid>/root and run from there by that
  * same /proc/<pid>/root/… path, which resolves to the same files in both namespaces (the debug container shares
  * the target's PID namespace, so /proc/<pid> names the same process on both sides). The session's end stops the
- * debugpy adapter it started. Attach with ms-python.debugpy (`type: debugpy`).
+ * debugpy adapter it started. Attach with ms-python.debugpy (`type: debugpy`); without it, VS Code sends the same
+ * configuration to debugpy's adapter as DAP `attach` arguments (`connect` says the adapter already runs).
  */
 import { shellScript } from '../../shell/shellScript';
 import { LaunchError } from '../launchError';
@@ -53,6 +54,7 @@ export const pythonRecipe: RuntimeRecipe = {
   extensionId: 'ms-python.debugpy',
   extensionName: 'Python Debugger',
   builtIn: false,
+  speaksDap: true,
 
   async prepare(context, options) {
     const { shell, process: target, signal } = context;

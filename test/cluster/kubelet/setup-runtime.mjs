@@ -153,7 +153,11 @@ export async function setupRuntime(options = {}) {
     ...process.env, CGO_ENABLED: '0', GOFLAGS: '', GOPROXY: 'off', GO111MODULE: 'on',
     GOCACHE: path.join(cacheDir, 'build/gocache'), GOPATH: path.join(cacheDir, 'build/gopath'),
   };
-  execFileSync('go', ['build', '-o', goOut, '.'], { cwd: path.join(demoDir, 'go-app'), env: goEnv, stdio: 'inherit' });
+  // Debian's Go (golang-go), the toolchain Debian's delve in the delve image supports: a newer Go writes DWARF 5
+  // (location lists) that dlv 1.20 cannot read, so it shows no variables. Built as one builds for a debugger
+  // (-N -l: no optimisation, no inlining), so locals such as the handler's `n` exist at their lines.
+  const debianGo = fs.existsSync('/usr/lib/go/bin/go') ? '/usr/lib/go/bin/go' : 'go';
+  execFileSync(debianGo, ['build', '-gcflags=all=-N -l', '-o', goOut, '.'], { cwd: path.join(demoDir, 'go-app'), env: goEnv, stdio: 'inherit' });
   goApp.copy(goOut, '/app/server');
 
   fs.writeFileSync(stampFile, stamp);

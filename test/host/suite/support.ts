@@ -39,7 +39,7 @@ export interface UiRow {
 }
 
 /** Asks the runner, which drives the browser showing this workbench, about or to act on the DOM. */
-export async function ui<T>(request: { action: 'viewRows'; viewId: string } | { action: 'clickRow'; viewId: string; label: string } | { action: 'terminalText' } | { action: 'screenshot'; name: string }): Promise<T> {
+export async function ui<T>(request: { action: 'viewRows'; viewId: string } | { action: 'clickRow'; viewId: string; label: string } | { action: 'terminalText' } | { action: 'debugConsoleText' } | { action: 'screenshot'; name: string }): Promise<T> {
   const response = await fetch(`${hostTestConfig().reportUrl}/ui`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
   const body = (await response.json()) as { ok: boolean; value?: T; error?: string };
   if (!body.ok) {

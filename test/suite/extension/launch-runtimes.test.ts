@@ -1,7 +1,7 @@
 /**
  * One-step debugger attach on the test cluster, for real, per runtime: each session's forward is
  * spoken to in the debugger's own protocol — Node's inspector (/json/version, then CDP Runtime.evaluate over
- * its WebSocket), JDWP's handshake, debugpy's DAP `initialize`, dlv's JSON-RPC `RPCServer.State` — and the
+ * its WebSocket), JDWP's handshake, debugpy's DAP `initialize`, dlv's JSON-RPC `RPCServer.ProcessPid` — and the
  * failure paths: no matching process, a JVM without JDWP, ptrace denied by the profile, a local port in
  * use, the pod deleted under a session.
  */
@@ -184,17 +184,18 @@ describe('launch: debugger attach on the test cluster', function () {
       (error: unknown) => error instanceof LaunchError && error.code === 'ptrace-denied' && /SYS_PTRACE/.test(error.message) && /profile baseline/.test(error.message));
   });
 
-  it('Go: dlv attached from the delve image answers RPCServer.State; the session\'s end detaches it', async () => {
+  it('Go: dlv attached from the delve image answers RPCServer.ProcessPid; the session\'s end detaches it', async () => {
     const session = await start({ namespace: 'demo', pod: 'go-app', runtime: 'go', localRoot: '/work/go', remoteRoot: '/src' });
     assert.deepEqual({ type: session.debugConfiguration.type, mode: session.debugConfiguration.mode, port: session.debugConfiguration.port },
       { type: 'go', mode: 'remote', port: session.forward.localPort });
     assert.deepEqual(session.debugConfiguration.substitutePath, [{ from: '/work/go', to: '/src' }]);
-    const text = await exchange(session.forward.localPort, JSON.stringify({ method: 'RPCServer.State', params: [{ NonBlocking: true }], id: 1 }),
+    // ProcessPid, not State: a non-blocking State of a running target (dlv --continue) carries no Pid.
+    const text = await exchange(session.forward.localPort, JSON.stringify({ method: 'RPCServer.ProcessPid', params: [{}], id: 1 }),
       (t) => { try { JSON.parse(t); return true; } catch { return false; } });
-    const reply = JSON.parse(text) as { id: number; error: unknown; result: { State: { Pid: number } } };
+    const reply = JSON.parse(text) as { id: number; error: unknown; result: { Pid: number } };
     assert.equal(reply.id, 1);
     assert.equal(reply.error, null);
-    assert.equal(reply.result.State.Pid, 1, 'dlv attached to the target\'s PID');
+    assert.equal(reply.result.Pid, 1, 'dlv attached to the target\'s PID');
     await session.dispose();
     assert.equal(session.forward.isEnded, true);
     // The program still runs after dlv detached.
