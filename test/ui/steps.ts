@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { execCollect } from '../suite/loopback/helpers/client';
-import { squash, waitFor, type Workbench } from './workbench';
+import { squash, waitFor, type QuickInputStep, type Workbench } from './workbench';
 
 export interface StepContext {
   readonly wb: Workbench;
@@ -53,6 +53,15 @@ async function answerDialogs(ctx: StepContext, answered: string[]): Promise<void
   ctx.log(`dialog "${dialog.message.slice(0, 100)}" → ${button}`);
   answered.push(`${dialog.message.slice(0, 60)} → ${button}`);
   await ctx.wb.clickDialogButton(button);
+}
+
+/** Issue 13, item 8: the picker counts "(1/N)" … "(N/N)", one total throughout (it once jumped from "(3/4)" to "(4/9)"). */
+function checkStepCounter(seen: readonly QuickInputStep[]): void {
+  const counters = seen.map((s) => /\((\d+)\/(\d+)\)$/.exec(s.title)).map((m) => (m === null ? undefined : { step: Number(m[1]), total: Number(m[2]) }));
+  const total = seen.length;
+  counters.forEach((c, i) => {
+    if (c === undefined || c.step !== i + 1 || c.total !== total) throw new Error(`step ${i + 1} of ${total} is titled "${seen[i]!.title}": ${seen.map((s) => s.title).join(' | ')}`);
+  });
 }
 
 /** The line of server.js that counts requests: where a user breaks (the walkthrough names it). */
@@ -187,8 +196,9 @@ export const steps: Step[] = [
     run: async (ctx) => {
       const { wb, page } = { wb: ctx.wb, page: ctx.wb.page };
       await wb.contextMenu(wb.row('node-app', 3), 'Attach Debug Container…');
-      const stepsSeen = await wb.enterThroughQuickInput('Attach Debug Container');
-      ctx.log(`picker steps: ${stepsSeen.join(' | ')}`);
+      const seen = await wb.walkQuickInput('Attach Debug Container');
+      ctx.log(`picker steps: ${seen.map((s) => `${s.title} — ${s.placeholder}`).join(' | ')}`);
+      checkStepCounter(seen);
       // The privileged-profile question and the one-time "cannot be removed" notice are modal dialogs.
       const answered: string[] = [];
       await waitFor('the busybox prompt in the attach terminal', async () => {
@@ -225,6 +235,7 @@ export const steps: Step[] = [
       ];
       const seen = await wb.walkQuickInput('Attach Debug Container', 12, ({ placeholder }) => picks.find(([pattern]) => pattern.test(placeholder))?.[1]);
       ctx.log(`picker: ${seen.map((s) => `${s.title} — ${s.placeholder || s.message} → ${s.focused.split(',')[0] || '(input)'}`).join(' | ')}`);
+      checkStepCounter(seen);
       for (const [pattern, wanted] of picks.slice(1)) {
         const step = seen.find((s) => pattern.test(s.placeholder));
         if (step === undefined || !step.focused.includes(wanted)) throw new Error(`the picker had no step "${pattern.source}" answered with ${wanted}: ${JSON.stringify(seen)}`);
@@ -560,6 +571,8 @@ export const steps: Step[] = [
         const text = await row.locator('.label-description').innerText();
         return /stopped \(SIG(TERM|KILL)\)|terminated/.test(text) ? text : undefined;
       }, 120_000, 500);
+      // The command's progress ends too (it waits for the kubelet to report the container terminated).
+      await waitFor(`the "Stopping ${name}" progress to end`, async () => !(await wb.notifications()).some((n) => n.startsWith(`Stopping ${name}`)), 60_000, 500);
       const pod = await ctx.kubeConfig.makeApiClient(k8s.CoreV1Api).readNamespacedPod({ namespace: 'demo', name: 'node-app' });
       const state = pod.status?.ephemeralContainerStatuses?.find((s) => s.name === name)?.state;
       if (state?.terminated === undefined) throw new Error(`the API server reports ${name} as ${JSON.stringify(state)}, not terminated`);

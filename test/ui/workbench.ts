@@ -118,13 +118,9 @@ export class Workbench {
     return { visible: true, signature: `${title}|${placeholder}|${message}|${focused}`, ready, title };
   }
 
-  /** Presses Enter through a multi-step quick input, one step at a time; returns the steps' titles. */
-  async enterThroughQuickInput(what: string, maxSteps = 12): Promise<string[]> {
-    return (await this.walkQuickInput(what, maxSteps)).map((s) => `${s.title} — ${s.placeholder}`);
-  }
-
   /**
-   * As enterThroughQuickInput, and returns what each step showed when Enter was pressed (e.g. the preselection).
+   * Presses Enter through a multi-step quick input, one step at a time; returns what each step showed when
+   * Enter was pressed (e.g. the preselection).
    * `choose` may name an item to pick at a step (by its placeholder): it is typed to filter the list and
    * accepted once it is the focused item; other steps take their default. `atLeast`: the number of steps
    * the caller knows there are (separate input boxes show no "(k/N)").
