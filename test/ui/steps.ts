@@ -55,6 +55,19 @@ async function answerDialogs(ctx: StepContext, answered: string[]): Promise<void
   await ctx.wb.clickDialogButton(button);
 }
 
+/** Types `ps` into the active terminal; waits for a process matching `process` and the next prompt; returns the PID header and matching lines. */
+async function psInActiveTerminal(wb: Workbench, process: RegExp): Promise<string> {
+  await wb.page.locator('.part.panel .terminal-wrapper.active .xterm').first().click();
+  await wb.page.keyboard.type('ps');
+  await wb.page.keyboard.press('Enter');
+  const ps = await waitFor(`${process.source} in ps and a new prompt`, async () => {
+    const text = await wb.activeTerminalText();
+    const after = text.slice(text.lastIndexOf('# ps'));
+    return process.test(after) && PROMPT.test(after.slice(4)) ? after : undefined;
+  }, 30_000);
+  return ps.split('\n').filter((l) => process.test(l) || /PID/.test(l)).map((l) => l.trim()).join(' / ');
+}
+
 /** Issue 13, item 8: the picker counts "(1/N)" … "(N/N)", one total throughout (it once jumped from "(3/4)" to "(4/9)"). */
 function checkStepCounter(seen: readonly QuickInputStep[]): void {
   const counters = seen.map((s) => /\((\d+)\/(\d+)\)$/.exec(s.title)).map((m) => (m === null ? undefined : { step: Number(m[1]), total: Number(m[2]) }));
@@ -248,15 +261,7 @@ export const steps: Step[] = [
       }, 180_000, 500);
       if (answered.length > 0) ctx.log(`dialogs answered: ${answered.join('; ')}`);
       // The debug container shares the target's processes: the app's python3 is in ps.
-      await page.locator('.part.panel .terminal-wrapper.active .xterm').first().click();
-      await page.keyboard.type('ps');
-      await page.keyboard.press('Enter');
-      const ps = await waitFor('python3 in ps and a new prompt', async () => {
-        const text = await wb.activeTerminalText();
-        const after = text.slice(text.lastIndexOf('# ps'));
-        return /python3/.test(after) && PROMPT.test(after.slice(4)) ? after : undefined;
-      }, 30_000);
-      ctx.log(`ps: ${ps.split('\n').filter((l) => /python3|PID/.test(l)).map((l) => l.trim()).join(' / ')}`);
+      ctx.log(`ps: ${await psInActiveTerminal(wb, /python3/)}`);
       await wb.dismissUnrelatedToasts();
       await wb.clearHover();
       await page.screenshot({ path: ctx.screenshotPath });
@@ -478,15 +483,7 @@ export const steps: Step[] = [
       at(`copy ${copyName}; dialogs answered: ${answered.length === 0 ? 'none' : answered.join('; ')}`);
 
       // Processes are shared: the app container's keep-alive loop (sleep 3600) shows in the debug container's ps.
-      await page.locator('.part.panel .terminal-wrapper.active .xterm').first().click();
-      await page.keyboard.type('ps');
-      await page.keyboard.press('Enter');
-      const ps = await waitFor('ps output with the keep-alive sleep and a new prompt', async () => {
-        const text = await wb.activeTerminalText();
-        const after = text.slice(text.lastIndexOf('# ps'));
-        return /sleep/.test(after) && PROMPT.test(after.slice(4)) ? after : undefined;
-      }, 30_000);
-      at(`ps: ${ps.split('\n').filter((l) => /sleep|PID/.test(l)).map((l) => l.trim()).join(' / ')}`);
+      at(`ps: ${await psInActiveTerminal(wb, /sleep/)}`);
       await wb.dismissUnrelatedToasts();
       await wb.clearHover();
       await page.screenshot({ path: ctx.screenshotPath });
