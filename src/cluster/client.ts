@@ -18,6 +18,7 @@ import {
   createConfiguration,
   setHeaderMiddleware,
   setHeaderOptions,
+  type CoreV1Event,
   type V1Namespace,
   type V1Pod,
   type V1ResourceAttributes,
@@ -117,6 +118,10 @@ class ClientNodeClusterApi implements ClusterApi {
         : await this.core.listNamespacedPod({ namespace, ...options });
       return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
     });
+  }
+
+  listEvents(namespace: string, options: ListOptions = {}): Promise<CoreV1Event[]> {
+    return this.call({ verb: 'list', resource: 'events', namespace }, async () => (await this.core.listNamespacedEvent({ namespace, ...options })).items);
   }
 
   readPod(namespace: string, name: string): Promise<V1Pod> {

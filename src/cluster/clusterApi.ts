@@ -5,6 +5,7 @@
  */
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type {
+  CoreV1Event,
   V1Namespace,
   V1Pod,
   V1ResourceAttributes,
@@ -96,6 +97,8 @@ export interface ClusterApi {
   listPods(namespace: string | undefined, options?: ListOptions): Promise<ListResult<V1Pod>>;
   readPod(namespace: string, name: string): Promise<V1Pod>;
   watchPods(namespace: string | undefined, options: WatchOptions, onEvent: (type: WatchEventType, pod: V1Pod) => void): Promise<WatchHandle>;
+  /** Events (core/v1) in a namespace, e.g. `fieldSelector: involvedObject.name=web` for one pod's. */
+  listEvents(namespace: string, options?: ListOptions): Promise<CoreV1Event[]>;
 
   /**
    * Appends one ephemeral container with a strategic-merge patch on pods/ephemeralcontainers (what kubectl

@@ -6,6 +6,7 @@
  */
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { ClusterError, type ClusterApi, type WatchHandle } from '../cluster/clusterApi';
+import { containerStartReport, type ClusterReport } from './clusterReport';
 import { describeCrash, summarizeCrash } from './crashInfo';
 import { DebugFlowError } from './debugFlowError';
 import { FATAL_WAITING_REASONS } from './waitForContainer';
@@ -135,7 +136,8 @@ export async function waitForCopyRunning(api: ClusterApi, created: V1Pod, contai
         }
         const waiting = status.state?.waiting;
         if (waiting?.reason !== undefined && FATAL_WAITING_REASONS.has(waiting.reason)) {
-          return { kind: 'failed', error: async () => waitingError(podName, status, init, waiting.reason!, waiting.message) };
+          const field = init ? 'status.initContainerStatuses' : 'status.containerStatuses';
+          return { kind: 'failed', error: async () => waitingError(podName, status, init, waiting.reason!, waiting.message, await containerStartReport(api, pod, status, field)) };
         }
         const terminated = status.state?.terminated;
         const stuckInit = init && terminated !== undefined && terminated.exitCode !== 0 && !containers.includes(status.name);
@@ -217,15 +219,15 @@ function restartsAfterExit(pod: V1Pod, init: boolean, exitCode: number): boolean
   return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0) || (init && policy !== 'Never' && exitCode !== 0);
 }
 
-function waitingError(podName: string, status: V1ContainerStatus, init: boolean, reason: string, message: string | undefined): DebugFlowError {
+function waitingError(podName: string, status: V1ContainerStatus, init: boolean, reason: string, message: string | undefined, report: ClusterReport): DebugFlowError {
   const which = `${init ? 'init container' : 'container'} ${status.name} of copy ${podName}`;
   const kubelet = message ? `: ${message.split('\n')[0]}` : '';
   if (reason === 'CreateContainerConfigError' || reason === 'CreateContainerError' || reason === 'RunContainerError') {
-    return new DebugFlowError('container-config', `The ${which} cannot start (${reason})${kubelet}; fix the copy's settings (command, image, securityContext) and copy again`);
+    return new DebugFlowError('container-config', `The ${which} cannot start (${reason})${kubelet}; fix the copy's settings (command, image, securityContext) and copy again`, undefined, undefined, undefined, report);
   }
   const image = status.image ?? 'its image';
   const hint = reason === 'InvalidImageName' ? 'fix the image reference' : 'pick an image the node can pull (the copy uses the pod\'s imagePullSecrets), or a digest from a registry it reaches';
-  return new DebugFlowError('image-pull', `Image ${image} of the ${which} could not be pulled (${reason})${kubelet}; ${hint}`);
+  return new DebugFlowError('image-pull', `Image ${image} of the ${which} could not be pulled (${reason})${kubelet}; ${hint}`, undefined, undefined, undefined, report);
 }
 
 async function crashError(api: ClusterApi, pod: V1Pod, container: string | undefined, init: boolean, phase?: string): Promise<DebugFlowError> {

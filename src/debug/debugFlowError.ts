@@ -1,9 +1,10 @@
 /**
  * The one error type the attach engine throws past its callers: a one-line, actionable message for the
  * notification, a code the UI can branch on (e.g. offer Reattach or another profile), and the server's Status
- * when there was one, for "Show Details".
+ * or the cluster's own report when there was one, for "Show Details".
  */
 import type { V1Status } from '@kubernetes/client-node';
+import type { ClusterReport } from './clusterReport';
 
 export type DebugFlowErrorCode =
   | 'preflight'
@@ -34,6 +35,8 @@ export class DebugFlowError extends Error {
     /** Extra lines for "Show Details" (e.g. the debug container's last log lines). */
     readonly details?: readonly string[],
     override readonly cause?: unknown,
+    /** What the cluster reported besides a Status (the kubelet's container status, the pod's events). */
+    readonly clusterReport?: ClusterReport,
   ) {
     super(message);
     this.name = 'DebugFlowError';

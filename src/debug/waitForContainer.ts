@@ -6,6 +6,7 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { ClusterError, type ClusterApi, type WatchHandle } from '../cluster/clusterApi';
 import { DebugFlowError } from './debugFlowError';
+import { containerStartReport } from './clusterReport';
 import { ephemeralContainerSpec, ephemeralContainerStatus } from './debugContainers';
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 120_000;
@@ -133,7 +134,7 @@ class ContainerWaiter {
     }
     const waiting = state?.waiting;
     if (waiting?.reason !== undefined && FATAL_WAITING_REASONS.has(waiting.reason)) {
-      return { kind: 'failed', error: this.waitingError(waiting.reason, waiting.message, image) };
+      return { kind: 'failed', error: this.waitingError(pod, status as V1ContainerStatus, waiting.reason, waiting.message, image) };
     }
     if (waiting !== undefined) {
       this.lastState = waiting.reason ?? 'Waiting';
@@ -144,16 +145,18 @@ class ContainerWaiter {
     return { kind: 'pending', progress: 'waiting for the kubelet to pick up the debug container…' };
   }
 
-  private waitingError(reason: string, message: string | undefined, image: string): DebugFlowError {
+  /** The kubelet's reason in one line; its container status and the pod's events about it for Show Details. */
+  private async waitingError(pod: V1Pod, status: V1ContainerStatus, reason: string, message: string | undefined, image: string): Promise<DebugFlowError> {
+    const report = await containerStartReport(this.api, pod, status, 'status.ephemeralContainerStatuses');
     const kubelet = message ? `: ${message}` : '';
     if (reason === 'CreateContainerConfigError' || reason === 'CreateContainerError' || reason === 'RunContainerError') {
-      return new DebugFlowError('container-config', `Debug container ${this.containerName} cannot start (${reason})${kubelet}`);
+      return new DebugFlowError('container-config', `Debug container ${this.containerName} cannot start (${reason})${kubelet}`, undefined, undefined, undefined, report);
     }
     const hint =
       reason === 'InvalidImageName'
         ? 'fix the image reference'
         : 'debug images are pulled with the pod\'s imagePullSecrets only: pick an image the node can pull, or a digest from a registry it reaches';
-    return new DebugFlowError('image-pull', `Image ${image} could not be pulled (${reason})${kubelet}; ${hint}`);
+    return new DebugFlowError('image-pull', `Image ${image} could not be pulled (${reason})${kubelet}; ${hint}`, undefined, undefined, undefined, report);
   }
 
   private async terminatedError(status: V1ContainerStatus): Promise<DebugFlowError> {

@@ -262,6 +262,7 @@ function failingApi(contextName: string, error: ClusterError): ClusterApi {
     listPods: fail,
     readPod: fail,
     watchPods: fail,
+    listEvents: fail,
     addEphemeralContainer: fail,
     createPod: fail,
     deletePod: fail,

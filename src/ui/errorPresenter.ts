@@ -1,6 +1,6 @@
 /**
- * Errors as one-line notifications with "Show Details", which opens the server's Status (and whatever else the
- * error carries) as JSON in a read-only virtual document.
+ * Errors as one-line notifications with "Show Details", which opens what the cluster said (the server's Status,
+ * or the kubelet's container status and the pod's events; see pure/errorText.ts) in a read-only virtual document.
  */
 import * as vscode from 'vscode';
 import type { Logger } from '../cluster/clusterApi';
@@ -32,19 +32,21 @@ export class ErrorPresenter implements vscode.TextDocumentContentProvider, vscod
       this.logger.debug(`${prefix ?? 'operation'} cancelled`);
       return undefined;
     }
-    const { message, details } = presentError(error, prefix);
+    const { message, details, detailsLanguage } = presentError(error, prefix);
     this.logger.error(message);
     const buttons = details !== undefined ? [...actions, SHOW_DETAILS] : actions;
     const picked = await vscode.window.showErrorMessage(message, ...buttons);
     if (picked === SHOW_DETAILS && details !== undefined) {
-      await this.openDetails(details, prefix ?? 'Error');
+      await this.openDetails(details, prefix ?? 'Error', detailsLanguage);
       return undefined;
     }
     return picked;
   }
 
-  async openDetails(content: string, title: string): Promise<void> {
-    const name = `${title.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'Status'}-${++this.counter}.json`;
+  /** `language` names the document's extension, so it opens highlighted; 'text' for free text. */
+  async openDetails(content: string, title: string, language: 'json' | 'yaml' | 'text' = 'text'): Promise<void> {
+    const extension = language === 'text' ? 'txt' : language;
+    const name = `${title.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'Status'}-${++this.counter}.${extension}`;
     const path = `/${name}`;
     this.documents.set(path, content.endsWith('\n') ? content : `${content}\n`);
     while (this.documents.size > maxKeptDocuments) {

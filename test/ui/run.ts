@@ -4,7 +4,9 @@
  * development, against the test cluster (EPHEMERAL_DEBUG_TEST_CLUSTER: loopback by default) with the demo workloads, in headless Debian Chromium driven by
  * playwright-core (no browser download). The steps are test/ui/steps.ts; each is printed as ✓/✗ and
  * screenshotted into test-results/ui/NN-name.png; a failing step also saves the extension's log next to it,
- * and the runner exits non-zero.
+ * and the runner exits non-zero. The screenshots of steps marked `readme` are also copied to media/screenshots/
+ * (committed, shown by the README; UI_README_SCREENSHOTS=0 leaves them alone), and when every step passed
+ * media/screenshots/README.md lists them as Markdown lines to paste.
  *
  * The window opens a multi-root workspace whose first folder is a copy of the demo app's source
  * (test/cluster/demo/node-app: the debugger's localRoot), so "Add to Workspace" of Open Target Filesystem adds
@@ -15,7 +17,7 @@
  * Usage: tsx test/ui/run.ts [--keep] [--verbose] [--headed-size WxH]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,6 +31,7 @@ import { Workbench } from './workbench';
 const repoRoot = join(__dirname, '..', '..');
 const codeServerEntry = join(repoRoot, '.cache', 'code-server', 'prefix', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const resultsDir = join(repoRoot, 'test-results', 'ui');
+const readmeScreenshotsDir = join(repoRoot, 'media', 'screenshots');
 const demoSource = join(repoRoot, 'test', 'cluster', 'demo', 'node-app');
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -117,6 +120,8 @@ function seedSettings(userDataDir: string, kubeconfigPath: string): void {
     'terminal.integrated.gpuAcceleration': 'off',
     'window.dialogStyle': 'custom',
     'ephemeralDebug.kubeconfig': kubeconfigPath,
+    // Upload… writes into the target (off by default: it changes a running container).
+    'ephemeralDebug.targetFilesystem.allowWrites': true,
   };
   // Machine-scoped settings (kubeconfig) are read from the server's Machine settings.
   const machine = { 'ephemeralDebug.kubeconfig': kubeconfigPath };
@@ -280,8 +285,13 @@ async function main(): Promise<number> {
     cluster: cluster.context('admin'),
     serverJsPath: join(sourceDir, 'server.js'),
     request: (path: string) => httpGet(forward.port, path),
+    get: httpGet,
+    kubeConfig: cluster.kubeConfig('admin'),
+    home: dirs.home,
     log: (line: string) => console.log(`      ${line}`),
   };
+  const copyReadmeScreenshots = process.env.UI_README_SCREENSHOTS !== '0';
+  const readmeLines: string[] = [];
   let passed = 0;
   let failed = 0;
   for (const [index, step] of steps.entries()) {
@@ -311,6 +321,10 @@ async function main(): Promise<number> {
     if (error === undefined) {
       passed++;
       console.log(`  ✓ ${step.title} (${ms} ms) → ${relative(repoRoot, shot)}`);
+      if (step.readme !== undefined && existsSync(shot)) {
+        readmeLines.push(`![${step.readme.alt}](media/screenshots/${step.readme.file}.png)`);
+        if (copyReadmeScreenshots) copyFileSync(shot, join(readmeScreenshotsDir, `${step.readme.file}.png`));
+      }
     } else {
       failed++;
       const logFile = joinResults(resultsDir, index, step, 'log');
@@ -320,6 +334,17 @@ async function main(): Promise<number> {
     }
   }
   await releaseDebugger(wb);
+  if (failed === 0 && copyReadmeScreenshots) {
+    writeFileSync(join(readmeScreenshotsDir, 'README.md'), [
+      '# README screenshots',
+      '',
+      `Written by the UI suite (\`npm run test:ui\`, test/ui/steps.ts) on the ${testClusterKind()} test cluster, ${new Date().toISOString().slice(0, 10)}; one per step marked \`readme\`. Lines for the README:`,
+      '',
+      ...readmeLines,
+      '',
+    ].join('\n'));
+    say(`README screenshots: ${readmeLines.length} in ${relative(repoRoot, readmeScreenshotsDir)}/ (lines in README.md there)`);
+  }
   console.log(`${passed} passed, ${failed} failed (${elapsed()})`);
   return failed === 0 ? 0 : 1;
 }

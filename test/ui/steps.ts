@@ -1,11 +1,14 @@
 /**
  * The UI suite's steps, in order, each driving the workbench as a person would. Later steps build on earlier
- * ones (the debug container of step 2 serves the filesystem of step 3), so the runner stops at the first
- * failure and reports the rest as not run.
+ * ones (the debug container of step 2 serves the filesystem, the debugger and the downloads; the last step
+ * stops it), so the runner stops at the first failure and reports the rest as not run. Steps with a `readme`
+ * entry provide a README screenshot (media/screenshots/).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { squash, waitFor, type Workbench } from './workbench';
+import * as k8s from '@kubernetes/client-node';
+import { execCollect } from '../suite/loopback/helpers/client';
+import { squash, waitFor, type QuickInputStep, type Workbench } from './workbench';
 
 export interface StepContext {
   readonly wb: Workbench;
@@ -15,6 +18,12 @@ export interface StepContext {
   readonly serverJsPath: string;
   /** GET on the demo node-app's port 8080 through a port-forward the runner holds. */
   readonly request: (path: string) => Promise<string>;
+  /** GET on a local port of this machine (where the extension host runs, so its port-forwards listen). */
+  readonly get: (port: number, path: string) => Promise<string>;
+  /** The test cluster's admin credentials, to check what a step did on the pod itself. */
+  readonly kubeConfig: k8s.KubeConfig;
+  /** HOME of code-server (the extension host): where Download… saves by default; a scratch folder. */
+  readonly home: string;
   readonly log: (line: string) => void;
   /** This step's screenshot file, for a step whose best moment is not its end. */
   readonly screenshotPath: string;
@@ -25,6 +34,8 @@ export interface Step {
   readonly name: string;
   readonly title: string;
   readonly timeoutMs: number;
+  /** This step's screenshot is a README image: media/screenshots/<file>.png, with this alt text. */
+  readonly readme?: { readonly file: string; readonly alt: string };
   readonly run: (ctx: StepContext) => Promise<void>;
 }
 
@@ -44,11 +55,141 @@ async function answerDialogs(ctx: StepContext, answered: string[]): Promise<void
   await ctx.wb.clickDialogButton(button);
 }
 
+/** Types `ps` into the active terminal; waits for a process matching `process` and the next prompt; returns the PID header and matching lines. */
+async function psInActiveTerminal(wb: Workbench, process: RegExp): Promise<string> {
+  await wb.page.locator('.part.panel .terminal-wrapper.active .xterm').first().click();
+  await wb.page.keyboard.type('ps');
+  await wb.page.keyboard.press('Enter');
+  const ps = await waitFor(`${process.source} in ps and a new prompt`, async () => {
+    const text = await wb.activeTerminalText();
+    const after = text.slice(text.lastIndexOf('# ps'));
+    return process.test(after) && PROMPT.test(after.slice(4)) ? after : undefined;
+  }, 30_000);
+  return ps.split('\n').filter((l) => process.test(l) || /PID/.test(l)).map((l) => l.trim()).join(' / ');
+}
+
+/** Issue 13, item 8: the picker counts "(1/N)" … "(N/N)", one total throughout (it once jumped from "(3/4)" to "(4/9)"). */
+function checkStepCounter(seen: readonly QuickInputStep[]): void {
+  const counters = seen.map((s) => /\((\d+)\/(\d+)\)$/.exec(s.title)).map((m) => (m === null ? undefined : { step: Number(m[1]), total: Number(m[2]) }));
+  const total = seen.length;
+  counters.forEach((c, i) => {
+    if (c === undefined || c.step !== i + 1 || c.total !== total) throw new Error(`step ${i + 1} of ${total} is titled "${seen[i]!.title}": ${seen.map((s) => s.title).join(' | ')}`);
+  });
+}
+
+/** The line of server.js that counts requests: where a user breaks (the walkthrough names it). */
+function requestsLine(ctx: StepContext): number {
+  const line = readFileSync(ctx.serverJsPath, 'utf8').split('\n').findIndex((l) => l.includes('requests++')) + 1;
+  if (line <= 0) throw new Error('server.js has no requests++ line');
+  return line;
+}
+
+/** Go to `line` of the active editor and toggle a breakpoint (F9), as from the keyboard; waits for its glyph. */
+async function toggleBreakpoint(wb: Workbench, line: number): Promise<void> {
+  const page = wb.page;
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+G');
+  await waitFor('the Go to Line input', () => wb.quickInputVisible(), 15_000);
+  await page.keyboard.type(String(line));
+  await page.keyboard.press('Enter');
+  await waitFor('the Go to Line input to close', async () => !(await wb.quickInputVisible()), 15_000);
+  await page.keyboard.press('F9');
+  const glyph = page.locator('.editor-group-container.active .monaco-editor [class*="codicon-debug-breakpoint"]');
+  await waitFor('the breakpoint glyph in the editor margin', async () => (await glyph.count()) > 0, 15_000);
+}
+
+/**
+ * Attach Debugger… (Node.js) from node-app's context menu in the Clusters view, then requests through the
+ * runner's port-forward until one stops at the breakpoint on `line`. Checks what the user sees: "Paused on
+ * breakpoint", the top frame at server.js:`line`, the cursor on that line. Returns the held requests
+ * (they answer after Continue).
+ */
+async function attachAndStopAt(ctx: StepContext, line: number): Promise<Promise<string>[]> {
+  const { wb } = ctx;
+  const page = wb.page;
+  await wb.openActivity(VIEW_CONTAINER);
+  await wb.contextMenu(wb.row('node-app', 3), 'Attach Debugger…');
+  await wb.pickInQuickInput('Node.js', 'Attach Debugger runtime');
+  const answered: string[] = [];
+  const toolbar = page.locator('.debug-toolbar');
+  await waitFor('the debug toolbar', async () => {
+    await answerDialogs(ctx, answered);
+    return toolbar.isVisible();
+  }, 180_000, 500);
+  ctx.log(`debug toolbar up${answered.length > 0 ? `; dialogs: ${answered.join('; ')}` : ''}`);
+
+  // The first requests may arrive before js-debug has bound the breakpoint; a request that stops stays pending until Continue.
+  const pending: Promise<string>[] = [];
+  const paused = async (): Promise<boolean> => {
+    const topFrame = await page.locator('.monaco-editor .debug-top-stack-frame-line').count();
+    const continueShown = await toolbar.locator('.codicon-debug-continue').isVisible().catch(() => false);
+    return topFrame > 0 && continueShown;
+  };
+  let sent = 0;
+  await waitFor('the debugger to stop at the breakpoint', async () => {
+    if (await paused()) return true;
+    if (pending.length === 0 || sent % 8 === 0) pending.push(ctx.request(`/from-ui-test-${pending.length + 1}`).catch((e: unknown) => `error: ${String(e)}`));
+    sent++;
+    return false;
+  }, 90_000, 500);
+  const pausedLabel = page.locator('.part.sidebar').getByText(/paused on breakpoint/i).first();
+  await pausedLabel.waitFor({ state: 'visible', timeout: 30_000 });
+  const frame = (await page.locator('.part.sidebar .monaco-list-row', { hasText: 'server.js' }).first().innerText()).replace(/\s+/g, ' ');
+  if (!frame.includes(`${line}:`)) throw new Error(`the top stack frame is "${frame}", not server.js:${line}`);
+  const cursor = await waitFor(`the editor's cursor on line ${line}`, async () => {
+    const text = await page.locator('#status\\.editor\\.selection').innerText();
+    return text.includes(`Ln ${line},`) ? text : undefined;
+  }, 15_000);
+  ctx.log(`paused on breakpoint: frame "${frame}", ${cursor}`);
+  return pending;
+}
+
+/** Continue (F5): one of the held requests answers as node-app does. */
+async function continueAndAnswer(ctx: StepContext, pending: Promise<string>[]): Promise<void> {
+  await ctx.wb.page.keyboard.press('F5');
+  const answers = await Promise.race([Promise.all(pending), new Promise<undefined>((resolve) => setTimeout(resolve, 30_000, undefined))]);
+  const answer = answers?.find((a) => a.includes('"app":"node-app"'));
+  if (answer === undefined) throw new Error(`no answer from node-app after Continue: ${JSON.stringify(answers)}`);
+  ctx.log(`after Continue: ${answer.trim()}`);
+}
+
+/** The running debug container (ephemeral, targeting `app`) of demo/node-app, as the API server lists it. */
+async function nodeAppDebugContainer(ctx: StepContext): Promise<string> {
+  const pod = await ctx.kubeConfig.makeApiClient(k8s.CoreV1Api).readNamespacedPod({ namespace: 'demo', name: 'node-app' });
+  const running = new Set((pod.status?.ephemeralContainerStatuses ?? []).filter((s) => s.state?.running !== undefined).map((s) => s.name));
+  const name = (pod.spec?.ephemeralContainers ?? []).find((c) => c.targetContainerName === 'app' && running.has(c.name))?.name;
+  if (name === undefined) throw new Error('demo/node-app has no running debug container targeting app');
+  return name;
+}
+
+/** A file of node-app's app container as the pod has it: read through /proc/1/root from its debug container. */
+async function fileOnPod(ctx: StepContext, debugContainer: string, path: string): Promise<string | undefined> {
+  const result = await execCollect(ctx.kubeConfig, 'demo', 'node-app', debugContainer, ['cat', `/proc/1/root${path}`]);
+  return result.exitCode === 0 ? result.stdout : undefined;
+}
+
+/** Replaces the text of the simple file dialog (code-server has no native one) with `path` and accepts it. */
+async function answerFileDialog(wb: Workbench, path: string, what: string): Promise<void> {
+  await waitFor(`the ${what} file dialog`, () => wb.quickInputVisible(), 30_000);
+  const input = wb.quickInput().locator('input.input').first();
+  await input.fill(path);
+  await waitFor(`the ${what} dialog to show ${path}`, async () => (await input.inputValue()) === path, 15_000);
+  // Its OK button ("Save", "Upload to …") accepts: Enter can land while the dialog is still reading the typed
+  // path and be taken for navigation, so click until it closes.
+  const ok = wb.quickInput().locator('.quick-input-action .monaco-button:visible').first();
+  await waitFor(`the ${what} dialog to close`, async () => {
+    if (!(await wb.quickInputVisible())) return true;
+    await ok.click({ timeout: 2000 }).catch(() => undefined);
+    return false;
+  }, 30_000, 1000);
+}
+
 export const steps: Step[] = [
   {
     name: 'tree',
     title: 'Clusters view: admin context → demo → node-app',
     timeoutMs: 120_000,
+    readme: { file: 'explorer-tree', alt: 'The Clusters view: contexts, namespaces, pods with kubectl\'s status, containers' },
     run: async ({ wb, cluster }) => {
       await wb.openActivity(VIEW_CONTAINER);
       await wb.expand(wb.row(cluster, 1), `cluster ${cluster}`);
@@ -64,11 +205,13 @@ export const steps: Step[] = [
     name: 'attach-terminal',
     title: 'Attach Debug Container… on node-app: Enter through the picker, shell prompt, head of server.js',
     timeoutMs: 240_000,
+    readme: { file: 'attach-terminal', alt: 'The Clusters view and the attach terminal: head -n 1 /proc/1/root/app/server.js from a busybox debug container' },
     run: async (ctx) => {
       const { wb, page } = { wb: ctx.wb, page: ctx.wb.page };
       await wb.contextMenu(wb.row('node-app', 3), 'Attach Debug Container…');
-      const stepsSeen = await wb.enterThroughQuickInput('Attach Debug Container');
-      ctx.log(`picker steps: ${stepsSeen.join(' | ')}`);
+      const seen = await wb.walkQuickInput('Attach Debug Container');
+      ctx.log(`picker steps: ${seen.map((s) => `${s.title} — ${s.placeholder}`).join(' | ')}`);
+      checkStepCounter(seen);
       // The privileged-profile question and the one-time "cannot be removed" notice are modal dialogs.
       const answered: string[] = [];
       await waitFor('the busybox prompt in the attach terminal', async () => {
@@ -88,9 +231,47 @@ export const steps: Step[] = [
     },
   },
   {
+    name: 'palette-attach',
+    title: 'Attach Debug Container from the Command Palette: context, namespace demo, pod python-app, target app, profile baseline; ps in the attach terminal shows the app',
+    timeoutMs: 240_000,
+    readme: { file: 'palette-attach', alt: 'Attach Debug Container from the Command Palette: the attach terminal on python-app, ps showing the app\'s python3' },
+    run: async (ctx) => {
+      const { wb, cluster } = ctx;
+      const page = wb.page;
+      await wb.runCommand('Kubernetes Ephemeral Debug: Attach Debug Container');
+      const picks: [RegExp, string][] = [
+        [/^Cluster \(kubeconfig context\)/, cluster],
+        [/^Namespace in /, 'demo'],
+        [/^Pod in demo/, 'python-app'],
+        [/^Target container in python-app/, 'app'],
+        [/^Security profile/, 'baseline'],
+      ];
+      const seen = await wb.walkQuickInput('Attach Debug Container', 12, ({ placeholder }) => picks.find(([pattern]) => pattern.test(placeholder))?.[1]);
+      ctx.log(`picker: ${seen.map((s) => `${s.title} — ${s.placeholder || s.message} → ${s.focused.split(',')[0] || '(input)'}`).join(' | ')}`);
+      checkStepCounter(seen);
+      for (const [pattern, wanted] of picks.slice(1)) {
+        const step = seen.find((s) => pattern.test(s.placeholder));
+        if (step === undefined || !step.focused.includes(wanted)) throw new Error(`the picker had no step "${pattern.source}" answered with ${wanted}: ${JSON.stringify(seen)}`);
+      }
+      const answered: string[] = [];
+      await waitFor('the busybox prompt in the python-app attach terminal', async () => {
+        await answerDialogs(ctx, answered);
+        const text = await wb.activeTerminalText();
+        return /python-app/.test(text) && PROMPT.test(text);
+      }, 180_000, 500);
+      if (answered.length > 0) ctx.log(`dialogs answered: ${answered.join('; ')}`);
+      // The debug container shares the target's processes: the app's python3 is in ps.
+      ctx.log(`ps: ${await psInActiveTerminal(wb, /python3/)}`);
+      await wb.dismissUnrelatedToasts();
+      await wb.clearHover();
+      await page.screenshot({ path: ctx.screenshotPath });
+    },
+  },
+  {
     name: 'target-filesystem',
     title: 'Open Target Filesystem on the app container, /app/server.js in an editor',
     timeoutMs: 180_000,
+    readme: { file: 'target-filesystem', alt: 'The target filesystem in the editor: /app/server.js of the distroless node-app pod' },
     run: async (ctx) => {
       const { wb } = ctx;
       await wb.openActivity(VIEW_CONTAINER);
@@ -106,84 +287,156 @@ export const steps: Step[] = [
     },
   },
   {
-    name: 'debugger-breakpoint',
-    title: 'Attach Debugger… (Node.js) on node-app, breakpoint in server.js hit by a request',
+    name: 'remote-breakpoint',
+    title: 'Breakpoint in the k8s-target editor of node-app\'s /app/server.js, Attach Debugger… from the tree node, a request stops there and the paused line shows in that editor',
     timeoutMs: 300_000,
+    readme: { file: 'remote-breakpoint', alt: 'A breakpoint set in the pod\'s own /app/server.js (the k8s-target editor), Attach Debugger… from the tree, stopped there by a request' },
     run: async (ctx) => {
       const { wb } = ctx;
-      const page = wb.page;
-      const source = readFileSync(ctx.serverJsPath, 'utf8').split('\n');
-      const line = source.findIndex((l) => l.includes('requests++')) + 1;
-      if (line <= 0) throw new Error('server.js has no requests++ line');
+      const line = requestsLine(ctx);
+      // The pod's own server.js, as the previous step opened it: node-app/app › app › server.js.
+      await wb.openActivity(/^Explorer/);
+      await wb.expand(wb.row('node-app/app', 1), 'the target filesystem folder node-app/app');
+      await wb.expand(wb.row('app', 2), 'the target\'s /app');
+      await wb.row('server.js', 3).click();
+      await waitFor('the k8s-target server.js in the active editor', async () => squash(await wb.breadcrumbs()).includes('node-app/appappserver.js') && /createServer/.test(await wb.editorText()), 60_000);
+      await toggleBreakpoint(wb, line);
 
+      const pending = await attachAndStopAt(ctx, line);
+      // Paused in the editor where the breakpoint was set (the k8s-target one), not in the local copy.
+      const crumbs = squash(await wb.breadcrumbs());
+      if (!crumbs.includes('node-app/appappserver.js')) throw new Error(`stopped in "${await wb.breadcrumbs()}", not the k8s-target server.js`);
+      const current = wb.page.locator('.editor-group-container.active .monaco-editor .debug-top-stack-frame-line');
+      if ((await current.count()) === 0) throw new Error('no paused-line decoration in the k8s-target editor');
+      await wb.dismissUnrelatedToasts();
+      await wb.clearHover();
+      await wb.page.screenshot({ path: ctx.screenshotPath });
+      await continueAndAnswer(ctx, pending);
+
+      // Done with it: end the session and remove the breakpoint, so the next step starts clean.
+      await releaseDebugger(wb);
+      await wb.runCommand('Remove All Breakpoints');
+      const glyph = wb.page.locator('.editor-group-container.active .monaco-editor [class*="codicon-debug-breakpoint"]');
+      await waitFor('the breakpoint glyph to go', async () => (await glyph.count()) === 0, 15_000);
+    },
+  },
+  {
+    name: 'debugger-breakpoint',
+    title: 'Attach Debugger… (Node.js) on node-app, breakpoint in the local copy of server.js hit by a request',
+    timeoutMs: 300_000,
+    readme: { file: 'debugger-breakpoint', alt: 'js-debug stopped at a breakpoint in server.js of the distroless node-app pod' },
+    run: async (ctx) => {
+      const { wb } = ctx;
+      const line = requestsLine(ctx);
       // The app's source is the workspace's first folder (localRoot ↔ remoteRoot /app): open it there.
       await wb.openActivity(/^Explorer/);
       const sourceRoot = wb.row('node-app (source)', 1);
       await wb.expand(sourceRoot, 'the source folder');
       await wb.row('server.js', 2).click();
       await waitFor('the local server.js in the active editor', async () => squash(await wb.breadcrumbs()).includes('node-app(source)server.js') && /createServer/.test(await wb.editorText()), 60_000);
-      // Go to the line and toggle a breakpoint (F9), as from the keyboard.
-      await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
-      await page.keyboard.press('Control+G');
-      await waitFor('the Go to Line input', () => wb.quickInputVisible(), 15_000);
-      await page.keyboard.type(String(line));
-      await page.keyboard.press('Enter');
-      await waitFor('the Go to Line input to close', async () => !(await wb.quickInputVisible()), 15_000);
-      await page.keyboard.press('F9');
-      const glyph = page.locator('.editor-group-container.active .monaco-editor [class*="codicon-debug-breakpoint"]');
-      await waitFor('the breakpoint glyph in the editor margin', async () => (await glyph.count()) > 0, 15_000);
+      await toggleBreakpoint(wb, line);
 
-      await wb.openActivity(VIEW_CONTAINER);
-      await wb.contextMenu(wb.row('node-app', 3), 'Attach Debugger…');
-      await wb.pickInQuickInput('Node.js', 'Attach Debugger runtime');
-      const answered: string[] = [];
-      const toolbar = page.locator('.debug-toolbar');
-      await waitFor('the debug toolbar', async () => {
-        await answerDialogs(ctx, answered);
-        return toolbar.isVisible();
-      }, 180_000, 500);
-      ctx.log(`debug toolbar up${answered.length > 0 ? `; dialogs: ${answered.join('; ')}` : ''}`);
-
-      // Requests through the runner's port-forward until one stops at the breakpoint (the first ones may
-      // arrive before js-debug has bound it); a request that stops stays pending until Continue.
-      const pending: Promise<string>[] = [];
-      const paused = async (): Promise<boolean> => {
-        const topFrame = await page.locator('.monaco-editor .debug-top-stack-frame-line').count();
-        const continueShown = await toolbar.locator('.codicon-debug-continue').isVisible().catch(() => false);
-        return topFrame > 0 && continueShown;
-      };
-      let sent = 0;
-      await waitFor('the debugger to stop at the breakpoint', async () => {
-        if (await paused()) return true;
-        if (pending.length === 0 || sent % 8 === 0) pending.push(ctx.request(`/from-ui-test-${pending.length + 1}`).catch((e: unknown) => `error: ${String(e)}`));
-        sent++;
-        return false;
-      }, 90_000, 500);
-      // What the user sees: "Paused on breakpoint" in Call Stack, the top frame on server.js at the line, and
-      // the editor (the local source, mapped from /app) with the cursor on that line.
-      const pausedLabel = page.locator('.part.sidebar').getByText(/paused on breakpoint/i).first();
-      await pausedLabel.waitFor({ state: 'visible', timeout: 30_000 });
-      const frame = (await page.locator('.part.sidebar .monaco-list-row', { hasText: 'server.js' }).first().innerText()).replace(/\s+/g, ' ');
-      if (!frame.includes(`${line}:`)) throw new Error(`the top stack frame is "${frame}", not server.js:${line}`);
-      const cursor = await page.locator('#status\\.editor\\.selection').innerText();
-      if (!cursor.includes(`Ln ${line},`)) throw new Error(`the editor's cursor is at "${cursor}", not line ${line}`);
+      const pending = await attachAndStopAt(ctx, line);
       if (!squash(await wb.breadcrumbs()).includes('node-app(source)server.js')) throw new Error(`stopped in ${await wb.breadcrumbs()}, not the local server.js`);
-      ctx.log(`paused on breakpoint: frame "${frame}", ${cursor}`);
       await wb.dismissUnrelatedToasts();
-      await page.screenshot({ path: ctx.screenshotPath }).catch(() => undefined);
+      await wb.page.screenshot({ path: ctx.screenshotPath }).catch(() => undefined);
+      await continueAndAnswer(ctx, pending);
+    },
+  },
+  {
+    name: 'port-forward',
+    title: 'Port Forward… on node-app: 8080 to a free local port, the status bar item names it, a request through it answers, stopping it from the status bar closes the port',
+    timeoutMs: 120_000,
+    readme: { file: 'port-forward', alt: 'Port Forward… on node-app: the status bar item and its tooltip' },
+    run: async (ctx) => {
+      const { wb } = ctx;
+      // The debugger's own forward ends with its session; then this one is the only one.
+      await releaseDebugger(wb);
+      await wb.openActivity(VIEW_CONTAINER);
+      await wb.contextMenu(wb.row('node-app', 3), 'Port Forward…');
+      const inputs = await wb.walkQuickInput('Port Forward', 3, undefined, 2);
+      // The pod port proposed first is the declared 8080; the local port is left empty (a free one).
+      if (inputs.length !== 2 || inputs[1]!.title !== 'Port Forward to demo/node-app:8080') throw new Error(`the Port Forward inputs were ${JSON.stringify(inputs)}`);
+      ctx.log(`inputs: ${inputs.map((i) => `${i.title} — ${i.message || i.placeholder}`).join(' | ')}`);
+      const notice = await waitFor('the "Forwarding …" notification', async () => (await wb.notifications()).find((n) => /^Forwarding 127\.0\.0\.1:\d+ → demo\/node-app:8080$/.test(n)), 60_000);
+      const port = Number(/127\.0\.0\.1:(\d+)/.exec(notice)![1]);
+      const item = wb.statusBarItem(new RegExp(`:${port} → node-app:8080`));
+      await item.waitFor({ state: 'visible', timeout: 30_000 });
+      const text = (await item.innerText()).trim();
+      if (text !== `:${port} → node-app:8080`) throw new Error(`the status bar item says "${text}"`);
+      const answer = await ctx.get(port, '/through-port-forward');
+      if (!answer.includes('"app":"node-app"') || !answer.includes('/through-port-forward')) throw new Error(`127.0.0.1:${port} answered ${answer}`);
+      ctx.log(`status bar "${text}"; GET 127.0.0.1:${port} → ${answer.trim()}`);
+      // Its tooltip says what it is for; in the screenshot with the item.
+      await item.hover();
+      const tooltip = wb.page.locator('.workbench-hover, .monaco-hover:not(.hidden)', { hasText: `127.0.0.1:${port} → demo/node-app:8080` }).first();
+      await tooltip.waitFor({ state: 'visible', timeout: 15_000 });
+      await wb.dismissUnrelatedToasts();
+      await wb.page.screenshot({ path: ctx.screenshotPath });
 
-      // Continue (F5): the held request completes.
-      await page.keyboard.press('F5');
-      const answers = await Promise.race([Promise.all(pending), new Promise<undefined>((resolve) => setTimeout(resolve, 30_000, undefined))]);
-      const answer = answers?.find((a) => a.includes('"app":"node-app"'));
-      if (answer === undefined) throw new Error(`no answer from node-app after Continue: ${JSON.stringify(answers)}`);
-      ctx.log(`after Continue: ${answer.trim()}`);
+      // Stop it from the status bar: the item goes and the port is closed.
+      await wb.clearHover();
+      await item.click();
+      await wb.pickInQuickInput(`127.0.0.1:${port}`, 'Kubernetes Port Forwards');
+      await item.waitFor({ state: 'hidden', timeout: 30_000 });
+      const after = await ctx.get(port, '/after-stop').then((body) => `answered ${body}`, (error: unknown) => (error instanceof Error ? error.message : String(error)));
+      if (!/ECONNREFUSED/.test(after)) throw new Error(`127.0.0.1:${port} still open after Stop: ${after}`);
+    },
+  },
+  {
+    name: 'download-upload',
+    title: 'Download… /app/server.js and Upload… a file into /tmp through the target filesystem in the Explorer; both checked against the pod',
+    timeoutMs: 180_000,
+    run: async (ctx) => {
+      const { wb } = ctx;
+      const debugContainer = await nodeAppDebugContainer(ctx);
+      await wb.openActivity(/^Explorer/);
+      await wb.expand(wb.row('node-app/app', 1), 'the target filesystem folder node-app/app');
+      await wb.expand(wb.row('app', 2), 'the target\'s /app');
+
+      // Download: the save dialog proposes $HOME/server.js; the file there must be the pod's, byte for byte.
+      const local = join(ctx.home, 'server.js');
+      if (existsSync(local)) throw new Error(`${local} exists before the download`);
+      await wb.contextMenu(wb.row('server.js', 3), 'Download…');
+      await answerFileDialog(wb, local, 'Download');
+      const onPod = await fileOnPod(ctx, debugContainer, '/app/server.js');
+      if (onPod === undefined || !onPod.includes('createServer')) throw new Error(`cannot read /app/server.js on the pod: ${onPod}`);
+      await waitFor(`the download at ${local}, equal to the pod's /app/server.js`, () => existsSync(local) && readFileSync(local, 'utf8') === onPod, 60_000);
+      ctx.log(`downloaded /app/server.js (${onPod.length} bytes) = the pod's`);
+
+      // Upload: a new file into the target's /tmp (writes are on in this suite's settings).
+      const name = `ui-upload-${process.pid}-${Date.now().toString(36)}.txt`;
+      const content = `uploaded by the UI suite\nline 2 ${new Date().toISOString()}\n`;
+      writeFileSync(join(ctx.home, name), content);
+      // Collapse /app, so /tmp is in view.
+      const appRow = wb.row('app', 2);
+      await appRow.click();
+      await waitFor('the target\'s /app to collapse', async () => (await appRow.getAttribute('aria-expanded')) !== 'true', 15_000);
+      const tmp = wb.row('tmp', 2);
+      await tmp.waitFor({ state: 'visible', timeout: 30_000 });
+      await wb.contextMenu(tmp, 'Upload…');
+      await answerFileDialog(wb, join(ctx.home, name), 'Upload');
+      try {
+        await waitFor(`/tmp/${name} on the pod with the uploaded content`, async () => (await fileOnPod(ctx, debugContainer, `/tmp/${name}`)) === content, 60_000, 500);
+        ctx.log(`uploaded /tmp/${name} (${content.length} bytes) = the local file`);
+        await wb.expand(tmp, 'the target\'s /tmp');
+        await waitFor(`${name} listed under /tmp`, async () => {
+          if ((await wb.row(name, 3).count()) > 0) return true;
+          await wb.runCommand('Refresh Explorer');
+          return false;
+        }, 60_000, 2000);
+        await wb.dismissUnrelatedToasts();
+        await wb.page.screenshot({ path: ctx.screenshotPath });
+      } finally {
+        await execCollect(ctx.kubeConfig, 'demo', 'node-app', debugContainer, ['rm', '-f', `/proc/1/root/tmp/${name}`]).catch(() => undefined);
+      }
     },
   },
   {
     name: 'debug-copy',
     title: 'Debug on the crashing crashloop pod: crash modal, copy picker defaults, ps in the copy sees sleep; Clean Up deletes the copy',
     timeoutMs: 300_000,
+    readme: { file: 'debug-copy', alt: 'A debug copy of the crashing pod, its processes shared: ps shows the app\'s keep-alive sleep' },
     run: async (ctx) => {
       const { wb, cluster } = ctx;
       const page = wb.page;
@@ -230,15 +483,7 @@ export const steps: Step[] = [
       at(`copy ${copyName}; dialogs answered: ${answered.length === 0 ? 'none' : answered.join('; ')}`);
 
       // Processes are shared: the app container's keep-alive loop (sleep 3600) shows in the debug container's ps.
-      await page.locator('.part.panel .terminal-wrapper.active .xterm').first().click();
-      await page.keyboard.type('ps');
-      await page.keyboard.press('Enter');
-      const ps = await waitFor('ps output with the keep-alive sleep and a new prompt', async () => {
-        const text = await wb.activeTerminalText();
-        const after = text.slice(text.lastIndexOf('# ps'));
-        return /sleep/.test(after) && PROMPT.test(after.slice(4)) ? after : undefined;
-      }, 30_000);
-      at(`ps: ${ps.split('\n').filter((l) => /sleep|PID/.test(l)).map((l) => l.trim()).join(' / ')}`);
+      at(`ps: ${await psInActiveTerminal(wb, /sleep/)}`);
       await wb.dismissUnrelatedToasts();
       await wb.clearHover();
       await page.screenshot({ path: ctx.screenshotPath });
@@ -276,6 +521,7 @@ export const steps: Step[] = [
     name: 'check-my-access',
     title: 'Check My Access on namespace demo: the Markdown report shows every feature available (admin)',
     timeoutMs: 120_000,
+    readme: { file: 'check-my-access', alt: 'Check My Access on namespace demo: which features the user can use' },
     run: async (ctx) => {
       const { wb, cluster } = ctx;
       await wb.openActivity(VIEW_CONTAINER);
@@ -295,6 +541,44 @@ export const steps: Step[] = [
       if (denied.length > 0) throw new Error(`the admin is denied: ${denied.join('; ')}`);
       await wb.dismissUnrelatedToasts();
       await wb.clearHover();
+      await wb.page.screenshot({ path: ctx.screenshotPath });
+    },
+  },
+  {
+    name: 'stop-debug-container',
+    title: 'Stop Debug Container on node-app\'s debug container: confirmation, then the tree shows it stopped',
+    timeoutMs: 180_000,
+    readme: { file: 'stop-debug-container', alt: 'Stop Debug Container: the tree shows the debug container stopped' },
+    run: async (ctx) => {
+      const { wb, cluster } = ctx;
+      const name = await nodeAppDebugContainer(ctx);
+      await wb.openActivity(VIEW_CONTAINER);
+      await wb.expand(wb.row(cluster, 1), `cluster ${cluster}`);
+      await wb.expand(wb.row('demo', 2), 'namespace demo');
+      await wb.expand(wb.row('node-app', 3), 'pod node-app');
+      const row = wb.row(name, 4);
+      await row.waitFor({ state: 'visible', timeout: 30_000 });
+      const before = await row.locator('.label-description').innerText();
+      if (!/running/.test(before)) throw new Error(`${name} shows "${before}", not running`);
+      await wb.contextMenu(row, 'Stop Debug Container');
+      const confirm = await waitFor('the stop confirmation', () => wb.dialog(), 30_000);
+      if (!confirm.message.includes(`Stop debug container ${name} in demo/node-app?`) || !confirm.buttons.includes('Stop')) throw new Error(`the confirmation says "${confirm.message}" [${confirm.buttons.join(', ')}]`);
+      await wb.clickDialogButton('Stop');
+      const after = await waitFor(`${name} shown as stopped in the tree`, async () => {
+        const text = await row.locator('.label-description').innerText();
+        return /stopped \(SIG(TERM|KILL)\)|terminated/.test(text) ? text : undefined;
+      }, 120_000, 500);
+      // The command's progress ends too (it waits for the kubelet to report the container terminated).
+      await waitFor(`the "Stopping ${name}" progress to end`, async () => !(await wb.notifications()).some((n) => n.startsWith(`Stopping ${name}`)), 60_000, 500);
+      const pod = await ctx.kubeConfig.makeApiClient(k8s.CoreV1Api).readNamespacedPod({ namespace: 'demo', name: 'node-app' });
+      const state = pod.status?.ephemeralContainerStatuses?.find((s) => s.name === name)?.state;
+      if (state?.terminated === undefined) throw new Error(`the API server reports ${name} as ${JSON.stringify(state)}, not terminated`);
+      ctx.log(`${name}: "${before}" → "${after}" (exit code ${state.terminated.exitCode})`);
+      await wb.dismissUnrelatedToasts();
+      // The narrow tree cuts the description: its tooltip says the state in full, for the screenshot.
+      await wb.clearHover();
+      await row.hover();
+      await wb.page.locator('.workbench-hover, .monaco-hover:not(.hidden)', { hasText: /State: (stopped|terminated)/ }).first().waitFor({ state: 'visible', timeout: 15_000 });
       await wb.page.screenshot({ path: ctx.screenshotPath });
     },
   },

@@ -118,21 +118,35 @@ export class Workbench {
     return { visible: true, signature: `${title}|${placeholder}|${message}|${focused}`, ready, title };
   }
 
-  /** Presses Enter through a multi-step quick input, one step at a time; returns the steps' titles. */
-  async enterThroughQuickInput(what: string, maxSteps = 12): Promise<string[]> {
-    return (await this.walkQuickInput(what, maxSteps)).map((s) => `${s.title} — ${s.placeholder}`);
-  }
-
-  /** As enterThroughQuickInput, and returns what each step showed when Enter was pressed (e.g. the preselection). */
-  async walkQuickInput(what: string, maxSteps = 12): Promise<QuickInputStep[]> {
+  /**
+   * Presses Enter through a multi-step quick input, one step at a time; returns what each step showed when
+   * Enter was pressed (e.g. the preselection).
+   * `choose` may name an item to pick at a step (by its placeholder): it is typed to filter the list and
+   * accepted once it is the focused item; other steps take their default. `atLeast`: the number of steps
+   * the caller knows there are (separate input boxes show no "(k/N)").
+   */
+  async walkQuickInput(what: string, maxSteps = 12, choose?: (step: { title: string; placeholder: string }) => string | undefined, atLeast = 0): Promise<QuickInputStep[]> {
     const seen: QuickInputStep[] = [];
     await waitFor(`the ${what} quick input`, () => this.quickInputVisible(), 60_000);
     for (let i = 0; i < maxSteps; i++) {
-      const state = await waitFor(`${what}: a ready step`, async () => {
+      // Not done while fewer than `atLeast` steps were seen, or after step k of a title "(k/N)" with k < N: the
+      // input can hide for a moment between steps (reading the pod, or one input box closing before the next opens).
+      const stepOf = /\((\d+)\/(\d+)\)$/.exec(seen.at(-1)?.title ?? '');
+      const more = seen.length < atLeast || (stepOf !== null && Number(stepOf[1]) < Number(stepOf[2]));
+      let state = await waitFor(`${what}: a ready step`, async () => {
         const s = await this.quickInputState();
-        return !s.visible || s.ready ? s : undefined;
+        return (!s.visible && !more) || s.ready ? s : undefined;
       }, 60_000);
       if (!state.visible) return seen;
+      const wanted = choose?.({ title: state.title, placeholder: state.signature.split('|')[1] ?? '' });
+      if (wanted !== undefined) {
+        await this.page.keyboard.type(wanted);
+        state = await waitFor(`${what}: "${wanted}" focused at "${state.title}"`, async () => {
+          const s = await this.quickInputState();
+          const focusedLabel = s.signature.split('|')[3] ?? '';
+          return s.ready && focusedLabel.toLowerCase().includes(wanted.toLowerCase()) ? s : undefined;
+        }, 30_000);
+      }
       const [, placeholder = '', message = '', focused = ''] = state.signature.split('|');
       const checked = await this.quickInput().locator('.quick-input-list .monaco-list-row[aria-checked="true"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? '')).catch(() => []);
       seen.push({ title: state.title, placeholder, message, focused, checked });
@@ -155,6 +169,27 @@ export class Workbench {
     }, 30_000);
     await this.page.keyboard.press('Enter');
     await waitFor(`the ${what} quick pick to close`, async () => !(await this.quickInputVisible()), 30_000);
+  }
+
+  /** Runs a command from the Command Palette (F1) by its title, as a person types it. */
+  async runCommand(title: string): Promise<void> {
+    await this.clearHover();
+    await this.page.keyboard.press('F1');
+    await waitFor('the Command Palette', () => this.quickInputVisible(), 15_000);
+    await this.page.keyboard.type(title);
+    // The palette may rank another command first ("similar commands"): pick the one whose label starts with the title.
+    const row = this.quickInput().locator(`.quick-input-list .monaco-list-row[aria-label^="${title.replace(/["\\]/g, '\\$&')}"]`).first();
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    if (/\bfocused\b/.test((await row.getAttribute('class')) ?? '')) await this.page.keyboard.press('Enter');
+    else await row.click();
+    // The palette (its input starts with ">") closes, or a command's own quick input replaces it.
+    const input = this.quickInput().locator('input.input').first();
+    await waitFor(`the Command Palette to run "${title}"`, async () => !(await this.quickInputVisible()) || !(await input.inputValue({ timeout: 1000 })).startsWith('>'), 30_000);
+  }
+
+  /** The status bar entry whose text matches `text`. */
+  statusBarItem(text: RegExp): Locator {
+    return this.page.locator('.part.statusbar .statusbar-item', { hasText: text }).first();
   }
 
   /** The modal dialog (custom dialog style), if one is open: its message and buttons. */

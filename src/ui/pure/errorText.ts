@@ -1,13 +1,18 @@
 /**
  * One-line messages and "Show Details" content for errors from any layer (ClusterError, DebugSpecError,
- * DebugFlowError, anything else). vscode-free.
+ * DebugFlowError, anything else). vscode-free. Show Details shows what the cluster said, as it said it: the
+ * API server's Status when the API refused, the kubelet's container status and the pod's events when a
+ * container did not start; only errors without either fall back to our own account of them.
  */
+import { stringify as toYaml } from 'yaml';
 
 export interface ErrorPresentation {
   /** One line: what failed and what to do. */
   readonly message: string;
-  /** JSON for "Show Details": the server's Status and other structured detail; undefined when there is none. */
+  /** "Show Details": the server's Status or the cluster's report (YAML), else our structured detail (JSON); undefined when there is none. */
   readonly details?: string;
+  /** The language of `details`. */
+  readonly detailsLanguage?: 'yaml' | 'json';
 }
 
 const firstLine = (text: string): string => text.split(/\r?\n/).find((line) => line.trim() !== '')?.trim() ?? text.trim();
@@ -27,6 +32,21 @@ function findStatus(error: unknown, depth = 0): unknown {
   return record.cause !== error ? findStatus(record.cause, depth + 1) : undefined;
 }
 
+/** A ClusterReport (src/debug/clusterReport.ts) on the error or a wrapped cause. */
+function findReport(error: unknown, depth = 0): { source: string; content: Record<string, unknown> } | undefined {
+  const record = asRecord(error);
+  if (record === undefined || depth > 5) {
+    return undefined;
+  }
+  const report = asRecord(record.clusterReport);
+  if (report !== undefined && typeof report.source === 'string' && asRecord(report.content) !== undefined) {
+    return { source: report.source, content: report.content as Record<string, unknown> };
+  }
+  return record.cause !== error ? findReport(record.cause, depth + 1) : undefined;
+}
+
+const asComments = (lines: readonly string[]): string => lines.flatMap((l) => l.split(/\r?\n/)).map((l) => `# ${l}`).join('\n');
+
 /** `prefix` says what was being done, e.g. `Attach to demo/web`. */
 export function presentError(error: unknown, prefix?: string): ErrorPresentation {
   const record = asRecord(error);
@@ -39,7 +59,18 @@ export function presentError(error: unknown, prefix?: string): ErrorPresentation
   const code = record?.code;
   const reason = record?.reason;
   const fullText = text.includes('\n') ? text : undefined;
-  if (status === undefined && detailLines.length === 0 && fullText === undefined && code === undefined) {
+  const report = findReport(error);
+  if (report !== undefined) {
+    return { message, details: `${asComments([report.source])}\n${toYaml(report.content, { lineWidth: 0 })}`, detailsLanguage: 'yaml' };
+  }
+  const statusRecord = asRecord(status);
+  if (statusRecord !== undefined) {
+    // Lines we computed (e.g. Pod Security violations re-checked locally) follow as comments: not the server's.
+    const http = typeof statusRecord.code === 'number' ? ` (HTTP ${statusRecord.code})` : '';
+    const ours = detailLines.length > 0 ? `${asComments(['Found by the extension:', ...detailLines])}\n` : '';
+    return { message, details: `# The API server's Status${http}\n${toYaml(statusRecord, { lineWidth: 0 })}${ours}`, detailsLanguage: 'yaml' };
+  }
+  if (detailLines.length === 0 && fullText === undefined && code === undefined) {
     return { message };
   }
   const details = {
@@ -49,9 +80,8 @@ export function presentError(error: unknown, prefix?: string): ErrorPresentation
     ...(typeof reason === 'string' ? { reason } : {}),
     ...(fullText !== undefined ? { text: fullText.split(/\r?\n/) } : {}),
     ...(detailLines.length > 0 ? { details: detailLines } : {}),
-    ...(status !== undefined ? { status } : {}),
   };
-  return { message, details: JSON.stringify(details, undefined, 2) };
+  return { message, details: JSON.stringify(details, undefined, 2), detailsLanguage: 'json' };
 }
 
 /** Cancellation by the user (AbortSignal, Cancel button, a declined confirmation): nothing to show. */

@@ -5,12 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import { createClusterApi } from '../../../src/cluster/client';
 import type { ClusterApi } from '../../../src/cluster/clusterApi';
 import { attachDebugContainer, type AttachRequest, type AttachSettings } from '../../../src/debug/attachFlow';
 import { DebugFlowError } from '../../../src/debug/debugFlowError';
 import { runPreflight } from '../../../src/debug/preflight';
 import { explainAddEphemeralContainerError } from '../../../src/debug/serverErrors';
+import { presentError } from '../../../src/ui/pure/errorText';
 import { LoopbackCluster } from '../../cluster/cluster';
 import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
 import { isRunning, kubeConfigFor, waitForPod } from '../loopback/helpers/client';
@@ -155,6 +157,31 @@ describe('debug: attach failures and their messages', function () {
       /^Image example\.invalid\/no-such-debugger:1 could not be pulled \((ErrImagePull|ImagePullBackOff)\): .*example\.invalid\/no-such-debugger:1.*; debug images are pulled with the pod's imagePullSecrets/,
       { waitTimeoutMs: 60_000 });
     assert.equal(error.code, 'image-pull');
+
+    // Show Details: what the cluster said, not our sentence again.
+    const presented = presentError(error, 'Attach to demo/pull-fail');
+    const document = presented.details ?? '';
+    assert.equal(presented.detailsLanguage, 'yaml');
+    assert.ok(!document.includes(error.message) && !document.includes('imagePullSecrets'), `our message is not the document:\n${document}`);
+    const shown = parseYaml(document) as { containerStatus: k8s.V1ContainerStatus; events?: k8s.CoreV1Event[]; eventsUnavailable?: string };
+    const pod = await core.readNamespacedPod({ namespace: 'demo', name: 'pull-fail' });
+    const container = pod.spec?.ephemeralContainers?.find((c) => c.image === 'example.invalid/no-such-debugger:1');
+    assert.ok(container, 'the debug container is in the pod');
+    assert.equal(shown.containerStatus.name, container.name);
+    assert.equal(shown.containerStatus.image, 'example.invalid/no-such-debugger:1');
+    const waiting = shown.containerStatus.state?.waiting;
+    assert.match(waiting?.reason ?? '', /^(ErrImagePull|ImagePullBackOff)$/, 'the kubelet\'s reason');
+    assert.match(waiting?.message ?? '', /example\.invalid\/no-such-debugger:1/, 'the kubelet\'s message');
+    assert.ok(error.message.includes(waiting!.message!), 'the notification quotes the same kubelet message');
+    if (shown.events !== undefined) {
+      assert.ok(shown.events.every((e) => (e as { fieldPath?: string }).fieldPath === `spec.ephemeralContainers{${container.name}}`), JSON.stringify(shown.events));
+      if (cluster.kind !== 'loopback') {
+        // "Pulling image …" is recorded before the pull fails, so it is there by the time the wait ends.
+        assert.ok(shown.events.some((e) => (e.message ?? '').includes('example.invalid/no-such-debugger:1')), `the kubelet's pull events: ${JSON.stringify(shown.events)}`);
+      }
+    } else {
+      assert.match(shown.eventsUnavailable ?? '', /events/, 'says why there are no events');
+    }
   });
 
   it('reports a debug container whose command cannot start, with the runtime\'s reason', async () => {

@@ -202,6 +202,12 @@ describe('debug: copy of a pod on the test cluster', function () {
     );
     track('demo', 'copy-bad-image');
     assert.ok(pull);
+    // Show Details carries the kubelet's own status of the copy's container.
+    const report = pull.clusterReport?.content as { containerStatus?: { name?: string; image?: string; state?: { waiting?: { reason?: string; message?: string } } } } | undefined;
+    assert.equal(report?.containerStatus?.name, 'app');
+    assert.match(report?.containerStatus?.state?.waiting?.reason ?? '', /^(ErrImagePull|ImagePullBackOff)$/);
+    assert.match(report?.containerStatus?.state?.waiting?.message ?? '', /loopback\.local\/does-not-exist:1/);
+    assert.match(pull.clusterReport?.source ?? '', /^status\.containerStatuses\[app\] of pod demo\/copy-bad-image/);
 
     const exits = await rejectsWith(
       debugCopyOfPod(admin, { namespace: 'demo', podName: 'crashloop', copyName: 'copy-exits', replaceCommand: { container: 'app', command: ['sh', '-c', 'echo still broken; exit 3'] } }),

@@ -40,6 +40,7 @@ class ControlledApi {
         this.handles.add(handle);
         return handle;
       },
+      listEvents: (ns, o) => inner.listEvents(ns, o),
       addEphemeralContainer: (p, c) => inner.addEphemeralContainer(p, c),
       createPod: (ns, p) => inner.createPod(ns, p),
       deletePod: (ns, n, o) => inner.deletePod(ns, n, o),

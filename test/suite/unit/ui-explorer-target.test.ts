@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import { ClusterError } from '../../../src/cluster/clusterApi';
 import { DebugFlowError } from '../../../src/debug/debugFlowError';
 import { DebugSpecError } from '../../../src/debug/errors';
@@ -83,25 +84,36 @@ describe('ui: context values', () => {
 });
 
 describe('ui: error presentation', () => {
-  it('shows one line and keeps the Status for Show Details', () => {
-    const status = { kind: 'Status', status: 'Failure', reason: 'Forbidden', code: 403, message: 'pods "web" is forbidden' };
+  it('shows one line, and Show Details shows the API server\'s Status itself', () => {
+    const status = { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', code: 403, message: 'pods "web" is forbidden' };
     const presented = presentError(new ClusterError('cannot patch pods/ephemeralcontainers in shop: ask for the debugger role', 403, 'Forbidden', status), 'Attach to shop/web');
     assert.equal(presented.message, 'Attach to shop/web: cannot patch pods/ephemeralcontainers in shop: ask for the debugger role');
-    assert.deepEqual(JSON.parse(presented.details ?? '{}').status, status);
+    assert.equal(presented.detailsLanguage, 'yaml');
+    assert.deepEqual(parseYaml(presented.details ?? ''), status, 'the document is the Status, field for field');
+    assert.doesNotMatch(presented.details ?? '', /ask for the debugger role/, 'not our message');
   });
 
-  it('finds a Status in a wrapped cause and keeps detail lines', () => {
+  it('finds a Status in a wrapped cause; our own detail lines follow only as comments', () => {
     const cause = new ClusterError('x', 422, 'Invalid', { kind: 'Status', code: 422 });
-    const error = new DebugFlowError('invalid', 'the API server rejected the container\nsecond line', undefined, ['log line 1'], cause);
+    const error = new DebugFlowError('invalid', 'the API server rejected the container\nsecond line', undefined, ['runAsNonRoot must be true'], cause);
     const presented = presentError(error);
     assert.equal(presented.message, 'the API server rejected the container');
-    const details = JSON.parse(presented.details ?? '{}');
-    assert.deepEqual(details.status, { kind: 'Status', code: 422 });
-    assert.deepEqual(details.details, ['log line 1']);
+    assert.deepEqual(parseYaml(presented.details ?? ''), { kind: 'Status', code: 422 });
+    assert.match(presented.details ?? '', /^# runAsNonRoot must be true$/m);
+  });
+
+  it('shows the cluster\'s report (container status, events) instead of our message', () => {
+    const content = { containerStatus: { name: 'debugger-x', state: { waiting: { reason: 'ErrImagePull', message: 'failed to pull "no/such:1": not found' } } }, events: [{ type: 'Warning', reason: 'Failed', message: 'Error: ErrImagePull' }] };
+    const error = new DebugFlowError('image-pull', 'Image no/such:1 could not be pulled (ErrImagePull); pick another', undefined, undefined, undefined, { source: 'status.ephemeralContainerStatuses[debugger-x] of pod demo/web', content });
+    const presented = presentError(error, 'Attach to demo/web');
+    assert.equal(presented.detailsLanguage, 'yaml');
+    assert.deepEqual(parseYaml(presented.details ?? ''), content);
+    assert.match(presented.details ?? '', /^# status\.ephemeralContainerStatuses\[debugger-x\] of pod demo\/web\n/);
+    assert.doesNotMatch(presented.details ?? '', /pick another/);
   });
 
   it('has no details for plain refusals, and recognises cancellation', () => {
-    assert.deepEqual(presentError(new DebugSpecError('invalid-image', 'invalid image name "A"')), { message: 'invalid image name "A"', details: JSON.stringify({ message: 'invalid image name "A"', error: 'DebugSpecError', code: 'invalid-image' }, undefined, 2) });
+    assert.deepEqual(presentError(new DebugSpecError('invalid-image', 'invalid image name "A"')), { message: 'invalid image name "A"', details: JSON.stringify({ message: 'invalid image name "A"', error: 'DebugSpecError', code: 'invalid-image' }, undefined, 2), detailsLanguage: 'json' });
     assert.deepEqual(presentError(new Error('boom')), { message: 'boom' });
     assert.equal(isCancellation(new DebugFlowError('cancelled', 'Attach cancelled')), true);
     assert.equal(isCancellation(Object.assign(new Error('x'), { name: 'AbortError' })), true);
