@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       const ours = await time(() => fs.readFile(FILE));
       const readExecs = (fs.execCount - readExecsBefore) / RUNS;
       const raw = await time(() => runExec({ api, namespace: NAMESPACE, pod: POD, container: containerName }, { argv: ['cat', `/proc/1/root${FILE}`], onStdout: () => undefined }));
-      const readPeers: Series[] = [{ label: 'raw exec cat (same client)', values: raw }];
+      const readPeers: Series[] = [{ label: 'raw exec cat, same client', values: raw }];
       if (kubectlCommand) {
         const dest = join(workDir, 'copy.bin');
         readPeers.push({ label: 'kubectl cp', values: await time(async () => {
