@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CLUSTER_ENV, KUBECTL_ENV, startTestCluster, testClusterKind, testKubectl, type TestCluster, type TestClusterKind,
+import { CLUSTER_ENV, KUBECTL_ENV, startTestCluster, testClusterKind, testKubectl, type TestCluster,
   type TestClusterOptions, type TestUser } from '../cluster/testCluster';
 import { demoManifest } from '../cluster/demoReset';
 import { isRunning, waitForPod } from '../suite/loopback/helpers/client';
@@ -20,8 +20,8 @@ import { isRunning, waitForPod } from '../suite/loopback/helpers/client';
 const run = promisify(execFile);
 
 export interface BenchOptions extends Omit<TestClusterOptions, 'kubeconfigPath'> {
-  /** The kubectl this bench compares with, when it is not testKubectl() (see copy.bench.ts). */
-  kubectl?: (kind: TestClusterKind) => string;
+  /** The kubectl this bench compares with on this cluster, when it is not testKubectl() (see copy.bench.ts). */
+  kubectl?: (cluster: TestCluster) => string;
 }
 
 export interface Bench {
@@ -85,15 +85,15 @@ export async function withBenchCluster(options: BenchOptions, body: (bench: Benc
   process.once('SIGTERM', onSignal);
 
   const { kubectl: chooseKubectl, ...clusterOptions } = options;
-  const kubectlPath = chooseKubectl?.(kind) ?? testKubectl();
-  const kubectl = existsSync(kubectlPath) ? kubectlPath : undefined;
   let outcome: { ok: true } | { ok: false; error: unknown } = { ok: true };
   try {
     cluster = await startTestCluster({ ...clusterOptions, kubeconfigPath: kubeconfig });
+    const kubectlPath = chooseKubectl?.(cluster) ?? testKubectl();
+    const kubectl = existsSync(kubectlPath) ? kubectlPath : undefined;
     console.log(`cluster: ${cluster.description} (${CLUSTER_ENV}=${kind})`);
     console.log(`machine: ${machineDescription()}`);
     console.log(`date: ${new Date().toISOString()}`);
-    console.log(kubectl ? `kubectl: ${kubectl} ${await kubectlVersion(kubectl)}${process.env[KUBECTL_ENV] ? ` (${KUBECTL_ENV})` : ''}`
+    console.log(kubectl ? `kubectl: ${kubectl} ${await kubectlVersion(kubectl)}${kubectl === process.env[KUBECTL_ENV] ? ` (${KUBECTL_ENV})` : ''}`
       : `kubectl: ${kubectlPath} is not installed: the kubectl side is not measured`);
     console.log('');
     const started = cluster;

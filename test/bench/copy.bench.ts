@@ -13,7 +13,7 @@ import { createClusterApi } from '../../src/cluster/client';
 import { ClusterError, type ClusterApi } from '../../src/cluster/clusterApi';
 import { debugCopyOfPod } from '../../src/debug/copyFlow';
 import { DEFAULT_COPY_STABLE_MS } from '../../src/debug/copyWait';
-import { testKubectl, type TestClusterKind } from '../cluster/testCluster';
+import { testKubectl, type TestCluster } from '../cluster/testCluster';
 import { containerStatus, waitForPod } from '../suite/loopback/helpers/client';
 import { withBenchCluster } from './benchCluster';
 import { printTable, ratioLine, runBenchmark } from './stats';
@@ -21,14 +21,13 @@ import { printTable, ratioLine, runBenchmark } from './stats';
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 /**
- * On the loopback kubectl 1.31, not 1.32+ (/usr/bin/kubectl): from 1.32 kubectl's typed clients create pods in
- * protobuf, which the loopback API server does not decode (415, and kubectl does not retry with JSON); 1.31 sends
+ * On a loopback cluster kubectl 1.31, not 1.32+ (/usr/bin/kubectl): from 1.32 kubectl's typed clients create pods
+ * in protobuf, which the loopback API server does not decode (415, and kubectl does not retry with JSON); 1.31 sends
  * JSON. A real API server decodes protobuf: there testKubectl() (on the real node its own release).
  */
 const LOOPBACK_KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.31';
-function copyKubectl(kind: TestClusterKind): string {
-  return kind === 'loopback' ? LOOPBACK_KUBECTL : testKubectl();
-}
+const isLoopbackServer = (cluster: TestCluster): boolean => cluster.version.endsWith('-loopback');
+const copyKubectl = (cluster: TestCluster): string => (isLoopbackServer(cluster) ? LOOPBACK_KUBECTL : testKubectl());
 const NAMESPACE = 'demo';
 const SOURCE = 'bench-crash';
 const REPLACEMENT = ['sleep', '3600'];
@@ -138,7 +137,7 @@ async function main(): Promise<void> {
       + `${DEFAULT_COPY_STABLE_MS} ms and resolves only if it still runs with the same restart count (catching a command that exits at once). `
       + `kubectl creates the copy (two processes: debug, then wait) and returns once the pod's Ready condition is True; `
       + `the copy has no readiness probe, so Ready is set as soon as its containers run: kubectl does not check that the container stays up.`
-      + (cluster.kind === 'loopback' ? ` kubectl is 1.31 here: kubectl 1.32+ creates the copy in protobuf, which the loopback API server does not decode.` : ''));
+      + (isLoopbackServer(cluster) ? ` kubectl is 1.31 here: kubectl 1.32+ creates the copy in protobuf, which the loopback API server does not decode.` : ''));
   });
 }
 

@@ -5,7 +5,8 @@
  * exist); they stay Pending, as the loopback bench's pods always did. Measures, through the real ClusterApi,
  * list → ready → every tree descriptor, the heap the model holds, and how long a pod created through the API takes
  * to reach the model's change event; `kubectl get pods -A -o json` on the same cluster is the peer. The namespaces
- * (and their pods) are deleted at the end. `BENCH_RUNS` (default 3) model builds and kubectl lists.
+ * (and their pods) are deleted at the end. `BENCH_RUNS` (default 3) model builds and kubectl lists;
+ * `BENCH_NAMESPACES` (50) × `BENCH_PODS_PER_NAMESPACE` (100) pods.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -19,8 +20,8 @@ import { printTable, ratioLine, runBenchmark } from './stats';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const NAMESPACES = 50;
-const PODS_PER_NAMESPACE = 100;
+const NAMESPACES = Number(process.env.BENCH_NAMESPACES ?? 50);
+const PODS_PER_NAMESPACE = Number(process.env.BENCH_PODS_PER_NAMESPACE ?? 100);
 const EVENTS = 200;
 const APPLIES = 2000;
 /** Creations in flight at once: enough to keep the API server busy, few enough not to starve a 2-core machine. */
