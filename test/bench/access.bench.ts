@@ -1,29 +1,22 @@
 /**
- * Check My Access for namespace demo, as the loopback-debugger user (so some answers are "no"): our engine
+ * Check My Access for namespace demo, as the debugger user of the test cluster (loopback-debugger,
+ * realnode-debugger; so some answers are "no"): our engine
  * (checkAccess: one SelfSubjectAccessReview per distinct permission of the feature table, sent at once, then
  * per feature what is missing) against `kubectl auth can-i` once per one of those permissions, sequentially as
  * a script would, and against `kubectl auth can-i --list` (one call, a rules list that does not answer per
  * feature). `BENCH_RUNS` (default 10) runs per side; prints a Markdown table.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { checkAccess, reviewAttributes } from '../../src/access/checkAccess';
 import { distinctPermissions, FEATURES, permissionLabel, type ApiPermission } from '../../src/access/features';
 import { createClusterApi } from '../../src/cluster/client';
-import { LoopbackCluster } from '../cluster/cluster';
-import { kubeConfigFor } from '../suite/loopback/helpers/client';
-import { median, timingRow, runBenchmark } from './stats';
-import { testKubectl } from '../cluster/testCluster';
+import { withBenchCluster } from './benchCluster';
+import { printTable, ratioLine, runBenchmark } from './stats';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
-/** The kubectl compared with: the real node's own release when EPHEMERAL_DEBUG_KUBECTL is set. */
-const KUBECTL = testKubectl();
 const NAMESPACE = 'demo';
-const CONTEXT = 'loopback-debugger';
 
 /** checkAccess does not ask about creating access reviews: getting answers at all proves it. */
 function isSelfReview(p: ApiPermission): boolean {
@@ -38,9 +31,9 @@ function canIArgs(p: ApiPermission): string[] {
 }
 
 /** can-i prints yes or no and exits 1 on "no"; anything else is kubectl failing. */
-async function kubectlCanI(kubectlArgs: readonly string[], args: readonly string[]): Promise<boolean> {
+async function kubectlCanI(kubectlCommand: readonly string[], args: readonly string[]): Promise<boolean> {
   try {
-    const { stdout } = await run(KUBECTL, [...kubectlArgs, ...args]);
+    const { stdout } = await run(kubectlCommand[0]!, [...kubectlCommand.slice(1), ...args]);
     return stdout.trim() === 'yes';
   } catch (error) {
     const e = error as { code?: unknown; stdout?: string };
@@ -50,15 +43,11 @@ async function kubectlCanI(kubectlArgs: readonly string[], args: readonly string
 }
 
 async function main(): Promise<void> {
-  const workDir = mkdtempSync(join(tmpdir(), 'bench-access-'));
-  const kubeconfig = join(workDir, 'kubeconfig');
-  // A private discovery cache: the bench must not write into the user's ~/.kube.
-  const kubectlArgs = ['--kubeconfig', kubeconfig, '--cache-dir', join(workDir, 'cache'), '--context', CONTEXT];
-  const cluster = await LoopbackCluster.start({ demo: true, kubeconfigPath: kubeconfig });
-  try {
-    const api = createClusterApi(kubeConfigFor(cluster.kubeconfigYaml(), CONTEXT));
-    const withKubectl = existsSync(KUBECTL);
-    if (!withKubectl) console.log(`(kubectl side skipped: ${KUBECTL} is not installed)\n`);
+  await withBenchCluster({ demo: true }, async ({ cluster, kubectl: kubectlPath, kubectlArgs }) => {
+    const context = cluster.context('debugger');
+    const api = createClusterApi(cluster.kubeConfig('debugger'));
+    const withKubectl = kubectlPath !== undefined;
+    const kubectlCommand = [kubectlPath ?? 'kubectl', ...kubectlArgs('debugger')];
     const permissions = distinctPermissions(FEATURES).filter((p) => !isSelfReview(p));
 
     const ours = async (): Promise<number> => {
@@ -69,12 +58,12 @@ async function main(): Promise<void> {
     const loop = async (): Promise<{ ms: number; answers: boolean[] }> => {
       const started = performance.now();
       const answers: boolean[] = [];
-      for (const p of permissions) answers.push(await kubectlCanI(kubectlArgs, canIArgs(p)));
+      for (const p of permissions) answers.push(await kubectlCanI(kubectlCommand, canIArgs(p)));
       return { ms: performance.now() - started, answers };
     };
     const list = async (): Promise<number> => {
       const started = performance.now();
-      await run(KUBECTL, [...kubectlArgs, 'auth', 'can-i', '--list', '-n', NAMESPACE]);
+      await run(kubectlCommand[0]!, [...kubectlCommand.slice(1), 'auth', 'can-i', '--list', '-n', NAMESPACE]);
       return performance.now() - started;
     };
 
@@ -101,23 +90,21 @@ async function main(): Promise<void> {
       }
     }
 
-    const row = timingRow;
-    console.log(`| access check, namespace ${NAMESPACE}, user of context ${CONTEXT} | runs | median ms | min ms | max ms |`);
-    console.log('| --- | ---: | ---: | ---: | ---: |');
-    console.log(row(`extension, checkAccess (${permissions.length} reviews in parallel → ${results.length} features)`, ourTimes));
+    printTable(`access check, namespace ${NAMESPACE}, user of context ${context}`, 'ms', [
+      { label: `extension, checkAccess (${permissions.length} reviews in parallel → ${results.length} features)`, values: ourTimes },
+      ...(withKubectl ? [
+        { label: `kubectl auth can-i, once per permission (${permissions.length} calls), sequential`, values: loopTimes },
+        { label: 'kubectl auth can-i --list (1 call; rules, not per-feature answers)', values: listTimes },
+      ] : []),
+    ]);
     if (withKubectl) {
-      console.log(row(`kubectl auth can-i, once per permission (${permissions.length} calls), sequential`, loopTimes));
-      console.log(row('kubectl auth can-i --list (1 call; rules, not per-feature answers)', listTimes));
-      console.log(`\nratio extension / kubectl can-i loop (medians): ${(median(ourTimes) / median(loopTimes)).toFixed(2)}`);
-      console.log(`ratio extension / kubectl can-i --list (medians): ${(median(ourTimes) / median(listTimes)).toFixed(2)}`);
+      console.log(ratioLine('extension / kubectl can-i loop', ourTimes, loopTimes));
+      console.log(ratioLine('extension / kubectl can-i --list', ourTimes, listTimes));
     }
     console.log(`\nBoth sides ask the same ${permissions.length} questions: the distinct permissions of the feature table `
       + `except create selfsubjectaccessreviews (answering at all proves it)${agreement}. --list answers a different question: the rules `
       + 'the server reports for the namespace, which the user still has to match against each feature.');
-  } finally {
-    await cluster.stop();
-    rmSync(workDir, { recursive: true, force: true });
-  }
+  });
 }
 
 runBenchmark(main);

@@ -1,28 +1,23 @@
 /**
  * Attach Debug Container, from "attach requested" to the shell prompt appearing in the attach stream: our
  * engine (preflight, build, add, wait, attach terminal) against `kubectl debug -it` under a pseudo-terminal,
- * on the same loopback cluster and image. Each run adds an ephemeral container, so runs are spread over
- * fresh busybox pods. `BENCH_RUNS` (default 10) runs per side; prints a Markdown table.
+ * on the same test cluster (loopback or real node, see benchCluster.ts) and image. Each run adds an ephemeral
+ * container, so runs are spread over fresh busybox pods of the bench's own, deleted at the end.
+ * `BENCH_RUNS` (default 10) runs per side; prints a Markdown table.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import * as k8s from '@kubernetes/client-node';
 import { createClusterApi } from '../../src/cluster/client';
 import type { ClusterApi } from '../../src/cluster/clusterApi';
 import { attachDebugContainer } from '../../src/debug/attachFlow';
 import { AttachTerminal } from '../../src/terminal/attachTerminal';
-import { LoopbackCluster } from '../cluster/cluster';
-import { isRunning, kubeConfigFor, waitForPod } from '../suite/loopback/helpers/client';
-import { median, timingRow, runBenchmark } from './stats';
-import { testKubectl } from '../cluster/testCluster';
+import { isRunning, waitForPod } from '../suite/loopback/helpers/client';
+import { withBenchCluster } from './benchCluster';
+import { printTable, ratioLine, runBenchmark } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const RUNS_PER_POD = 4;
-/** The kubectl compared with: the real node's own release when EPHEMERAL_DEBUG_KUBECTL is set. */
-const KUBECTL = testKubectl();
-const IMAGE = 'busybox';
+/** Tagged: an untagged image is pulled on every start (Always), which an offline real node cannot. */
+const IMAGE = 'busybox:1.36';
 /** busybox ash's prompt as root: "/ # ". */
 const PROMPT = /(^|\n|\r)\/ # /;
 const PROMPT_TIMEOUT_MS = 30_000;
@@ -50,8 +45,8 @@ async function ourAttach(api: ClusterApi, pod: string): Promise<number> {
 }
 
 /** kubectl under a pty (`script`), so it attaches with a TTY exactly as in a terminal. */
-function kubectlAttach(kubeconfig: string, pod: string): Promise<number> {
-  const command = `${KUBECTL} --kubeconfig ${kubeconfig} debug -it -n demo ${pod} --image=${IMAGE} --target=app`;
+function kubectlAttach(kubectl: string, kubectlArgs: readonly string[], pod: string): Promise<number> {
+  const command = [kubectl, ...kubectlArgs, 'debug', '-it', '-n', 'demo', pod, `--image=${IMAGE}`, '--target=app'].join(' ');
   const started = performance.now();
   const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm' } });
   let text = '';
@@ -78,49 +73,36 @@ function kubectlAttach(kubeconfig: string, pod: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const workDir = mkdtempSync(join(tmpdir(), 'bench-attach-'));
-  const kubeconfig = join(workDir, 'kubeconfig');
-  const cluster = await LoopbackCluster.start({ demo: true, kubeconfigPath: kubeconfig });
-  try {
-    const kc = kubeConfigFor(cluster.kubeconfigYaml());
-    const core = kc.makeApiClient(k8s.CoreV1Api);
+  await withBenchCluster({ demo: true }, async ({ cluster, kubectl, kubectlArgs }) => {
+    const kc = cluster.kubeConfig();
     const api = createClusterApi(kc);
-    const withKubectl = existsSync(KUBECTL);
-    if (!withKubectl) console.log(`(kubectl side skipped: ${KUBECTL} is not installed)\n`);
-
-    const podCount = Math.ceil(RUNS / RUNS_PER_POD) * (withKubectl ? 2 : 1);
+    const podCount = Math.ceil(RUNS / RUNS_PER_POD) * (kubectl ? 2 : 1);
     const pods: string[] = [];
     for (let i = 0; i < podCount; i++) {
-      const name = `bench-${i}`;
-      await core.createNamespacedPod({ namespace: 'demo', body: { metadata: { name }, spec: { containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '36000'] }] } } });
+      const name = `bench-attach-${i}`;
+      await cluster.createPod('demo', { metadata: { name }, spec: { containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '36000'] }] } });
       pods.push(name);
     }
-    for (const name of pods) await waitForPod(kc, 'demo', name, isRunning('app'));
+    for (const name of pods) await waitForPod(kc, 'demo', name, isRunning('app'), 120_000);
 
     // One warm-up each, so the image "pull" and first connections are not in the figures.
     await ourAttach(api, pods[0]);
-    if (withKubectl) await kubectlAttach(kubeconfig, pods[pods.length - 1]);
+    if (kubectl) await kubectlAttach(kubectl, kubectlArgs(), pods[pods.length - 1]);
 
     const ours: number[] = [];
     const theirs: number[] = [];
     for (let run = 0; run < RUNS; run++) {
       const slot = Math.floor(run / RUNS_PER_POD);
       ours.push(await ourAttach(api, pods[slot]));
-      if (withKubectl) theirs.push(await kubectlAttach(kubeconfig, pods[pods.length - 1 - slot]));
+      if (kubectl) theirs.push(await kubectlAttach(kubectl, kubectlArgs(), pods[pods.length - 1 - slot]));
     }
 
-    const row = timingRow;
-    console.log('| attach requested → shell prompt | runs | median ms | min ms | max ms |');
-    console.log('| --- | ---: | ---: | ---: | ---: |');
-    console.log(row('extension (attachDebugContainer + AttachTerminal)', ours));
-    if (withKubectl) {
-      console.log(row(`kubectl debug -it --image=${IMAGE} --target=app (under script(1))`, theirs));
-      console.log(`\nratio extension / kubectl (medians): ${(median(ours) / median(theirs)).toFixed(2)}`);
-    }
-  } finally {
-    await cluster.stop();
-    rmSync(workDir, { recursive: true, force: true });
-  }
+    printTable('attach requested → shell prompt', 'ms', [
+      { label: 'extension (attachDebugContainer + AttachTerminal)', values: ours },
+      ...(kubectl ? [{ label: `kubectl debug -it --image=${IMAGE} --target=app (under script(1))`, values: theirs }] : []),
+    ]);
+    if (kubectl) console.log(ratioLine('extension / kubectl', ours, theirs));
+  });
 }
 
 runBenchmark(main);

@@ -1,33 +1,33 @@
 /**
  * Debug a Copy of Pod, from "copy requested" to the copy's app container running with its command replaced:
  * our engine (debugCopyOfPod: preflight, build, create, wait) against `kubectl debug --copy-to --container=app
- * -- sleep 3600` followed by `kubectl wait --for=condition=Ready`, on the same loopback cluster and a crashing
- * busybox pod (kubectl 1.31: see KUBECTL). Our wait also checks the container STAYS up for DEFAULT_COPY_STABLE_MS (2 s) before it
+ * -- sleep 3600` followed by `kubectl wait --for=condition=Ready`, on the same test cluster (loopback or real
+ * node) and a crashing busybox pod of the bench's own (on the loopback kubectl 1.31: see copyKubectl). Our wait also checks the container STAYS up for DEFAULT_COPY_STABLE_MS (2 s) before it
  * resolves, which kubectl does not; so besides the full time we report when our wait first saw the container
  * running (its "checking that it stays up" progress message), the like-for-like figure. Copies are deleted
- * (and gone) between runs. `BENCH_RUNS` (default 10) runs per side; prints a Markdown table.
+ * (and gone) between runs, and every copy is tracked so that a failed run's are deleted too. `BENCH_RUNS` (default 10) runs per side; prints a Markdown table.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
-import * as k8s from '@kubernetes/client-node';
 import { createClusterApi } from '../../src/cluster/client';
 import { ClusterError, type ClusterApi } from '../../src/cluster/clusterApi';
 import { debugCopyOfPod } from '../../src/debug/copyFlow';
 import { DEFAULT_COPY_STABLE_MS } from '../../src/debug/copyWait';
-import { LoopbackCluster } from '../cluster/cluster';
-import { containerStatus, kubeConfigFor, waitForPod } from '../suite/loopback/helpers/client';
-import { median, timingRow, runBenchmark } from './stats';
+import { testKubectl, type TestCluster } from '../cluster/testCluster';
+import { containerStatus, waitForPod } from '../suite/loopback/helpers/client';
+import { withBenchCluster } from './benchCluster';
+import { printTable, ratioLine, runBenchmark } from './stats';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 /**
- * kubectl 1.31, not 1.32 (/usr/bin/kubectl): from 1.32 kubectl's typed clients create pods in protobuf, which
- * the loopback API server does not decode (415, and kubectl does not retry with JSON). 1.31 sends JSON.
+ * On a loopback cluster kubectl 1.31, not 1.32+ (/usr/bin/kubectl): from 1.32 kubectl's typed clients create pods
+ * in protobuf, which the loopback API server does not decode (415, and kubectl does not retry with JSON); 1.31 sends
+ * JSON. A real API server decodes protobuf: there testKubectl() (on the real node its own release).
  */
-const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.31';
+const LOOPBACK_KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.31';
+const isLoopbackServer = (cluster: TestCluster): boolean => cluster.version.endsWith('-loopback');
+const copyKubectl = (cluster: TestCluster): string => (isLoopbackServer(cluster) ? LOOPBACK_KUBECTL : testKubectl());
 const NAMESPACE = 'demo';
 const SOURCE = 'bench-crash';
 const REPLACEMENT = ['sleep', '3600'];
@@ -59,10 +59,10 @@ async function ourCopy(api: ClusterApi): Promise<OurRun> {
   return { totalMs, runningSeenMs, copyName: result.copyName };
 }
 
-async function kubectlCopy(kubectlArgs: readonly string[], copyName: string): Promise<number> {
+async function kubectlCopy(kubectl: string, kubectlArgs: readonly string[], copyName: string): Promise<number> {
   const started = performance.now();
-  await run(KUBECTL, [...kubectlArgs, 'debug', SOURCE, `--copy-to=${copyName}`, '--container=app', '--', ...REPLACEMENT]);
-  await run(KUBECTL, [...kubectlArgs, 'wait', '--for=condition=Ready', `pod/${copyName}`, '--timeout=60s']);
+  await run(kubectl, [...kubectlArgs, 'debug', SOURCE, `--copy-to=${copyName}`, '--container=app', '--', ...REPLACEMENT]);
+  await run(kubectl, [...kubectlArgs, 'wait', '--for=condition=Ready', `pod/${copyName}`, '--timeout=60s']);
   return performance.now() - started;
 }
 
@@ -83,77 +83,62 @@ async function deleteCopy(api: ClusterApi, name: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const workDir = mkdtempSync(join(tmpdir(), 'bench-copy-'));
-  const kubeconfig = join(workDir, 'kubeconfig');
-  // A private discovery cache: the bench must not write into the user's ~/.kube.
-  const kubectlArgs = ['--kubeconfig', kubeconfig, '--cache-dir', join(workDir, 'cache'), '-n', NAMESPACE];
-  const cluster = await LoopbackCluster.start({ demo: true, kubeconfigPath: kubeconfig });
-  const leftovers = new Set<string>();
-  let api: ClusterApi | undefined;
-  try {
-    const kc = kubeConfigFor(cluster.kubeconfigYaml());
-    const core = kc.makeApiClient(k8s.CoreV1Api);
-    api = createClusterApi(kc);
-    const withKubectl = existsSync(KUBECTL);
-    if (!withKubectl) console.log(`(kubectl side skipped: ${KUBECTL} is not installed)\n`);
+  await withBenchCluster({ demo: true, kubectl: copyKubectl }, async ({ cluster, kubectl, kubectlArgs }) => {
+    const kc = cluster.kubeConfig();
+    const api = createClusterApi(kc);
+    const args = [...kubectlArgs(), '-n', NAMESPACE];
 
     // Like demo/crashloop, but ours: the source's state is the bench's, whatever the demo becomes.
-    await core.createNamespacedPod({
-      namespace: NAMESPACE,
-      body: { metadata: { name: SOURCE }, spec: { containers: [{ name: 'app', image: 'busybox:1.36', command: ['sh', '-c', 'echo "failed to load config"; exit 1'] }] } },
+    await cluster.createPod(NAMESPACE, {
+      metadata: { name: SOURCE },
+      spec: { containers: [{ name: 'app', image: 'busybox:1.36', command: ['sh', '-c', 'echo "failed to load config"; exit 1'] }] },
     });
-    leftovers.add(SOURCE);
-    await waitForPod(kc, NAMESPACE, SOURCE, (pod) => (containerStatus(pod, 'app')?.restartCount ?? 0) >= 1);
+    await waitForPod(kc, NAMESPACE, SOURCE, (pod) => (containerStatus(pod, 'app')?.restartCount ?? 0) >= 1, 120_000);
 
     const ourOnce = async (): Promise<OurRun> => {
-      const result = await ourCopy(api!);
-      leftovers.add(result.copyName);
-      await deleteCopy(api!, result.copyName);
-      leftovers.delete(result.copyName);
+      const result = await ourCopy(api);
+      cluster.track(NAMESPACE, result.copyName);
+      await deleteCopy(api, result.copyName);
       return result;
     };
     const kubectlOnce = async (index: number): Promise<number> => {
       const name = `${SOURCE}-kubectl-${index}`;
-      leftovers.add(name);
-      const elapsed = await kubectlCopy(kubectlArgs, name);
-      await deleteCopy(api!, name);
-      leftovers.delete(name);
+      // Tracked before it exists: a kubectl that fails half-way may still have created it.
+      cluster.track(NAMESPACE, name);
+      const elapsed = await kubectlCopy(kubectl!, args, name);
+      await deleteCopy(api, name);
       return elapsed;
     };
 
     // One warm-up each: first connections, kubectl's discovery cache.
     await ourOnce();
-    if (withKubectl) await kubectlOnce(0);
+    if (kubectl) await kubectlOnce(0);
 
     const ours: OurRun[] = [];
     const theirs: number[] = [];
     for (let i = 1; i <= RUNS; i++) {
       ours.push(await ourOnce());
-      if (withKubectl) theirs.push(await kubectlOnce(i));
+      if (kubectl) theirs.push(await kubectlOnce(i));
     }
 
-    const row = timingRow;
     const totals = ours.map((r) => r.totalMs);
     const seen = ours.map((r) => r.runningSeenMs);
-    console.log('| copy requested → copy\'s app container running | runs | median ms | min ms | max ms |');
-    console.log('| --- | ---: | ---: | ---: | ---: |');
-    console.log(row(`extension, debugCopyOfPod resolved (running, then still running ${DEFAULT_COPY_STABLE_MS} ms later)`, totals));
-    console.log(row('extension, its wait first saw the container running (before the stability window)', seen));
-    if (withKubectl) {
-      console.log(row('kubectl 1.31 debug --copy-to --container=app -- sleep 3600; kubectl wait --for=condition=Ready', theirs));
-      console.log(`\nratio extension / kubectl (medians), container running (like for like): ${(median(seen) / median(theirs)).toFixed(2)}`);
-      console.log(`ratio extension / kubectl (medians), including our ${DEFAULT_COPY_STABLE_MS} ms stability check: ${(median(totals) / median(theirs)).toFixed(2)}`);
+    printTable('copy requested → copy\'s app container running', 'ms', [
+      { label: `extension, debugCopyOfPod resolved (running, then still running ${DEFAULT_COPY_STABLE_MS} ms later)`, values: totals },
+      { label: 'extension, its wait first saw the container running (before the stability window)', values: seen },
+      ...(kubectl ? [{ label: 'kubectl debug --copy-to --container=app -- sleep 3600; kubectl wait --for=condition=Ready', values: theirs }] : []),
+    ]);
+    if (kubectl) {
+      console.log(ratioLine('extension / kubectl, container running, like for like', seen, theirs));
+      console.log(ratioLine(`extension / kubectl, including our ${DEFAULT_COPY_STABLE_MS} ms stability check`, totals, theirs));
     }
     console.log(`\nWhat each side waits for: the extension checks permissions (access reviews), reads the source and its namespace, `
       + `asks who the user is, creates the copy and watches it until the app container runs, then re-reads it after `
       + `${DEFAULT_COPY_STABLE_MS} ms and resolves only if it still runs with the same restart count (catching a command that exits at once). `
       + `kubectl creates the copy (two processes: debug, then wait) and returns once the pod's Ready condition is True; `
-      + `the loopback kubelet sets Ready as soon as the containers run (no readiness probe), so it does not check that the container stays up.`);
-  } finally {
-    for (const name of leftovers) await api?.deletePod(NAMESPACE, name, { gracePeriodSeconds: 0 }).catch(() => undefined);
-    await cluster.stop();
-    rmSync(workDir, { recursive: true, force: true });
-  }
+      + `the copy has no readiness probe, so Ready is set as soon as its containers run: kubectl does not check that the container stays up.`
+      + (isLoopbackServer(cluster) ? ` kubectl is 1.31 here: kubectl 1.32+ creates the copy in protobuf, which the loopback API server does not decode.` : ''));
+  });
 }
 
 runBenchmark(main);

@@ -1,27 +1,22 @@
 /**
  * Port-forward: ours (client-node's PortForward over WebSocket, one per connection, behind the ClusterApi
- * facade) against `kubectl port-forward` (SPDY) on the same loopback cluster and echo pod. Measures the
- * connection set-up time (connect → first echoed byte, sequential connections) and the throughput of one
- * connection echoing `BENCH_MIB` MiB (default 64). `BENCH_RUNS` (default 20) set-ups per side. Markdown table.
+ * facade) against `kubectl port-forward` (SPDY) on the same test cluster (loopback or real node) and echo pod of
+ * the bench's own. Measures the connection set-up time (connect → first echoed byte, sequential connections) and
+ * the throughput of one connection echoing `BENCH_MIB` MiB (default 64) each way, `BENCH_TRANSFERS` times
+ * (default 3). `BENCH_RUNS` (default 20) set-ups per side. Both forwards are stopped even on failure.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import * as k8s from '@kubernetes/client-node';
 import { createClusterApi } from '../../src/cluster/client';
 import { startPortForward } from '../../src/launch/portForward';
-import { LoopbackCluster } from '../cluster/cluster';
-import { isRunning, kubeConfigFor, waitForPod } from '../suite/loopback/helpers/client';
-import { median } from './stats';
-import { testKubectl } from '../cluster/testCluster';
+import { isRunning, waitForPod } from '../suite/loopback/helpers/client';
+import { withBenchCluster } from './benchCluster';
+import { printTable, ratioLine, runBenchmark } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const MIB = Number(process.env.BENCH_MIB ?? 64);
-/** The kubectl compared with: the real node's own release when EPHEMERAL_DEBUG_KUBECTL is set. */
-const KUBECTL = testKubectl();
+const TRANSFERS = Number(process.env.BENCH_TRANSFERS ?? 3);
 const ECHO_PORT = 7000;
 
 /** Sends `payload` through localhost:port and resolves with the ms until it all came back. */
@@ -46,17 +41,24 @@ function echo(port: number, payload: Buffer): Promise<number> {
   });
 }
 
-async function measure(port: number): Promise<{ setupMs: number; mibPerSecond: number }> {
+interface Measured {
+  /** ms per connection set-up. */
+  readonly setups: number[];
+  /** MiB/s per transfer. */
+  readonly rates: number[];
+}
+
+async function measure(port: number, payload: Buffer): Promise<Measured> {
   await echo(port, Buffer.from('w')); // warm-up
   const setups: number[] = [];
   for (let i = 0; i < RUNS; i++) setups.push(await echo(port, Buffer.from('x')));
-  const payload = randomBytes(MIB * 1024 * 1024);
-  const elapsed = await echo(port, payload);
-  return { setupMs: median(setups), mibPerSecond: MIB / (elapsed / 1000) };
+  const rates: number[] = [];
+  for (let i = 0; i < TRANSFERS; i++) rates.push(MIB / ((await echo(port, payload)) / 1000));
+  return { setups, rates };
 }
 
-function kubectlForward(kubeconfig: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, 'port-forward', '-n', 'demo', 'pod/echo', `:${ECHO_PORT}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+function kubectlForward(kubectl: string, kubectlArgs: readonly string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(kubectl, [...kubectlArgs, 'port-forward', '-n', 'demo', 'pod/bench-echo', `:${ECHO_PORT}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`kubectl port-forward did not start: ${text}`)), 20_000);
@@ -75,17 +77,14 @@ function kubectlForward(kubeconfig: string): Promise<{ child: ChildProcess; port
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'pf-bench-'));
-  const kubeconfig = join(dir, 'kubeconfig');
-  const cluster = await LoopbackCluster.start({ demo: true, kubeconfigPath: kubeconfig, pullDelayMs: 0 });
-  try {
-    const kc = kubeConfigFor(cluster.kubeconfigYaml());
-    const core = kc.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespacedPod({ namespace: 'demo', body: { metadata: { name: 'echo', namespace: 'demo' }, spec: { containers: [{ name: 'app', image: 'node:22',
-      command: ['node', '-e', `require('net').createServer((s) => { s.on('error', () => {}); s.pipe(s); }).listen(${ECHO_PORT})`] }] } } });
-    await waitForPod(kc, 'demo', 'echo', isRunning('app'));
+  await withBenchCluster({ demo: true, pullDelayMs: 0 }, async ({ cluster, kubectl, kubectlArgs, onCleanup }) => {
+    const kc = cluster.kubeConfig();
+    await cluster.createPod('demo', { metadata: { name: 'bench-echo', namespace: 'demo' }, spec: { containers: [{ name: 'app', image: 'node:22',
+      command: ['node', '-e', `require('net').createServer((s) => { s.on('error', () => {}); s.pipe(s); }).listen(${ECHO_PORT})`] }] } });
+    await waitForPod(kc, 'demo', 'bench-echo', isRunning('app'), 120_000);
     const api = createClusterApi(kc);
-    const forward = await startPortForward(api, { namespace: 'demo', pod: 'echo', remotePort: ECHO_PORT });
+    const forward = await startPortForward(api, { namespace: 'demo', pod: 'bench-echo', remotePort: ECHO_PORT });
+    onCleanup(() => forward.stop());
     // The pod's server may take a moment to listen after the container starts.
     for (let i = 0; i < 100; i++) {
       try {
@@ -95,34 +94,36 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    const ours = await measure(forward.localPort);
+    const payload = randomBytes(MIB * 1024 * 1024);
+    const ours = await measure(forward.localPort, payload);
     await forward.stop();
 
-    let theirs: { setupMs: number; mibPerSecond: number } | undefined;
-    let note = '';
-    if (existsSync(KUBECTL)) {
-      const { child, port } = await kubectlForward(kubeconfig);
-      try {
-        theirs = await measure(port);
-      } finally {
-        child.kill('SIGTERM');
-      }
-    } else {
-      note = `(${KUBECTL} not found: no comparison)`;
+    let theirs: Measured | undefined;
+    if (kubectl) {
+      const { child, port } = await kubectlForward(kubectl, kubectlArgs());
+      const stopped = new Promise((resolve) => child.once('exit', resolve));
+      const stop = async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        await stopped;
+      };
+      onCleanup(stop);
+      theirs = await measure(port, payload);
+      await stop();
     }
-    const ratio = (a: number, b: number | undefined): string => (b === undefined ? '–' : `${(a / b).toFixed(2)}×`);
-    console.log(`${RUNS} sequential connections for set-up (median), one connection echoing ${MIB} MiB for throughput ${note}\n`);
-    console.log('| what | ours (client-node WebSocket) | kubectl port-forward (SPDY) | ours / kubectl |');
-    console.log('| --- | --- | --- | --- |');
-    console.log(`| connection set-up (connect → first byte echoed), ms | ${ours.setupMs.toFixed(1)} | ${theirs?.setupMs.toFixed(1) ?? '–'} | ${ratio(ours.setupMs, theirs?.setupMs)} |`);
-    console.log(`| throughput, MiB/s each way | ${ours.mibPerSecond.toFixed(1)} | ${theirs?.mibPerSecond.toFixed(1) ?? '–'} | ${ratio(ours.mibPerSecond, theirs?.mibPerSecond)} |`);
-  } finally {
-    await cluster.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+    console.log(`${RUNS} sequential connections for set-up, ${TRANSFERS} connections each echoing ${MIB} MiB for throughput\n`);
+    printTable('port-forward: connection set-up (connect → first byte echoed)', 'ms', [
+      { label: 'extension (client-node WebSocket)', values: ours.setups },
+      ...(theirs ? [{ label: 'kubectl port-forward (SPDY)', values: theirs.setups }] : []),
+    ]);
+    printTable(`port-forward: throughput of one connection echoing ${MIB} MiB, each way`, 'MiB/s', [
+      { label: 'extension (client-node WebSocket)', values: ours.rates },
+      ...(theirs ? [{ label: 'kubectl port-forward (SPDY)', values: theirs.rates }] : []),
+    ]);
+    if (theirs) {
+      console.log(ratioLine('set-up extension / kubectl', ours.setups, theirs.setups));
+      console.log(ratioLine('throughput extension / kubectl', ours.rates, theirs.rates, true));
+    }
+  });
 }
 
-main().then(() => process.exit(0), (error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -1,7 +1,10 @@
 /**
- * `npm run bench`: runs every `test/bench/*.bench.ts` in its own process (so one benchmark's heap and
- * handles cannot skew the next) and prints their Markdown tables. Each benchmark measures a path of the
- * extension against a peer (kubectl, raw exec) in the same run and reports the ratio.
+ * `npm run bench [-- NAME...]`: runs every `test/bench/*.bench.ts` (or those whose file name contains a NAME) in
+ * its own process (so one benchmark's heap and handles cannot skew the next) and prints their Markdown tables.
+ * Each benchmark measures a path of the extension against a peer (kubectl, raw exec) on the same cluster in the
+ * same run: min/median/max per side and the ratio of medians, under a header naming the cluster, the machine and
+ * the date. The cluster is the test cluster (benchCluster.ts): the loopback, or the real node under
+ * `npm run bench:real`, which runs this file through test/realnode/run.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';

@@ -1,32 +1,32 @@
 /**
- * The target filesystem against its peers on the loopback cluster: readFile of 64 MiB vs a raw `exec cat` of the
- * same file through the same client and vs `kubectl cp` (tar in the debug container); readDirectory of 10,000
- * entries vs `kubectl exec ls -la`. Busybox and GNU (ubuntu) debug images. `BENCH_RUNS` (default 3) per row.
+ * The target filesystem against its peers on the test cluster (loopback or real node): readFile of 64 MiB vs a raw
+ * `exec cat` of the same file through the same client and vs `kubectl cp` (tar in the debug container);
+ * readDirectory of 10,000 entries vs `kubectl exec ls -la`. Busybox and GNU (ubuntu) debug images. The files are
+ * written into a pod of the bench's own made like demo/node-app, deleted at the end. `BENCH_RUNS` (default 3) per row.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClusterApi } from '../../src/cluster/client';
 import { attachDebugContainer } from '../../src/debug/attachFlow';
 import { execCapture } from '../../src/debug/execCapture';
 import { runExec } from '../../src/targetfs/execRunner';
 import { TargetFileSystem } from '../../src/targetfs/targetFileSystem';
-import { LoopbackCluster } from '../cluster/cluster';
-import { isRunning, kubeConfigFor, waitForPod } from '../suite/loopback/helpers/client';
-import { median, runBenchmark } from './stats';
-import { testKubectl } from '../cluster/testCluster';
+import { createNodeAppLike, withBenchCluster } from './benchCluster';
+import { printTable, ratioLine, runBenchmark, type Series } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-/** The kubectl compared with: the real node's own release when EPHEMERAL_DEBUG_KUBECTL is set. */
-const KUBECTL = testKubectl();
+const NAMESPACE = 'demo';
+const POD = 'bench-targetfs';
+/** Tagged: an untagged image is pulled on every start (Always), which an offline real node cannot. */
+const IMAGES = [{ image: 'busybox:1.36', label: 'busybox' }, { image: 'ubuntu:24.04', label: 'ubuntu (GNU)' }];
 const FILE = '/fixture/random.bin';
 const DIR = '/fixture/big';
 
-/** kubectl asynchronously: the cluster runs in this process, so a synchronous spawn would starve it. */
-function kubectl(args: string[]): Promise<{ status: number | null; stderr: string; stdoutBytes: number }> {
+/** kubectl asynchronously: the loopback cluster runs in this process, so a synchronous spawn would starve it. */
+function kubectl(command: readonly string[], args: string[]): Promise<{ status: number | null; stderr: string; stdoutBytes: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(KUBECTL, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command[0]!, [...command.slice(1), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let stdoutBytes = 0;
     child.stdout.on('data', (c: Buffer) => (stdoutBytes += c.length));
@@ -36,73 +36,77 @@ function kubectl(args: string[]): Promise<{ status: number | null; stderr: strin
   });
 }
 
-async function time(run: () => Promise<unknown> | unknown): Promise<number> {
+async function time(run: () => Promise<unknown> | unknown): Promise<number[]> {
   const values: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const started = performance.now();
     await run();
     values.push(performance.now() - started);
   }
-  return median(values);
+  return values;
+}
+
+/** One operation: ours and its peers, each peer's ratio to ours. */
+interface Comparison {
+  readonly heading: string;
+  readonly ours: Series;
+  readonly peers: Series[];
+  readonly execsPerOperation: number;
 }
 
 async function main(): Promise<void> {
-  const workDir = mkdtempSync(join(tmpdir(), 'bench-targetfs-'));
-  const kubeconfig = join(workDir, 'kubeconfig');
-  const cluster = await LoopbackCluster.start({ demo: true, kubeconfigPath: kubeconfig });
-  try {
-    const kc = kubeConfigFor(cluster.kubeconfigYaml());
-    const api = createClusterApi(kc);
-    await waitForPod(kc, 'demo', 'node-app', isRunning('app'));
-    const rows: string[] = [];
-    const withKubectl = existsSync(KUBECTL);
-    for (const image of ['busybox:1.36', 'ubuntu']) {
-      const { containerName } = await attachDebugContainer(api, { namespace: 'demo', podName: 'node-app', image, targetContainer: 'app', profile: 'general' }, { skipPrivilegedConfirmation: true });
-      if (image === 'busybox:1.36') {
-        const made = await execCapture(api, 'demo', 'node-app', containerName, ['sh', '-c',
+  await withBenchCluster({ demo: true }, async ({ cluster, workDir, kubectl: kubectlPath, kubectlArgs }) => {
+    const api = createClusterApi(cluster.kubeConfig());
+    const kubectlCommand = kubectlPath ? [kubectlPath, ...kubectlArgs()] : undefined;
+    await createNodeAppLike(cluster, NAMESPACE, POD);
+    const comparisons: Comparison[] = [];
+    for (const { image, label } of IMAGES) {
+      const { containerName } = await attachDebugContainer(api, { namespace: NAMESPACE, podName: POD, image, targetContainer: 'app', profile: 'general' }, { skipPrivilegedConfirmation: true });
+      if (image === IMAGES[0]!.image) {
+        const made = await execCapture(api, NAMESPACE, POD, containerName, ['sh', '-c',
           `mkdir -p /proc/1/root${DIR}; cd /proc/1/root${DIR}; i=0; while [ $i -lt 10000 ]; do : > "file-$i"; i=$((i+1)); done; dd if=/dev/urandom of=/proc/1/root${FILE} bs=1048576 count=64 2>/dev/null`]);
         if (made.exitCode !== 0) throw new Error(made.stderr);
       }
-      const ref = { context: api.contextName, namespace: 'demo', pod: 'node-app', container: 'app' };
+      const ref = { context: api.contextName, namespace: NAMESPACE, pod: POD, container: 'app' };
       const fs = new TargetFileSystem(api, ref, { debugContainer: containerName, cacheTtlMs: 0 });
       await fs.connect();
-      const label = image === 'ubuntu' ? 'ubuntu (GNU)' : 'busybox';
 
+      const readExecsBefore = fs.execCount;
       const ours = await time(() => fs.readFile(FILE));
-      const raw = await time(() => runExec({ api, namespace: 'demo', pod: 'node-app', container: containerName }, { argv: ['cat', `/proc/1/root${FILE}`], onStdout: () => undefined }));
-      rows.push(`| readFile 64 MiB (${label}) | ${ours.toFixed(0)} | raw exec cat: ${raw.toFixed(0)} | ${(ours / raw).toFixed(2)} | 1 |`);
-      if (withKubectl) {
+      const readExecs = (fs.execCount - readExecsBefore) / RUNS;
+      const raw = await time(() => runExec({ api, namespace: NAMESPACE, pod: POD, container: containerName }, { argv: ['cat', `/proc/1/root${FILE}`], onStdout: () => undefined }));
+      const readPeers: Series[] = [{ label: 'raw exec cat, same client', values: raw }];
+      if (kubectlCommand) {
         const dest = join(workDir, 'copy.bin');
-        const cp = await time(async () => {
-          const r = await kubectl(['--kubeconfig', kubeconfig, 'cp', '-c', containerName, `demo/node-app:/proc/1/root${FILE}`, dest]);
+        readPeers.push({ label: 'kubectl cp', values: await time(async () => {
+          const r = await kubectl(kubectlCommand, ['cp', '-c', containerName, `${NAMESPACE}/${POD}:/proc/1/root${FILE}`, dest]);
           if (r.status !== 0 || statSync(dest).size !== 64 << 20) throw new Error(`kubectl cp failed: ${r.stderr}`);
-        });
-        rows.push(`| readFile 64 MiB (${label}) | ${ours.toFixed(0)} | kubectl cp: ${cp.toFixed(0)} | ${(ours / cp).toFixed(2)} | 1 |`);
+        }) });
       }
-      const before = fs.execCount;
+      comparisons.push({ heading: `readFile 64 MiB, ${label} debug image`, ours: { label: 'extension, TargetFileSystem.readFile', values: ours }, peers: readPeers, execsPerOperation: readExecs });
+
+      const listExecsBefore = fs.execCount;
       const list = await time(async () => {
         const entries = await fs.readDirectory(DIR);
         if (entries.length !== 10_000) throw new Error(`listed ${entries.length}`);
       });
-      const perList = (fs.execCount - before) / RUNS;
-      if (withKubectl) {
-        const ls = await time(async () => {
-          const r = await kubectl(['--kubeconfig', kubeconfig, 'exec', '-n', 'demo', 'node-app', '-c', containerName, '--', 'ls', '-la', `/proc/1/root${DIR}`]);
+      const listExecs = (fs.execCount - listExecsBefore) / RUNS;
+      const listPeers: Series[] = [];
+      if (kubectlCommand) {
+        listPeers.push({ label: 'kubectl exec ls -la', values: await time(async () => {
+          const r = await kubectl(kubectlCommand, ['exec', '-n', NAMESPACE, POD, '-c', containerName, '--', 'ls', '-la', `/proc/1/root${DIR}`]);
           if (r.status !== 0) throw new Error(`kubectl exec failed: ${r.stderr}`);
-        });
-        rows.push(`| readDirectory 10,000 entries (${label}) | ${list.toFixed(0)} | kubectl exec ls -la: ${ls.toFixed(0)} | ${(list / ls).toFixed(2)} | ${perList} |`);
-      } else {
-        rows.push(`| readDirectory 10,000 entries (${label}) | ${list.toFixed(0)} | (kubectl not installed) | – | ${perList} |`);
+        }) });
       }
+      comparisons.push({ heading: `readDirectory of 10,000 entries, ${label} debug image`, ours: { label: 'extension, TargetFileSystem.readDirectory', values: list }, peers: listPeers, execsPerOperation: listExecs });
     }
-    console.log(`| operation (debug image) | extension median ms | peer median ms | ratio extension/peer | execs per operation |`);
-    console.log('| --- | ---: | --- | ---: | ---: |');
-    for (const row of rows) console.log(row);
-    console.log(`\n${RUNS} runs per cell; readFile includes the size check and the checksum (md5 where the debug image has it, computed on both sides).`);
-  } finally {
-    await cluster.stop();
-    rmSync(workDir, { recursive: true, force: true });
-  }
+    for (const c of comparisons) {
+      printTable(`${c.heading} (${c.execsPerOperation} exec${c.execsPerOperation === 1 ? '' : 's'} per operation)`, 'ms', [c.ours, ...c.peers]);
+      for (const peer of c.peers) console.log(ratioLine(`extension / ${peer.label}`, c.ours.values, peer.values));
+      console.log('');
+    }
+    console.log(`${RUNS} runs per side; readFile includes the size check and the checksum (md5 where the debug image has it, computed on both sides).`);
+  });
 }
 
 runBenchmark(main);

@@ -8,6 +8,9 @@ import type { V1Pod } from '@kubernetes/client-node';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
+/** The one node: the API server binds every pod to it (no scheduler), the kubelet runs the pods bound to it. */
+export const NODE_NAME = 'loopback';
+
 /** The API server's pod store as the kubelet sees it (in-process, no HTTP). */
 export interface PodStore {
   listPods(): V1Pod[];

@@ -1,8 +1,7 @@
 /** Defaulting as the real API server (and its default admission plugins) applies it on create. */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { NODE_NAME } from '../contracts';
 import { now, type Obj } from './store';
-
-export const NODE_NAME = 'loopback';
 
 const SUFFIX_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -76,8 +75,10 @@ export function defaultPod(pod: Obj, namespace: string): Obj {
   s.dnsPolicy ??= 'ClusterFirst';
   s.securityContext ??= {};
   s.schedulerName ??= 'default-scheduler';
-  // No scheduler here: the single node gets every pod at once.
-  s.nodeName ??= NODE_NAME;
+  // No scheduler here: the single node gets every pod at once, unless a scheduling gate holds it back (no PATCH
+  // here can lift one, so such a pod stays Pending and unbound: a pod no kubelet runs).
+  const gated = (s.schedulingGates?.length ?? 0) > 0;
+  if (!gated) s.nodeName ??= NODE_NAME;
   s.serviceAccountName ??= s.serviceAccount ?? 'default';
   s.serviceAccount ??= s.serviceAccountName;
   s.enableServiceLinks ??= true;
@@ -93,5 +94,10 @@ export function defaultPod(pod: Obj, namespace: string): Obj {
     if (v?.hostPath) v.hostPath.type ??= '';
   }
   pod.status = { phase: 'Pending', qosClass: qosClass(s) };
+  // As the real API server marks a gated pod at creation (pod strategy, applySchedulingGatedCondition).
+  if (gated) {
+    pod.status.conditions = [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated',
+      message: 'Scheduling is blocked due to non-empty scheduling gates', lastProbeTime: null, lastTransitionTime: pod.metadata.creationTimestamp }];
+  }
   return pod;
 }

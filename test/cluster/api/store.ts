@@ -226,7 +226,8 @@ export class ClusterStore implements PodStore {
 
   /**
    * Graceful delete: sets deletionTimestamp/deletionGracePeriodSeconds and emits MODIFIED; the kubelet
-   * calls removePod when the processes are gone. Grace 0, a finished pod, or no kubelet: removed at once.
+   * calls removePod when the processes are gone. Grace 0, a finished pod, a pod bound to no node (held by a
+   * scheduling gate; the real API server does the same) or no kubelet: removed at once.
    */
   deletePod(namespace: string, name: string, gracePeriodSeconds?: number): V1Pod {
     const old = this.objects.pods.get(`${namespace}/${name}`);
@@ -234,7 +235,7 @@ export class ClusterStore implements PodStore {
     let grace = gracePeriodSeconds ?? old.spec?.terminationGracePeriodSeconds ?? 30;
     if (grace < 0) grace = 0;
     const finished = old.status?.phase === 'Succeeded' || old.status?.phase === 'Failed';
-    if (grace === 0 || finished || !this.gracefulDeletion) {
+    if (grace === 0 || finished || !old.spec?.nodeName || !this.gracefulDeletion) {
       const result = this.commit('DELETED', 'pods', clone(old), clone(old));
       this.finishNamespace(namespace);
       return result as V1Pod;

@@ -11,7 +11,7 @@ import type {
   V1Container, V1ContainerState, V1ContainerStatus, V1EphemeralContainer, V1Pod, V1PodCondition, V1Probe,
 } from '@kubernetes/client-node';
 import {
-  KubeletError,
+  KubeletError, NODE_NAME,
   type AttachSession, type ExecProcess, type ExitStatus, type IsolationMode, type KubeletApi, type LogOptions,
   type PodStore, type WatchEventType,
 } from '../contracts';
@@ -225,6 +225,8 @@ export class Kubelet implements KubeletApi {
       return;
     }
     if (!worker) {
+      // A real kubelet runs only the pods bound to its node: not one a scheduling gate holds back.
+      if (pod.spec?.nodeName !== NODE_NAME) return;
       if (pod.metadata?.deletionTimestamp) {
         this.store.removePod(pod.metadata.namespace ?? 'default', pod.metadata.name!, pod.metadata.uid);
         return;

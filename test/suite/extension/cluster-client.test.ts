@@ -109,6 +109,22 @@ describe('cluster client (ClusterApi over client-node)', function () {
     assert.ok(log.lines.some((l) => /^PATCH \/api\/v1\/namespaces\/demo\/pods\/node-app\/ephemeralcontainers 200 \d+ms$/.test(l)), log.lines.join('\n'));
   });
 
+  it('leaves a pod held by a scheduling gate Pending and unbound, and deletes it at once (no kubelet to wait for)', async () => {
+    const name = 'client-gated';
+    await cluster.createPod('demo', { metadata: { name }, spec: { schedulingGates: [{ name: 'example.com/hold' }],
+      containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '3600'] }] } });
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // time for a kubelet that wrongly runs it to report
+    const pod = await admin.readPod('demo', name);
+    assert.equal(pod.spec?.nodeName, undefined, 'not bound to a node');
+    assert.equal(pod.status?.phase, 'Pending');
+    assert.equal(pod.status?.containerStatuses, undefined, 'no kubelet reports its containers');
+    const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    assert.deepEqual([scheduled?.status, scheduled?.reason], ['False', 'SchedulingGated']);
+    await admin.deletePod('demo', name); // the pod's own grace period: an unbound pod goes at once regardless
+    const gone = await failure(admin.readPod('demo', name));
+    assert.equal(gone.code, 404);
+  });
+
   it('refuses a duplicate ephemeral container name before sending anything', async () => {
     const pod = await admin.readPod('demo', 'node-app');
     const error = await failure(admin.addEphemeralContainer(pod, uncheckedContainerForTest({ name: 'debugger-cli01', image: 'busybox' })));

@@ -1,7 +1,7 @@
 /** A tiny in-memory PodStore for kubelet tests: what the API server's store does, minus HTTP. */
 import { randomUUID } from 'node:crypto';
 import type { V1EphemeralContainer, V1Pod } from '@kubernetes/client-node';
-import type { PodStore, WatchEventType } from '../../../cluster/contracts';
+import { NODE_NAME, type PodStore, type WatchEventType } from '../../../cluster/contracts';
 
 type Listener = (type: WatchEventType, pod: V1Pod) => void;
 
@@ -44,10 +44,11 @@ export class MemoryPodStore implements PodStore {
     return () => this.listeners.delete(listener);
   }
 
-  /** Like a POST: defaults filled the way the API server does, phase Pending. */
+  /** Like a POST: defaults filled the way the API server does (bound to the one node), phase Pending. */
   createPod(pod: V1Pod): V1Pod {
     const p = clone(pod);
     p.metadata = { namespace: 'default', ...p.metadata, uid: randomUUID(), creationTimestamp: now() as unknown as Date };
+    p.spec!.nodeName ??= NODE_NAME;
     p.spec!.restartPolicy ??= 'Always';
     p.spec!.terminationGracePeriodSeconds ??= 30;
     for (const c of p.spec!.containers) {
