@@ -143,7 +143,7 @@ describe('explorer model (live, watch-driven)', function () {
     const node = model.children(podNodeOf('demo', 'node-app')).find((c) => c.label === 'debugger-exp01')!;
     assert.equal(node.containerKind, 'ephemeral');
     assert.equal(node.description, 'ephemeral · busybox:1.36 · → app · running');
-    assert.match(node.tooltip, /Target: `app`/);
+    assert.match(node.tooltip, /It sees the processes and files of app/);
     assert.match(podNodeOf('demo', 'node-app')?.description ?? '', /1 debug/);
   });
 

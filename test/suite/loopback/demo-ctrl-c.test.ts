@@ -40,7 +40,9 @@ describe('demo: Ctrl-C (SIGINT to the process group) cleans up', function () {
     // The demo's own temp dir goes under TMPDIR: a private one, so nothing else's files are counted.
     const demoTmp = path.join(temp, 'tmp');
     mkdirSync(demoTmp);
-    const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'test/demo/main.ts', '--no-editor', '--kubeconfig', kubeconfig], {
+    // As `npm run demo` runs it: node with tsx's loader, no tsx CLI in between (under load that CLI SIGKILLs a child
+    // that does not acknowledge a relayed SIGINT within 60 ms, cutting its clean-up short, and exits 130).
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/demo/main.ts', '--no-editor', '--kubeconfig', kubeconfig], {
       cwd: repoRoot,
       env: { ...process.env, TMPDIR: demoTmp },
       detached: true, // its own process group, as a terminal's foreground job
