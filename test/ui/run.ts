@@ -5,7 +5,7 @@
  * playwright-core (no browser download). The steps are test/ui/steps.ts; each is printed as ✓/✗ and
  * screenshotted into test-results/ui/NN-name.png; a failing step also saves the extension's log next to it,
  * and the runner exits non-zero. The screenshots of steps marked `readme` are also copied to media/screenshots/
- * (committed, shown by the README; UI_README_SCREENSHOTS=0 leaves them alone), and when every step passed
+ * (committed, shown by the README) when UI_README_SCREENSHOTS=1, and when every step passed
  * media/screenshots/README.md lists them as Markdown lines to paste.
  *
  * The window opens a multi-root workspace whose first folder is a copy of the demo app's source
@@ -290,7 +290,8 @@ async function main(): Promise<number> {
     home: dirs.home,
     log: (line: string) => console.log(`      ${line}`),
   };
-  const copyReadmeScreenshots = process.env.UI_README_SCREENSHOTS !== '0';
+  // Opt-in, so that a test run leaves the working tree as it was.
+  const copyReadmeScreenshots = process.env.UI_README_SCREENSHOTS === '1';
   const readmeLines: string[] = [];
   let passed = 0;
   let failed = 0;

@@ -10,7 +10,7 @@ export interface HostSnapshot {
   processes: Map<number, string>;
   /** Mount points below the cache dir, as the host's mount namespace sees them. */
   mounts: string[];
-  /** Network namespace inode ids in use by any process. */
+  /** Network namespace inode ids in use by processes of this cluster (root, cwd or exe below the cache dir). */
   netns: Set<string>;
 }
 
@@ -29,9 +29,11 @@ export function snapshotHost(cacheDir: string): HostSnapshot {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
     const links = ['root', 'cwd', 'exe'].map((name) => readLink(`/proc/${pid}/${name}`));
-    const net = readLink(`/proc/${pid}/ns/net`);
-    if (net) netns.add(net);
     if (links.some((target) => target?.startsWith(cacheDir))) {
+      // Only the namespaces of this cluster's processes: other clusters on the machine (a real node, another
+      // checkout's loopback) come and go meanwhile. A namespace the cluster made is held by one of its processes.
+      const net = readLink(`/proc/${pid}/ns/net`);
+      if (net) netns.add(net);
       let cmdline = '';
       try {
         cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
