@@ -8,7 +8,7 @@ import type { V1EphemeralContainer } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import { shellQuote } from '../shell/shellScript';
 import { DEBUG_SESSION_DEADLINE_ENV, DEBUG_SESSION_ENV } from './debugContainerSpec';
-import { ephemeralSecurityContextFor, NAMED_PROFILES, type NamedProfile } from './profiles';
+import { ephemeralSecurityContextFor, isNamedProfile, type NamedProfile } from './profiles';
 
 export interface KubectlDebugTarget {
   readonly context?: string;
@@ -70,7 +70,7 @@ export function kubectlDebugCommand(target: KubectlDebugTarget): string {
  */
 function profileFor(container: V1EphemeralContainer, chosen: string | undefined): { profile: NamedProfile; customSecurityContext?: V1EphemeralContainer['securityContext'] } {
   const actual = normalize(container.securityContext);
-  const candidates = [...NAMED_PROFILES.filter((p) => p === chosen), 'general', 'baseline', 'restricted', 'netadmin', 'sysadmin'] as NamedProfile[];
+  const candidates: NamedProfile[] = [...(chosen !== undefined && isNamedProfile(chosen) ? [chosen] : []), 'general', 'baseline', 'restricted', 'netadmin', 'sysadmin'];
   for (const profile of candidates) {
     if (isDeepStrictEqual(normalize(ephemeralSecurityContextFor(profile)), actual)) return { profile };
   }
