@@ -10,6 +10,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { Kubelet } from '../../cluster/kubelet/kubelet';
 import { MemoryPodStore } from './helpers/memory-pod-store';
+import { unavailable } from './helpers/requirePods';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 
@@ -26,7 +27,7 @@ describe('demo node-app: readiness outside the request handler', function () {
     nodeApp = docs.find((d) => d.kind === 'Pod' && d.metadata?.name === 'node-app')!;
     store = new MemoryPodStore();
     kubelet = new Kubelet({ store, cacheDir: path.join(repoRoot, '.cache/cluster'), backoffBaseMs: 500 });
-    if (kubelet.isolation !== 'namespaces') this.skip();
+    if (kubelet.isolation !== 'namespaces') unavailable(this, `this suite needs real pods, and ${kubelet.isolationReason ?? 'the kubelet has no namespaces here'}`);
     await kubelet.start();
     store.createPod(nodeApp);
   });
