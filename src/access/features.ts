@@ -37,6 +37,7 @@ export type FeatureId =
   | 'debuggerAttach'
   | 'debugCopy'
   | 'cleanupCopies'
+  | 'sessionEvents'
   | 'checkAccess';
 
 export interface Feature {
@@ -176,6 +177,18 @@ export const FEATURES: readonly Feature[] = [
       pods('list', 'finds debug copies across all namespaces', { scope: 'all-namespaces', required: false }),
     ],
     note: 'Without listing pods across all namespaces (a ClusterRole), clean-up works one namespace at a time.',
+  },
+  {
+    id: 'sessionEvents',
+    title: 'Session Events on pods',
+    permissions: [
+      {
+        verb: 'create', group: 'events.k8s.io', resource: 'events', scope: 'namespace', required: false,
+        why: 'posts each session\'s start and end as an Event on its pod; without it sessions go on unannounced (you are told once)',
+      },
+      pods('get', 'reads the pod\'s uid so that `kubectl describe pod` shows the Events', { required: false }),
+    ],
+    note: 'Turn the Events off with the user setting ephemeralDebug.sessions.clusterEvents.',
   },
   {
     id: 'checkAccess',

@@ -9,6 +9,7 @@ import {
   AuthenticationV1Api,
   AuthorizationV1Api,
   CoreV1Api,
+  EventsV1Api,
   Exec,
   KubeConfig,
   Log,
@@ -19,6 +20,7 @@ import {
   setHeaderMiddleware,
   setHeaderOptions,
   type CoreV1Event,
+  type EventsV1Event,
   type V1Namespace,
   type V1Pod,
   type V1ResourceAttributes,
@@ -75,6 +77,7 @@ class ClientNodeClusterApi implements ClusterApi {
   readonly contextName: string;
   readonly defaultNamespace: string;
   private readonly core: CoreV1Api;
+  private readonly events: EventsV1Api;
   private readonly authorization: AuthorizationV1Api;
   private readonly authentication: AuthenticationV1Api;
   private readonly server: string;
@@ -92,6 +95,7 @@ class ClientNodeClusterApi implements ClusterApi {
       middleware: [setHeaderMiddleware('User-Agent', USER_AGENT)],
     });
     this.core = new CoreV1Api(configuration);
+    this.events = new EventsV1Api(configuration);
     this.authorization = new AuthorizationV1Api(configuration);
     this.authentication = new AuthenticationV1Api(configuration);
   }
@@ -122,6 +126,10 @@ class ClientNodeClusterApi implements ClusterApi {
 
   listEvents(namespace: string, options: ListOptions = {}): Promise<CoreV1Event[]> {
     return this.call({ verb: 'list', resource: 'events', namespace }, async () => (await this.core.listNamespacedEvent({ namespace, ...options })).items);
+  }
+
+  async createEvent(namespace: string, event: EventsV1Event): Promise<void> {
+    await this.call({ verb: 'create', resource: 'events', namespace }, () => this.events.createNamespacedEvent({ namespace, body: event }));
   }
 
   readPod(namespace: string, name: string): Promise<V1Pod> {

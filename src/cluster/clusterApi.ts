@@ -6,6 +6,7 @@
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type {
   CoreV1Event,
+  EventsV1Event,
   V1Namespace,
   V1Pod,
   V1ResourceAttributes,
@@ -99,6 +100,8 @@ export interface ClusterApi {
   watchPods(namespace: string | undefined, options: WatchOptions, onEvent: (type: WatchEventType, pod: V1Pod) => void): Promise<WatchHandle>;
   /** Events (core/v1) in a namespace, e.g. `fieldSelector: involvedObject.name=web` for one pod's. */
   listEvents(namespace: string, options?: ListOptions): Promise<CoreV1Event[]>;
+  /** Creates an events.k8s.io/v1 Event (a session's start or end, see src/session/clusterEvents.ts). */
+  createEvent(namespace: string, event: EventsV1Event): Promise<void>;
 
   /**
    * Appends one ephemeral container with a strategic-merge patch on pods/ephemeralcontainers (what kubectl

@@ -31,6 +31,7 @@ export class SessionJournal {
   readonly journalPath: string;
   private writes: Promise<unknown> = Promise.resolve();
   private readonly clock: () => Date;
+  private readonly appendListeners = new Set<(event: JournalEvent) => void>();
 
   private constructor(readonly dir: string, private readonly options: SessionJournalOptions) {
     this.journalPath = join(dir, JOURNAL_FILE_NAME);
@@ -95,9 +96,25 @@ export class SessionJournal {
     return [...expired].sort();
   }
 
+  /**
+   * Called after each event this instance wrote (not other windows' events): what announces sessions
+   * elsewhere (cluster Events, the team archive) hangs here. A listener's failure is its own business.
+   */
+  onDidAppend(listener: (event: JournalEvent) => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
   /** @internal Appends one event after the ones this instance already queued. */
-  append(event: JournalEvent): Promise<void> {
-    return this.serialised(() => appendEvent(this.journalPath, event));
+  async append(event: JournalEvent): Promise<void> {
+    await this.serialised(() => appendEvent(this.journalPath, event));
+    for (const listener of this.appendListeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener must not turn a written journal line into a failed one.
+      }
+    }
   }
 
   /** @internal */

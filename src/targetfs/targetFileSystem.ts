@@ -71,6 +71,44 @@ export interface TargetFileSystemOptions {
   readonly logger?: Logger;
   /** The governance policy (read at each use): an existing debug container is used only when it passes it. */
   readonly policy?: () => DebugPolicy | undefined;
+  /** Told of every change made through this filesystem, done or failed (the session journal audits them). */
+  readonly onWrite?: (audit: WriteAudit) => void;
+}
+
+/** The journal line for a change: "saved /app/x.js" with its details, or "failed to save …" with the error. */
+export function writeAuditAction(audit: WriteAudit): { description: string; details: Record<string, string | number | boolean> } {
+  const verb = { write: 'saved', createDirectory: 'created folder', delete: 'deleted', rename: 'renamed', copy: 'copied' }[audit.operation];
+  const what = audit.to !== undefined ? `${audit.path} to ${audit.to}` : audit.path;
+  const details: Record<string, string | number | boolean> = { operation: audit.operation, path: audit.path };
+  if (audit.to !== undefined) details.to = audit.to;
+  if (audit.size !== undefined) details.size = audit.size;
+  if (audit.sha256 !== undefined) details.sha256 = audit.sha256;
+  if (audit.previous !== undefined) {
+    details.previousSize = audit.previous.size;
+    if (audit.previous.sha256 !== undefined) details.previousSha256 = audit.previous.sha256;
+  }
+  if (audit.recursive !== undefined) details.recursive = audit.recursive;
+  if (audit.origin !== undefined) details.origin = audit.origin;
+  if (audit.error !== undefined) details.error = audit.error;
+  return { description: `${audit.error !== undefined ? `failed: ${verb}` : verb} ${what}`, details };
+}
+
+/** One change to the target's files, for the audit: what, where, and the content's size and SHA-256. */
+export interface WriteAudit {
+  readonly operation: 'write' | 'createDirectory' | 'delete' | 'rename' | 'copy';
+  readonly path: string;
+  /** rename/copy: the destination. */
+  readonly to?: string;
+  /** write: the new content. */
+  readonly size?: number;
+  readonly sha256?: string;
+  /** write: the content it replaced, as last read through this filesystem (its SHA-256 when the image has sha256sum). */
+  readonly previous?: { readonly size: number; readonly sha256?: string };
+  readonly recursive?: boolean;
+  /** Where the content came from when not the editor, e.g. "upload of /home/me/app.js". */
+  readonly origin?: string;
+  /** Set when the change failed: the error's message. */
+  readonly error?: string;
 }
 
 export interface ReadOptions {
@@ -84,6 +122,8 @@ export interface WriteOptions {
   readonly overwrite: boolean;
   readonly signal?: AbortSignal;
   readonly onProgress?: (sent: number, total: number) => void;
+  /** For the audit (WriteAudit.origin). */
+  readonly origin?: string;
 }
 
 /** Content to write: bytes, or a re-openable stream of known size (a local file for Upload). */
@@ -416,13 +456,30 @@ export class TargetFileSystem {
     const session = await this.connect();
     const kind = session.probe.tools.sumKind;
     const size = content instanceof Uint8Array ? content.length : content.size;
-    let sum = '-';
-    if (kind !== undefined) {
-      const hash = createHash(kind);
-      if (content instanceof Uint8Array) hash.update(content);
-      else for await (const chunk of content.open()) hash.update(chunk as Buffer);
-      sum = hash.digest('hex');
+    // One pass over the local content: the SHA-256 for the audit, and the debug image's checksum when it differs.
+    const sha256 = createHash('sha256');
+    const imageHash = kind !== undefined && kind !== 'sha256' ? createHash(kind) : undefined;
+    if (content instanceof Uint8Array) {
+      sha256.update(content);
+      imageHash?.update(content);
+    } else {
+      for await (const chunk of content.open()) {
+        sha256.update(chunk as Buffer);
+        imageHash?.update(chunk as Buffer);
+      }
     }
+    const contentSha256 = sha256.digest('hex');
+    const sum = kind === undefined ? '-' : imageHash?.digest('hex') ?? contentSha256;
+    const read = this.fingerprints.get(path);
+    const audit: WriteAudit = {
+      operation: 'write', path, size, sha256: contentSha256,
+      ...(read ? { previous: { size: read.size, ...(kind === 'sha256' && read.sum ? { sha256: read.sum } : {}) } } : {}),
+      ...(options.origin !== undefined ? { origin: options.origin } : {}),
+    };
+    await this.audited(audit, () => this.writeChecked(session, path, content, size, sum, options));
+  }
+
+  private async writeChecked(session: SessionInfo, path: string, content: WriteContent, size: number, sum: string, options: WriteOptions): Promise<void> {
     const open = (): Readable => {
       let sent = 0;
       const source = content instanceof Uint8Array ? Readable.from(chunks(content)) : content.open();
@@ -456,7 +513,7 @@ export class TargetFileSystem {
   async createDirectory(path: string): Promise<void> {
     path = normalizeTargetPath(path);
     this.assertWritable(path);
-    await this.simple('mkdir', [path], 'createDirectory');
+    await this.audited({ operation: 'createDirectory', path }, () => this.simple('mkdir', [path], 'createDirectory'));
     this.invalidate(path);
   }
 
@@ -464,7 +521,7 @@ export class TargetFileSystem {
     path = normalizeTargetPath(path);
     this.assertWritable(path);
     try {
-      await this.simple('delete', [path], 'delete', [options.recursive ? 'r' : '-']);
+      await this.audited({ operation: 'delete', path, recursive: options.recursive }, () => this.simple('delete', [path], 'delete', [options.recursive ? 'r' : '-']));
     } finally {
       this.invalidate(path, true);
     }
@@ -483,11 +540,22 @@ export class TargetFileSystem {
     to = normalizeTargetPath(to);
     this.assertWritable(to);
     try {
-      await this.simple('move', [from, to], kind, [options.overwrite ? 'o' : '-'], [kind === 'rename' ? 'mv' : 'cp']);
+      await this.audited({ operation: kind, path: from, to }, () => this.simple('move', [from, to], kind, [options.overwrite ? 'o' : '-'], [kind === 'rename' ? 'mv' : 'cp']));
     } finally {
       if (kind === 'rename') this.invalidate(from, true);
       this.invalidate(to, true);
     }
+  }
+
+  /** Runs a change and tells onWrite how it went; a refused write (writes off) is not a change, so not audited. */
+  private async audited(audit: WriteAudit, change: () => Promise<void>): Promise<void> {
+    try {
+      await change();
+    } catch (error) {
+      this.options.onWrite?.({ ...audit, error: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+    this.options.onWrite?.(audit);
   }
 
   private async simple(op: TargetFsOperation, paths: string[], what: string, extra: string[] = [], leading: string[] = []): Promise<void> {

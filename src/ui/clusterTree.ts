@@ -263,6 +263,7 @@ function failingApi(contextName: string, error: ClusterError): ClusterApi {
     readPod: fail,
     watchPods: fail,
     listEvents: fail,
+    createEvent: fail,
     addEphemeralContainer: fail,
     createPod: fail,
     deletePod: fail,

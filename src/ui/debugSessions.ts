@@ -4,10 +4,12 @@
  * reports, terminal recordings when enabled, and "Show Debug Sessions" (artifacts, export). Journal failures
  * never block the feature they describe: they are logged and the feature goes on.
  */
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ClusterApi, Logger } from '../cluster/clusterApi';
 import {
+  SessionAnnouncer,
   SessionJournal,
   exportSessionFolder,
   exportSessionZip,
@@ -42,6 +44,7 @@ export interface SessionTarget extends SessionDetails {
 
 export class DebugSessions implements vscode.Disposable {
   private journalPromise: Promise<SessionJournal> | undefined;
+  private announcer: SessionAnnouncer | undefined;
   private readonly identities = new Map<string, Promise<SessionIdentity>>();
   private readonly subscription: vscode.Disposable;
 
@@ -60,6 +63,11 @@ export class DebugSessions implements vscode.Disposable {
     this.journalPromise ??= SessionJournal.open(join(this.storageDir, 'debug-sessions'), { retentionDays: this.settings.current.sessions.retentionDays }).then((journal) => {
       journal.problems.forEach((p) => this.logger.warn(`session journal: ${p}`));
       if (journal.pruned.length > 0) this.logger.info(`session journal: removed ${journal.pruned.length} session(s) older than ${this.settings.current.sessions.retentionDays} days`);
+      this.announcer = new SessionAnnouncer(journal, {
+        enabled: () => this.settings.current.sessions.clusterEvents,
+        reportingInstance: hostname(),
+        logger: this.logger,
+      });
       return journal;
     });
     this.journalPromise.catch(() => (this.journalPromise = undefined));
@@ -75,7 +83,9 @@ export class DebugSessions implements vscode.Disposable {
   async begin(kind: SessionKind, api: ClusterApi, target: SessionTarget, id?: string): Promise<SessionRecord | undefined> {
     try {
       const [journal, identity] = await Promise.all([this.journal(), this.identity(api)]);
-      const record = await journal.start({ kind, identity, context: api.contextName, ...target }, id);
+      const sessionId = id ?? newSessionId();
+      this.announcer?.track(sessionId, api);
+      const record = await journal.start({ kind, identity, context: api.contextName, ...target }, sessionId);
       this.logger.info(`session ${record.id}: ${kind} on ${target.namespace}/${target.pod}${target.container !== undefined ? `/${target.container}` : ''} as ${identity.username}`);
       return record;
     } catch (error) {
@@ -208,6 +218,7 @@ export class DebugSessions implements vscode.Disposable {
 
   dispose(): void {
     this.subscription.dispose();
+    this.announcer?.dispose();
   }
 }
 

@@ -16,7 +16,6 @@ import type { ErrorPresenter } from './errorPresenter';
 import { targetUri, TargetFsProvider } from './targetFsProvider';
 import { TargetFilesView, type TargetFileNode } from './targetFilesView';
 import type { DebugSessions } from './debugSessions';
-import type { SessionRecord } from '../session';
 
 export interface TargetFsDependencies {
   readonly provider: TargetFsProvider;
@@ -66,20 +65,7 @@ interface TargetTerminalLink extends vscode.TerminalLink {
 
 export function registerTargetFs(deps: TargetFsDependencies): vscode.Disposable[] {
   const { provider, clusters, errors, sessions } = deps;
-  /** One journaled filesystem session per target and window, started when it is first opened or used. */
-  const fsSessions = new Map<string, Promise<SessionRecord | undefined>>();
-  const fsSession = (ref: TargetRef): Promise<SessionRecord | undefined> => {
-    const key = `${ref.context}/${targetLabel(ref)}`;
-    let record = fsSessions.get(key);
-    if (record === undefined) {
-      record = clusters.api(ref.context).then(
-        (api) => sessions.begin('filesystem', api, { namespace: ref.namespace, pod: ref.pod, targetContainer: ref.container }),
-        () => undefined,
-      );
-      fsSessions.set(key, record);
-    }
-    return record;
-  };
+  const fsSession = (ref: TargetRef) => provider.fsSession(ref);
   const withSystem = async (uri: vscode.Uri) => {
     const { ref, path } = parseTargetUri(uri.authority, uri.path);
     return { ref, path, fs: await provider.system(ref) };
@@ -216,7 +202,7 @@ export function registerTargetFs(deps: TargetFsDependencies): vscode.Disposable[
       const uri = resourceOf(arg);
       if (uri === undefined) return;
       try {
-        const { fs, path, ref } = await withSystem(uri);
+        const { fs, path } = await withSystem(uri);
         const dir = ((await fs.stat(path)).type & TargetFileType.Directory) !== 0 ? path : path.replace(/\/[^/]*$/, '') || '/';
         const picked = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: `Upload to ${dir}` });
         if (picked === undefined) return;
@@ -233,8 +219,8 @@ export function registerTargetFs(deps: TargetFsDependencies): vscode.Disposable[
               if (!overwrite) continue;
             }
             progress.report({ message: name });
-            await fs.writeFile(remote, { size, open: () => createReadStream(file.fsPath) }, { create: true, overwrite, signal: abort.signal });
-            await sessions.note(await fsSession(ref), (r) => r.action(`uploaded ${remote}`, { bytes: size, from: file.fsPath, overwrite }));
+            // Journaled by the filesystem's write audit, with the upload's origin.
+            await fs.writeFile(remote, { size, open: () => createReadStream(file.fsPath) }, { create: true, overwrite, signal: abort.signal, origin: `upload of ${file.fsPath}` });
           }
         });
       } catch (error) {

@@ -8,7 +8,8 @@ import * as vscode from 'vscode';
 import type { Logger } from '../cluster/clusterApi';
 import { attachDebugContainer, type AttachResult } from '../debug/attachFlow';
 import { TargetFsError } from '../targetfs/errors';
-import { TargetFileSystem, type DebugContainerRequest } from '../targetfs/targetFileSystem';
+import { TargetFileSystem, writeAuditAction, type DebugContainerRequest, type WriteAudit } from '../targetfs/targetFileSystem';
+import type { SessionRecord } from '../session';
 import { formatTargetUri, parseTargetUri, TARGET_FS_SCHEME, targetKey, targetLabel, type TargetRef } from '../targetfs/targetUri';
 import type { Clusters } from './clusters';
 import type { DebugSessions } from './debugSessions';
@@ -43,6 +44,8 @@ export class TargetFsProvider implements vscode.FileSystemProvider, vscode.Dispo
   private readonly systems = new Map<string, TargetFileSystem>();
   /** Debug container chosen by the command that opened a target (preferred over others). */
   private readonly preferred = new Map<string, string>();
+  /** One journaled filesystem session per target and window, started when it is first opened, used or changed. */
+  private readonly fsSessions = new Map<string, Promise<SessionRecord | undefined>>();
 
   constructor(
     private readonly clusters: Clusters,
@@ -54,6 +57,25 @@ export class TargetFsProvider implements vscode.FileSystemProvider, vscode.Dispo
 
   dispose(): void {
     this.changes.dispose();
+  }
+
+  fsSession(ref: TargetRef): Promise<SessionRecord | undefined> {
+    const key = targetKey(ref);
+    let record = this.fsSessions.get(key);
+    if (record === undefined) {
+      record = this.clusters.api(ref.context).then(
+        (api) => this.sessions.begin('filesystem', api, { namespace: ref.namespace, pod: ref.pod, targetContainer: ref.container }),
+        () => undefined,
+      );
+      this.fsSessions.set(key, record);
+    }
+    return record;
+  }
+
+  /** Every save, delete, rename and upload is an action of the target's filesystem session. */
+  private async journalWrite(ref: TargetRef, audit: WriteAudit): Promise<void> {
+    const { description, details } = writeAuditAction(audit);
+    await this.sessions.note(await this.fsSession(ref), (r) => r.action(description, details));
   }
 
   prefer(ref: TargetRef, debugContainer: string | undefined): void {
@@ -71,6 +93,7 @@ export class TargetFsProvider implements vscode.FileSystemProvider, vscode.Dispo
         cacheTtlMs: this.settings.current.targetFilesystem.cacheSeconds * 1000,
         logger: this.logger,
         policy: () => this.settings.current.policy,
+        onWrite: (audit) => void this.journalWrite(ref, audit),
         provideDebugContainer: (request) => this.askForDebugContainer(ref, request),
         confirmOverwrite: async (info) => {
           const answer = await vscode.window.showWarningMessage(

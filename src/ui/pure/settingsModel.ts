@@ -34,6 +34,7 @@ export const SETTING = {
   sessionsRetentionDays: 'sessions.retentionDays',
   sessionsRecordTerminals: 'sessions.recordTerminals',
   sessionsRecordInput: 'sessions.recordInput',
+  sessionsClusterEvents: 'sessions.clusterEvents',
   cleanupMaxAgeHours: 'cleanup.maxAgeHours',
   diagnosticsShowEnvValues: 'diagnostics.showEnvValues',
   diagnosticsUserScripts: 'diagnostics.userScripts',
@@ -65,6 +66,8 @@ export const RESTRICTED_SETTINGS: readonly (SettingKey | (typeof GOVERNANCE_SETT
   SETTING.sessionsRetentionDays,
   SETTING.sessionsRecordTerminals,
   SETTING.sessionsRecordInput,
+  // What the cluster learns of a session is the team's audit trail: a workspace must not switch it off.
+  SETTING.sessionsClusterEvents,
 ];
 
 /** The Kubernetes extension's settings object and the kubeconfig key inside it (a dotted key in an object). */
@@ -114,6 +117,8 @@ export interface SessionSettings {
   readonly recordTerminals: boolean;
   /** Include keystrokes in recordings (off: output only). */
   readonly recordInput: boolean;
+  /** Post each session's start and end as an Event on its pod. */
+  readonly clusterEvents: boolean;
 }
 
 export interface DiagnosticsSettings {
@@ -282,6 +287,7 @@ export function normalizeSettings(
     retentionDays: retentionDays(),
     recordTerminals: raw[SETTING.sessionsRecordTerminals] === true,
     recordInput: raw[SETTING.sessionsRecordInput] === true,
+    clusterEvents: raw[SETTING.sessionsClusterEvents] !== false,
   };
   const userScripts = raw[SETTING.diagnosticsUserScripts] === undefined || raw[SETTING.diagnosticsUserScripts] === null ? { value: [], problems: [] } : normalizeUserScripts(raw[SETTING.diagnosticsUserScripts]);
   problems.push(...userScripts.problems.map((p) => `${setting(SETTING.diagnosticsUserScripts)}: ${p}`));

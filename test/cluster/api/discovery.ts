@@ -53,7 +53,26 @@ function group(name: GroupName) {
 }
 
 export function groupList() {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: GROUP_NAMES.map(group) };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [...GROUP_NAMES.map(group), eventsGroup()] };
+}
+
+/** events.k8s.io: served by its own route (namespaced create and list), not by the review handlers. */
+export const EVENTS_GROUP = 'events.k8s.io';
+
+function eventsGroup() {
+  const gv = { groupVersion: `${EVENTS_GROUP}/v1`, version: 'v1' };
+  return { name: EVENTS_GROUP, versions: [gv], preferredVersion: gv };
+}
+
+export function eventsGroupDoc() {
+  return { kind: 'APIGroup', apiVersion: 'v1', ...eventsGroup() };
+}
+
+export function eventsGroupResources() {
+  return {
+    kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${EVENTS_GROUP}/v1`,
+    resources: [{ name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: ['create', 'list'], shortNames: ['ev'] }],
+  };
 }
 
 export function groupDoc(name: GroupName) {

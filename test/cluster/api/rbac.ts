@@ -55,6 +55,8 @@ export const ROLES: Record<UserName, { role: string; rules: PolicyRule[] }> = {
       { verbs: ['patch'], apiGroups: [''], resources: ['pods/ephemeralcontainers'] },
       // get: the WebSocket upgrade (a GET) as every API server authorizes it; create: checked as well since 1.35.
       { verbs: ['get', 'create'], apiGroups: [''], resources: ['pods/attach', 'pods/exec', 'pods/portforward'] },
+      // Sessions announce themselves as Events on the pod (src/session/clusterEvents.ts).
+      { verbs: ['create'], apiGroups: ['events.k8s.io'], resources: ['events'] },
     ],
   },
 };

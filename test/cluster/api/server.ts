@@ -9,7 +9,8 @@ import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { KubeletApi, PodStore } from '../contracts';
 import { TokenAuthenticator, type UserName } from './auth';
 import { boolParam, readBody, readObject, type RequestContext, sendJson, type ServerSettings } from './context';
-import { coreResources, coreVersions, GROUP_NAMES, type GroupName, groupDoc, groupList, groupResources, VERSION } from './discovery';
+import { coreResources, coreVersions, EVENTS_GROUP, eventsGroupDoc, eventsGroupResources, GROUP_NAMES, type GroupName, groupDoc, groupList, groupResources, VERSION } from './discovery';
+import { EventLog } from './events';
 import { buildKubeconfig, writeFileAtomic } from './kubeconfig';
 import { sendObject, serveList } from './list';
 import * as pods from './pods';
@@ -85,11 +86,14 @@ export class ApiServer {
   private url = '';
   private readonly sockets = new Set<Socket>();
   private readonly streams = new Set<() => void>();
+  /** Events clients created (events.k8s.io/v1), listed through both API groups. */
+  readonly events: EventLog;
 
   constructor(options: ApiServerOptions = {}) {
     this.clusterStore = new ClusterStore(options.watchWindow ?? 1000);
     this.clusterStore.gracefulDeletion = !!options.kubelet;
     this.store = this.clusterStore;
+    this.events = new EventLog(() => this.clusterStore.currentRv());
     this.settings = {
       kubelet: options.kubelet,
       ephemeralContainersEnabled: options.ephemeralContainersEnabled ?? true,
@@ -212,6 +216,7 @@ export class ApiServer {
     if (path === '/api') return readOnly(ok(coreVersions()));
     if (path === '/api/v1') return readOnly(ok(coreResources(this.settings.ephemeralContainersEnabled)));
     if (path === '/apis') return readOnly(ok(groupList()));
+    if (parts[0] === 'apis' && parts[1] === EVENTS_GROUP) return this.eventsRoute(method, url, parts.slice(2));
     if (parts[0] === 'apis' && GROUP_NAMES.includes(parts[1] as GroupName)) {
       const group = parts[1] as GroupName;
       if (parts.length === 2) return readOnly(ok(groupDoc(group)));
@@ -225,6 +230,31 @@ export class ApiServer {
     }
     if (parts[0] === 'api' && parts[1] === 'v1') return this.coreRoute(method, url, parts.slice(2));
     return { run: () => { throw noSuchResource(); } };
+  }
+
+  /** /apis/events.k8s.io/v1/...: create and list Events (kubectl and the core/v1 list see the same objects). */
+  private eventsRoute(method: string, url: URL, p: string[]): Route {
+    const attrs = (verb: string, namespace?: string): ResourceAttributes => ({ verb, group: EVENTS_GROUP, resource: 'events', namespace });
+    if (p.length === 0) return method === 'GET' ? { run: (ctx) => sendJson(ctx.res, 200, eventsGroupDoc()) } : { run: () => { throw methodNotAllowed('GET'); } };
+    if (p[0] !== 'v1') return { run: () => { throw noSuchResource(); } };
+    if (p.length === 1) return method === 'GET' ? { run: (ctx) => sendJson(ctx.res, 200, eventsGroupResources()) } : { run: () => { throw methodNotAllowed('GET'); } };
+    const fieldSelector = url.searchParams.get('fieldSelector');
+    if (p.length === 2 && p[1] === 'events' && method === 'GET') {
+      return { attrs: attrs('list'), run: (ctx) => sendJson(ctx.res, 200, this.events.list(undefined, fieldSelector, ctx.store.currentRv())) };
+    }
+    if (p.length !== 4 || p[1] !== 'namespaces' || p[3] !== 'events') return { run: () => { throw noSuchResource(); } };
+    const ns = p[2];
+    if (method === 'GET') return { attrs: attrs('list', ns), run: (ctx) => sendJson(ctx.res, 200, this.events.list(ns, fieldSelector, ctx.store.currentRv())) };
+    if (method === 'POST') {
+      return {
+        attrs: attrs('create', ns),
+        run: async (ctx) => {
+          if (!ctx.store.getNamespace(ns)) throw notFound('namespaces', ns);
+          sendJson(ctx.res, 201, this.events.create(ns, await readObject(ctx.req)));
+        },
+      };
+    }
+    return { run: () => { throw methodNotAllowed('GET, POST'); } };
   }
 
   /** /api/v1/... : namespaces, pods (and subresources), events; `watch/` prefixed legacy paths too. */
@@ -249,7 +279,7 @@ export class ApiServer {
     }
     if (p.length === 1 && p[0] === 'events') {
       if (method !== 'GET') return notAllowed('GET');
-      return { attrs: attrs(listVerb, 'events'), run: (ctx) => sendJson(ctx.res, 200, emptyEvents(ctx.store.currentRv())) };
+      return { attrs: attrs(listVerb, 'events'), run: (ctx) => sendJson(ctx.res, 200, this.events.listCore(undefined, url.searchParams.get('fieldSelector'), ctx.store.currentRv())) };
     }
     if (p[0] !== 'namespaces') return nf();
     if (p.length === 1) {
@@ -292,7 +322,7 @@ export class ApiServer {
       if (!ctx.store.getNamespace(ns)) throw notFound('namespaces', ns);
     };
     if (resource === 'events') {
-      if (p.length === 3 && method === 'GET') return { attrs: attrs(listVerb, 'events', ns), run: (ctx) => sendJson(ctx.res, 200, emptyEvents(ctx.store.currentRv())) };
+      if (p.length === 3 && method === 'GET') return { attrs: attrs(listVerb, 'events', ns), run: (ctx) => sendJson(ctx.res, 200, this.events.listCore(ns, url.searchParams.get('fieldSelector'), ctx.store.currentRv())) };
       if (p.length === 4 && method === 'GET') return { attrs: attrs('get', 'events', ns, name), run: () => { throw notFound('events', name); } };
       return p.length <= 4 ? notAllowed('GET') : nf();
     }
@@ -334,10 +364,6 @@ export class ApiServer {
     }
     return nf();
   }
-}
-
-function emptyEvents(rv: number) {
-  return { kind: 'EventList', apiVersion: 'v1', metadata: { resourceVersion: String(rv) }, items: [] };
 }
 
 /** Logged paths never include the query (it may carry anything a client chose to put there). */

@@ -6,6 +6,7 @@
  * this test added is stopped at the end.
  */
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
@@ -71,6 +72,17 @@ describe('Collect Diagnostics', () => {
     assert.equal(mine.find((e) => e.type === 'start')?.session?.kind, 'diagnostics');
     assert.deepEqual(mine.filter((e) => e.type === 'artifact').map((e) => [e.artifact?.kind, e.artifact?.mediaType]), [['diagnostics', 'text/markdown']]);
     assert.equal(mine.find((e) => e.type === 'end')?.outcome?.status, 'completed');
+
+    // The cluster saw the session: Started and Ended Events on the pod, the report's SHA-256 in the end's annotation.
+    const report = createHash('sha256').update(readFileSync(result.path)).digest('hex');
+    const clusterEvents = await waitFor('the session\'s Started and Ended Events on demo/node-app', async () => {
+      const all = (await api.listEvents('demo', { fieldSelector: 'involvedObject.name=node-app' }))
+        .filter((e) => e.metadata?.annotations?.['ephemeral-debug.io/session-id'] === sessionId);
+      return all.length === 2 ? all : undefined;
+    });
+    assert.deepEqual(clusterEvents.map((e) => e.reason).sort(), ['EphemeralDebugSessionEnded', 'EphemeralDebugSessionStarted']);
+    const ended = clusterEvents.find((e) => e.reason === 'EphemeralDebugSessionEnded');
+    assert.match(ended?.metadata?.annotations?.['ephemeral-debug.io/artifacts'] ?? '', new RegExp(`"sha256":"${report}"`));
 
     // The cluster: the debug container runs, targets app, and carries this session's id when it was added now.
     const after = await api.readPod('demo', 'node-app');

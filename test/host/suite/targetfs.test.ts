@@ -5,8 +5,20 @@
  * off (the default); with them on, a file is written, read back and deleted, and errors carry their codes.
  */
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { kubeConfig } from './support';
+import { EXTENSION_ID, kubeConfig, waitFor } from './support';
+
+/** The journal's actions (description and details) as written so far. */
+function journalActions(): { description: string; details?: Record<string, unknown> }[] {
+  const path = join(homedir(), 'user-data', 'User', 'globalStorage', EXTENSION_ID, 'debug-sessions', 'journal.jsonl');
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string; description: string; details?: Record<string, unknown> })
+    .filter((e) => e.type === 'action');
+}
 
 describe('Target filesystem (k8s-target) through vscode.workspace.fs', () => {
   it('lists, stats and reads the target\'s files, refuses writes while they are off, and writes when they are on', async function () {
@@ -36,6 +48,11 @@ describe('Target filesystem (k8s-target) through vscode.workspace.fs', () => {
       await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(uri('/app'))), (error: unknown) => error instanceof vscode.FileSystemError && /FileIsADirectory/.test(error.code));
       await vscode.workspace.fs.delete(uri('/app/host-test.txt'));
       await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(uri('/app/host-test.txt'))), (error: unknown) => error instanceof vscode.FileSystemError && /FileNotFound|EntryNotFound/.test(error.code));
+
+      // Every write is audited in the journal: the save with its size and SHA-256, then the delete.
+      const saved = await waitFor('the save in the journal', () => journalActions().find((a) => a.description === 'saved /app/host-test.txt' && a.details?.sha256 === createHash('sha256').update(content).digest('hex')));
+      assert.equal(saved.details?.size, content.length);
+      await waitFor('the delete in the journal', () => journalActions().find((a) => a.description === 'deleted /app/host-test.txt'));
     } finally {
       await settings.update('targetFilesystem.allowWrites', undefined, vscode.ConfigurationTarget.Global);
     }

@@ -6,7 +6,10 @@
 import { debugCopyOfPod } from '../../../src/debug/copyFlow';
 import { deleteDebugCopies, listDebugCopies } from '../../../src/debug/debugCopies';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { parseAllDocuments } from 'yaml';
 import { checkAccess, reviewAttributes, type FeatureAccess } from '../../../src/access/checkAccess';
@@ -18,6 +21,7 @@ import { attachDebugContainer } from '../../../src/debug/attachFlow';
 import { execCapture } from '../../../src/debug/execCapture';
 import { stopDebugContainer } from '../../../src/debug/stopDebugContainer';
 import { startPortForward } from '../../../src/launch/portForward';
+import { SessionAnnouncer, SessionJournal, newSessionId } from '../../../src/session';
 import type { UserName } from '../../cluster/api/auth';
 import { authorizeResource, type ResourceAttributes } from '../../cluster/api/rbac';
 import type { AuthorizationRecord } from '../../cluster/api/server';
@@ -222,6 +226,24 @@ describe('access: Check My Access and the generated Role on the test cluster', f
         const results = await deleteDebugCopies(admin, copies);
         assert.deepEqual(results.map((r) => r.outcome), ['deleted']);
       });
+    });
+
+    it('sessionEvents: a journaled session announces its start and end on the pod', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'access-events-'));
+      try {
+        const journal = await SessionJournal.open(dir, { retentionDays: 1 });
+        const announcer = new SessionAnnouncer(journal, { enabled: () => true, reportingInstance: 'access-test', logger: { info: () => undefined, warn: (m) => assert.fail(m) } });
+        const id = newSessionId();
+        await exercise('sessionEvents', async () => {
+          announcer.track(id, admin);
+          const record = await journal.start({ kind: 'shell', identity: { username: 'admin', groups: [], source: 'kubeconfig' }, context: admin.contextName, namespace: NAMESPACE, pod: 'node-app' }, id);
+          await record.end({ status: 'completed' });
+          await announcer.settled();
+        });
+        announcer.dispose();
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('checkAccess: only access reviews', () => exercise('checkAccess', async () => {

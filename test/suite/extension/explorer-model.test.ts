@@ -41,6 +41,7 @@ class ControlledApi {
         return handle;
       },
       listEvents: (ns, o) => inner.listEvents(ns, o),
+      createEvent: (ns, e) => inner.createEvent(ns, e),
       addEphemeralContainer: (p, c) => inner.addEphemeralContainer(p, c),
       createPod: (ns, p) => inner.createPod(ns, p),
       deletePod: (ns, n, o) => inner.deletePod(ns, n, o),
