@@ -3,6 +3,7 @@ export { newSessionId, isValidSessionId, SESSION_ID_PATTERN } from './sessionId'
 export { resolveIdentity, UNKNOWN_USER, type SessionIdentity, type IdentitySource } from './identity';
 export { SessionJournal, SessionRecord, type SessionJournalOptions } from './journal';
 export { SessionAnnouncer, type SessionAnnouncerOptions } from './announcer';
+export { SessionArchiver, archiveFileName, type SessionArchiverOptions } from './archive';
 export { SESSION_ENDED_REASON, SESSION_STARTED_REASON, EVENT_ANNOTATION, sessionEndedEvent, sessionStartedEvent } from './clusterEvents';
 export { artifactNameProblem } from './artifacts';
 export { exportSessionFolder, exportSessionZip, exportedRecord, type SessionExport } from './export';

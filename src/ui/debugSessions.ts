@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { ClusterApi, Logger } from '../cluster/clusterApi';
 import {
   SessionAnnouncer,
+  SessionArchiver,
   SessionJournal,
   exportSessionFolder,
   exportSessionZip,
@@ -45,6 +46,7 @@ export interface SessionTarget extends SessionDetails {
 export class DebugSessions implements vscode.Disposable {
   private journalPromise: Promise<SessionJournal> | undefined;
   private announcer: SessionAnnouncer | undefined;
+  private archiver: SessionArchiver | undefined;
   private readonly identities = new Map<string, Promise<SessionIdentity>>();
   private readonly subscription: vscode.Disposable;
 
@@ -68,6 +70,7 @@ export class DebugSessions implements vscode.Disposable {
         reportingInstance: hostname(),
         logger: this.logger,
       });
+      this.archiver = new SessionArchiver(journal, { directory: () => this.settings.current.sessions.archiveDirectory, logger: this.logger });
       return journal;
     });
     this.journalPromise.catch(() => (this.journalPromise = undefined));
@@ -219,6 +222,7 @@ export class DebugSessions implements vscode.Disposable {
   dispose(): void {
     this.subscription.dispose();
     this.announcer?.dispose();
+    this.archiver?.dispose();
   }
 }
 

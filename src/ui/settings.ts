@@ -9,6 +9,7 @@ import {
   KUBERNETES_EXTENSION_KUBECONFIG_KEY,
   KUBERNETES_EXTENSION_SECTION,
   RESTRICTED_SETTINGS,
+  USER_ONLY_SETTINGS,
   SETTING,
   SETTINGS_SECTION,
   effectiveSettingValue,
@@ -60,7 +61,7 @@ export class SettingsReader implements vscode.Disposable {
     const configuration = vscode.workspace.getConfiguration(SETTINGS_SECTION);
     const raw: Partial<Record<SettingKey, unknown>> & { kubernetesExtensionKubeconfig?: unknown } = {};
     for (const key of Object.values(SETTING)) {
-      raw[key] = effectiveSettingValue(configuration.inspect(key), { trusted, restricted: RESTRICTED_SETTINGS.includes(key) });
+      raw[key] = effectiveSettingValue(configuration.inspect(key), { trusted, restricted: RESTRICTED_SETTINGS.includes(key), userOnly: USER_ONLY_SETTINGS.includes(key) });
     }
     // `vs-kubernetes` is one object setting whose keys contain dots; it names a kubeconfig file (exec plugins
     // run programs), so it is restricted like ours.

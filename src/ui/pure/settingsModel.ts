@@ -3,6 +3,8 @@
  * and normalisation of the raw values (invalid entries are dropped and reported, never thrown).
  * vscode-free: the reader in `../settings.ts` feeds it `inspect()` results.
  */
+import { homedir } from 'node:os';
+import { isAbsolute } from 'node:path';
 import type { CustomContainerSpec } from '../../debug/customSpec';
 import { parseCustomContainerSpec } from '../../debug/customSpec';
 import { imageMatchesAnyPattern, parseImageReference } from '../../debug/imageReference';
@@ -35,6 +37,7 @@ export const SETTING = {
   sessionsRecordTerminals: 'sessions.recordTerminals',
   sessionsRecordInput: 'sessions.recordInput',
   sessionsClusterEvents: 'sessions.clusterEvents',
+  sessionsArchiveDirectory: 'sessions.archiveDirectory',
   cleanupMaxAgeHours: 'cleanup.maxAgeHours',
   diagnosticsShowEnvValues: 'diagnostics.showEnvValues',
   diagnosticsUserScripts: 'diagnostics.userScripts',
@@ -68,7 +71,15 @@ export const RESTRICTED_SETTINGS: readonly (SettingKey | (typeof GOVERNANCE_SETT
   SETTING.sessionsRecordInput,
   // What the cluster learns of a session is the team's audit trail: a workspace must not switch it off.
   SETTING.sessionsClusterEvents,
+  SETTING.sessionsArchiveDirectory,
 ];
+
+/**
+ * Settings no workspace may set, trusted or not (package.json scopes them `machine` too): what the cluster and
+ * the team learn of a session. A repository must not switch the Events off nor point the archive (every
+ * session's artifacts) at a folder of its choosing.
+ */
+export const USER_ONLY_SETTINGS: readonly SettingKey[] = [SETTING.sessionsClusterEvents, SETTING.sessionsArchiveDirectory];
 
 /** The Kubernetes extension's settings object and the kubeconfig key inside it (a dotted key in an object). */
 export const KUBERNETES_EXTENSION_SECTION = 'vs-kubernetes';
@@ -119,6 +130,8 @@ export interface SessionSettings {
   readonly recordInput: boolean;
   /** Post each session's start and end as an Event on its pod. */
   readonly clusterEvents: boolean;
+  /** The team archive: each finished session's export zip is written here; undefined: none. */
+  readonly archiveDirectory?: string;
 }
 
 export interface DiagnosticsSettings {
@@ -174,11 +187,11 @@ export interface InspectedValue<T = unknown> {
  * The effective value of a setting. In an untrusted workspace a restricted setting takes only the user's
  * (global) value or the default; VS Code does the same for restrictedConfigurations, this makes it explicit.
  */
-export function effectiveSettingValue<T>(inspected: InspectedValue<T> | undefined, options: { trusted: boolean; restricted: boolean }): T | undefined {
+export function effectiveSettingValue<T>(inspected: InspectedValue<T> | undefined, options: { trusted: boolean; restricted: boolean; userOnly?: boolean }): T | undefined {
   if (inspected === undefined) {
     return undefined;
   }
-  if (options.restricted && !options.trusted) {
+  if (options.userOnly === true || (options.restricted && !options.trusted)) {
     return inspected.globalValue ?? inspected.defaultValue;
   }
   return inspected.workspaceFolderValue ?? inspected.workspaceValue ?? inspected.globalValue ?? inspected.defaultValue;
@@ -283,11 +296,21 @@ export function normalizeSettings(
     if (value !== undefined && value !== null) problems.push(`${setting(SETTING.sessionsRetentionDays)}: expected a number of days from ${MIN_RETENTION_DAYS} to 3650; using ${DEFAULT_RETENTION_DAYS}`);
     return DEFAULT_RETENTION_DAYS;
   };
+  const archiveDirectory = (): string | undefined => {
+    const value = raw[SETTING.sessionsArchiveDirectory];
+    if (value === undefined || value === null || value === '') return undefined;
+    const expanded = typeof value === 'string' ? value.trim().replace(/^~(?=$|\/)/, homedir()) : undefined;
+    if (expanded !== undefined && isAbsolute(expanded)) return expanded;
+    problems.push(`${setting(SETTING.sessionsArchiveDirectory)}: expected an absolute folder path (or ~/…); sessions are not archived`);
+    return undefined;
+  };
+  const archive = archiveDirectory();
   const sessions: SessionSettings = {
     retentionDays: retentionDays(),
     recordTerminals: raw[SETTING.sessionsRecordTerminals] === true,
     recordInput: raw[SETTING.sessionsRecordInput] === true,
     clusterEvents: raw[SETTING.sessionsClusterEvents] !== false,
+    ...(archive !== undefined ? { archiveDirectory: archive } : {}),
   };
   const userScripts = raw[SETTING.diagnosticsUserScripts] === undefined || raw[SETTING.diagnosticsUserScripts] === null ? { value: [], problems: [] } : normalizeUserScripts(raw[SETTING.diagnosticsUserScripts]);
   problems.push(...userScripts.problems.map((p) => `${setting(SETTING.diagnosticsUserScripts)}: ${p}`));

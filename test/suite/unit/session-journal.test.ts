@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { inflateRawSync, crc32 } from 'node:zlib';
 import {
-  SessionJournal, exportSessionFolder, exportSessionZip, newSessionId, isValidSessionId, SESSION_ID_PATTERN,
+  SessionArchiver, SessionJournal, archiveFileName, exportSessionFolder, exportSessionZip, newSessionId, isValidSessionId, SESSION_ID_PATTERN,
   type SessionIdentity, type SessionStart,
 } from '../../../src/session';
 import { rewriteJournal } from '../../../src/session/journalFile';
@@ -383,5 +383,65 @@ describe('session journal', () => {
       assert.deepEqual(readdirSync(root).filter((f) => f.endsWith('.partial')), []);
       await assert.rejects(exportSessionZip(journal, 'no-such-session', join(root, 'x.zip')), /not in the journal/);
     });
+  });
+});
+
+describe('session archive (sessions.archiveDirectory)', () => {
+  let root: string;
+  beforeEach(() => { root = mkdtempSync(join(tmpdir(), 'session-archive-')); });
+  afterEach(() => { rmSync(root, { recursive: true, force: true }); });
+
+  function logger() {
+    const lines: string[] = [];
+    return { lines, info: (m: string) => lines.push(`info ${m}`), warn: (m: string) => lines.push(`warn ${m}`) };
+  }
+
+  it('writes each finished session\'s export zip, named so that sorting by name sorts by start time, with nothing partial left', async () => {
+    const archive = join(root, 'team-share');
+    mkdirSync(archive);
+    const clock = manualClock('2026-12-07T10:00:00Z');
+    const journal = await SessionJournal.open(join(root, 'journal'), { retentionDays: 30, now: clock.now });
+    const log = logger();
+    const archiver = new SessionArchiver(journal, { directory: () => archive, logger: log });
+    // The later session ends first: the names still sort by start time.
+    const early = await journal.start(startInfo, newSessionId(clock.now()));
+    clock.advance(61_000);
+    const late = await journal.start({ ...startInfo, kind: 'diagnostics', pod: 'web-7d4b9c-x2x9q' }, newSessionId(clock.now()));
+    await late.addArtifact({ fileName: 'report.md', kind: 'diagnostics', description: 'r', mediaType: 'text/markdown' }, '# report\n');
+    await late.end({ status: 'completed' });
+    await archiver.settled();
+    assert.equal(readdirSync(archive).length, 1, 'nothing is archived before a session ends');
+    await early.end({ status: 'failed', message: 'x' });
+    await archiver.settled();
+
+    const names = readdirSync(archive);
+    assert.deepEqual(names, [...names].sort());
+    assert.deepEqual(names.sort(), [archiveFileName({ id: early.id, kind: 'attach', namespace: 'demo', pod: 'node-app' }), archiveFileName({ id: late.id, kind: 'diagnostics', namespace: 'demo', pod: 'web-7d4b9c-x2x9q' })]);
+    assert.match(names[0]!, /^20261207T100000Z-[a-z0-9]{5}_attach_demo_node-app\.zip$/);
+    const zip = readZip(join(archive, names[1]!));
+    assert.equal(zip.get(`${late.id}/artifacts/report.md`)?.toString(), '# report\n');
+    assert.equal(JSON.parse(zip.get(`${late.id}/session.json`)!.toString()).outcome.status, 'completed');
+    archiver.dispose();
+  });
+
+  it('never creates the folder: a missing one (an unmounted share) is reported once, and archiving resumes when it exists', async () => {
+    const archive = join(root, 'not-mounted');
+    const journal = await SessionJournal.open(join(root, 'journal'), { retentionDays: 30 });
+    const log = logger();
+    const archiver = new SessionArchiver(journal, { directory: () => archive, logger: log });
+    for (let i = 0; i < 2; i++) await (await journal.start(startInfo)).end({ status: 'completed' });
+    await archiver.settled();
+    assert.equal(existsSync(archive), false);
+    assert.equal(log.lines.filter((l) => l.startsWith('warn')).length, 1, log.lines.join('\n'));
+    assert.match(log.lines[0]!, /not-mounted is not a folder \(not mounted\?\)/);
+    mkdirSync(archive);
+    await (await journal.start(startInfo)).end({ status: 'completed' });
+    await archiver.settled();
+    assert.equal(readdirSync(archive).length, 1);
+    archiver.dispose();
+  });
+
+  it('keeps a name from the cluster from leaving the folder', () => {
+    assert.equal(archiveFileName({ id: '20261207T100000Z-abcde', kind: 'shell', namespace: '../..', pod: 'a/b\\c' }), '20261207T100000Z-abcde_shell_..-.._a-b-c.zip');
   });
 });
