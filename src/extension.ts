@@ -6,6 +6,7 @@ import { AttachCommand } from './ui/attachCommand';
 import { ClusterExplorerBridge } from './ui/clusterExplorerBridge';
 import { ClusterTreeProvider } from './ui/clusterTree';
 import { registerAccessCommands } from './ui/accessCommands';
+import { CaptureRules, registerCaptureCommands } from './ui/captureCommands';
 import { registerCopyCommands } from './ui/copyCommands';
 import { DebugSessions, registerSessionCommands } from './ui/debugSessions';
 import { registerDiagnosticsCommands } from './ui/diagnosticsCommands';
@@ -46,6 +47,8 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
   const attach = new AttachCommand({ clusters, settings, errors, terminals, clusterExplorer, globalState: context.globalState, logger: log, sessions, timeLimits });
   const view = vscode.window.createTreeView('ephemeralDebug.explorer', { treeDataProvider: tree, showCollapseAll: true });
   const features: FeatureDependencies = { clusters, settings, errors, terminals, sessions, timeLimits, tree, clusterExplorer, logger: log };
+  const capture = new CaptureRules(features, context.workspaceState);
+  tree.setPodBadge((contextName, namespace, pod) => capture.badge(contextName, namespace, pod));
 
   context.subscriptions.push(
     settings,
@@ -64,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
     ...registerDiagnosticsCommands(features),
     ...registerAccessCommands(features),
     ...registerPlaybookCommands(features),
+    ...registerCaptureCommands(features, capture),
   );
   log.info(`activated (extension host Node ${process.version}${vscode.workspace.isTrusted ? '' : ', untrusted workspace: workspace values of image, command, profile and kubeconfig settings are ignored'})`);
   return { attach: (args) => attach.run(args), listSessions: async () => (await sessions.journal()).list() };

@@ -1,7 +1,7 @@
 /** The shapes of the session journal: what a session records, the events on disk, and the folded summary. */
 import type { SessionIdentity } from './identity';
 
-export type SessionKind = 'attach' | 'shell' | 'filesystem' | 'debugger' | 'copy' | 'diagnostics' | 'playbook';
+export type SessionKind = 'attach' | 'shell' | 'filesystem' | 'debugger' | 'copy' | 'diagnostics' | 'playbook' | 'capture';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 

@@ -23,6 +23,7 @@ export interface ExplorerNode {
 
 export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<ExplorerNode | ExplorerNode[] | undefined>();
+  private podBadge?: (contextName: string, namespace: string, pod: string) => string | undefined;
   readonly onDidChangeTreeData = this.changeEmitter.event;
 
   private readonly nodes = new Map<string, ExplorerNode>();
@@ -65,8 +66,9 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
     const state = d.collapsible === 'none' ? vscode.TreeItemCollapsibleState.None : d.collapsible === 'expanded' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
     const item = new vscode.TreeItem(d.label, state);
     item.id = d.id;
-    item.description = d.description;
-    item.tooltip = new vscode.MarkdownString(d.tooltip, true);
+    const badge = d.kind === 'pod' && d.namespace !== undefined && d.pod !== undefined ? this.podBadge?.(d.contextName, d.namespace, d.pod) : undefined;
+    item.description = badge !== undefined ? [d.description, `⏱ ${badge}`].filter(Boolean).join(' · ') : d.description;
+    item.tooltip = new vscode.MarkdownString(badge !== undefined ? `${d.tooltip}\n\n**${badge}** (runs while this window is open; Disarm Capture to remove)` : d.tooltip, true);
     item.iconPath = new vscode.ThemeIcon(d.icon.id, d.icon.color !== undefined ? new vscode.ThemeColor(d.icon.color) : undefined);
     item.contextValue = d.contextValue;
     if (d.kind === 'message') {
@@ -219,6 +221,17 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
       return;
     }
     this.model?.refresh(node.descriptor.contextName);
+  }
+
+  /** A suffix for a pod's description (armed capture rules); the tree asks it for every pod item it draws. */
+  setPodBadge(badge: (contextName: string, namespace: string, pod: string) => string | undefined): void {
+    this.podBadge = badge;
+  }
+
+  /** Redraws one pod's item (its badge changed), without relisting anything. */
+  redrawPod(contextName: string, namespace: string, pod: string): void {
+    const node = this.nodes.get(podId(contextName, namespace, pod));
+    if (node !== undefined) this.changeEmitter.fire(node);
   }
 
   /** The pod as currently watched, if the tree knows it. */

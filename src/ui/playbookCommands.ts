@@ -65,7 +65,7 @@ class PlaybooksTree implements vscode.TreeDataProvider<PlaybookNode>, vscode.Dis
   }
 }
 
-function allPlaybooks(deps: FeatureDependencies): Playbook[] {
+export function allPlaybooks(deps: Pick<FeatureDependencies, 'settings'>): Playbook[] {
   return mergePlaybooks(BUILT_IN_PLAYBOOKS, deps.settings.current.playbooks);
 }
 
