@@ -545,6 +545,48 @@ export const steps: Step[] = [
     },
   },
   {
+    name: 'capture-when',
+    title: 'Capture When… on a pod whose app exits after 15 s: restart → Collect Diagnostics; the tree shows the rule armed, it fires once on the restart, the report opens',
+    timeoutMs: 240_000,
+    run: async (ctx) => {
+      const { wb, cluster } = ctx;
+      const core = ctx.kubeConfig.makeApiClient(k8s.CoreV1Api);
+      const name = 'capture-ui';
+      await core.deleteNamespacedPod({ namespace: 'demo', name, gracePeriodSeconds: 0 }).catch(() => undefined);
+      await waitFor(`no leftover ${name}`, async () => core.readNamespacedPod({ namespace: 'demo', name }).then(() => undefined, () => true), 60_000);
+      await core.createNamespacedPod({ namespace: 'demo', body: {
+        metadata: { name },
+        spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: 'busybox:1.36', command: ['sh', '-c', 'echo up; sleep 15; exit 3'] }] },
+      } });
+      try {
+        await waitFor(`${name} running`, async () => ((await core.readNamespacedPod({ namespace: 'demo', name })).status?.containerStatuses?.[0]?.state?.running ? true : undefined), 90_000);
+        await wb.openActivity(VIEW_CONTAINER);
+        await wb.expand(wb.row(cluster, 1), `cluster ${cluster}`);
+        await wb.expand(wb.row('demo', 2), 'namespace demo');
+        const row = wb.row(name, 3);
+        await row.waitFor({ state: 'visible', timeout: 30_000 });
+        await wb.contextMenu(row, 'Capture When…');
+        await wb.pickInQuickInput('the container restarts', 'Capture When condition');
+        await wb.pickInQuickInput('Collect Diagnostics', 'Capture When action');
+        const armed = await waitFor('the "Armed" notification', async () => (await wb.notifications()).find((n) => n.startsWith(`Armed on demo/${name}`)), 30_000);
+        if (!armed.includes('only while a VS Code window with this workspace is open')) throw new Error(`the notification does not say the rule needs the window: "${armed}"`);
+        const badge = await waitFor('the armed badge on the pod', async () => {
+          const text = await row.locator('.label-description').innerText();
+          return text.includes('capture armed: the container restarts') ? text : undefined;
+        }, 30_000, 500);
+        ctx.log(`armed: "${badge}"`);
+        const fired = await waitFor('the capture to fire on the restart', async () => (await wb.notifications()).find((n) => n.startsWith(`Capture fired on demo/${name}`)), 150_000, 1000);
+        if (!/app restarted \(restart count 0 → 1; last exit 3/.test(fired)) throw new Error(`the notification says "${fired}"`);
+        ctx.log(`fired: ${fired}`);
+        await waitFor('the badge to go', async () => !(await row.locator('.label-description').innerText()).includes('capture armed'), 30_000, 500);
+        await wb.page.screenshot({ path: ctx.screenshotPath });
+        await wb.dismissUnrelatedToasts();
+      } finally {
+        await core.deleteNamespacedPod({ namespace: 'demo', name, gracePeriodSeconds: 0 }).catch(() => undefined);
+      }
+    },
+  },
+  {
     name: 'stop-debug-container',
     title: 'Stop Debug Container on node-app\'s debug container: confirmation, then the tree shows it stopped',
     timeoutMs: 180_000,
