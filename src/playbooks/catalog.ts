@@ -14,6 +14,7 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
     description: 'resolv.conf, listening sockets, interfaces and routes, a DNS lookup and a TCP connect from inside the pod',
     image: 'nicolaka/netshoot:v0.13',
     profile: 'baseline',
+    needsTarget: false,
     inputs: [
       { name: 'DNS_NAME', prompt: 'Name to resolve', default: 'kubernetes.default.svc.cluster.local' },
       { name: 'ENDPOINT', prompt: 'host:port to connect to', default: '127.0.0.1:{{port}}' },
@@ -32,6 +33,7 @@ export const BUILT_IN_PLAYBOOKS: readonly Playbook[] = [
     description: 'GET a URL from inside the pod (the readiness endpoint by default): status, headers, body',
     image: 'busybox:1.36',
     profile: 'baseline',
+    needsTarget: false,
     inputs: [{ name: 'URL', prompt: 'URL to GET from inside the pod', default: 'http://127.0.0.1:{{readinessPort}}{{readinessPath}}' }],
     steps: [
       { title: 'Listening sockets', script: steps.LISTENING_SOCKETS, output: 'terminal', required: false },

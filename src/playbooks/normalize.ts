@@ -102,7 +102,9 @@ export function normalizePlaybook(raw: unknown, where: string): Playbook {
   const artifacts = steps.flatMap((s) => (s.artifactName !== undefined ? [s.artifactName] : []));
   const sameArtifact = artifacts.find((name, i) => artifacts.indexOf(name) !== i);
   if (sameArtifact !== undefined) fail(`${at}.steps`, `two steps write the artifact "${sameArtifact}"`);
-  return { id, title, description, image, profile, ...(runtime !== undefined ? { runtime } : {}), ...(inputs !== undefined ? { inputs } : {}), steps };
+  if (raw.needsTarget !== undefined && typeof raw.needsTarget !== 'boolean') fail(`${at}.needsTarget`, 'must be true or false');
+  const needsTarget = raw.needsTarget as boolean | undefined;
+  return { id, title, description, image, profile, ...(runtime !== undefined ? { runtime } : {}), ...(inputs !== undefined ? { inputs } : {}), steps, ...(needsTarget === false ? { needsTarget } : {}) };
 }
 
 /** Every valid playbook of the setting; each invalid one is left out with one problem line. */

@@ -22,7 +22,8 @@ export const DEFAULT_STEP_TIMEOUT_SECONDS = 120;
 export interface PlaybookTarget {
   readonly namespace: string;
   readonly pod: string;
-  readonly container?: string;
+  /** The app container; null: a debug container without a target (playbooks with needsTarget: false). */
+  readonly container?: string | null;
 }
 
 export interface PlaybookRunOptions {
@@ -181,14 +182,18 @@ export async function runPlaybook(api: ClusterApi, playbook: Playbook, target: P
     ? await options.attach(playbook.image, playbook.profile)
     : await defaultAttach(api, target, options, playbook.image, playbook.profile);
   const pod = await api.readPod(target.namespace, target.pod);
-  const targetContainer = target.container ?? pod.spec?.containers?.[0]?.name ?? '';
+  const targetContainer = target.container === null ? '' : target.container ?? pod.spec?.containers?.[0]?.name ?? '';
 
-  // The target's main process, seen from the debug container.
-  const listing = new BufferSink();
-  await execStreaming(api, target, containerName, listProcessesCommand(), listing, new BufferSink(), 30_000, options.signal);
-  const choice = chooseTargetProcess(parseProcessListing(Buffer.concat(listing.chunks).toString('utf8')), pod, targetContainer);
-  const targetPid = 'pid' in choice ? choice.pid : undefined;
-  const targetNote = describeTargetChoice(choice);
+  // The target's main process, seen from the debug container (none without a target: only the pod's network).
+  let targetPid: number | undefined;
+  let targetNote = 'no target container: the pod\'s network, IPC and hostname only';
+  if (target.container !== null) {
+    const listing = new BufferSink();
+    await execStreaming(api, target, containerName, listProcessesCommand(), listing, new BufferSink(), 30_000, options.signal);
+    const choice = chooseTargetProcess(parseProcessListing(Buffer.concat(listing.chunks).toString('utf8')), pod, targetContainer);
+    targetPid = 'pid' in choice ? choice.pid : undefined;
+    targetNote = describeTargetChoice(choice);
+  }
 
   const runId = randomBytes(6).toString('hex');
   const workDir = `/tmp/playbook-${runId}`;

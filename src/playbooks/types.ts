@@ -56,6 +56,11 @@ export interface Playbook {
   readonly runtime?: PlaybookRuntime;
   readonly inputs?: readonly PlaybookInput[];
   readonly steps: readonly PlaybookStep[];
+  /**
+   * false: the steps use only the pod's network (TARGET_PID may be empty), so on a debug container without a
+   * target the playbook runs in one without a target too. Default true.
+   */
+  readonly needsTarget?: boolean;
 }
 
 /** Variables the runner sets; inputs may not use these names. */

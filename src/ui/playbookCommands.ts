@@ -165,10 +165,22 @@ async function runPlaybookCommand(deps: FeatureDependencies, arg: unknown): Prom
     playbook = await pickPlaybook(target, playbooks);
     if (playbook === undefined) return undefined;
   }
-  const container = target.containerKind === 'ephemeral' ? undefined : target.container;
-  const inputs = await askInputs(playbook, target.pod, container, interactive ? undefined : target.args.inputs);
+  const container = playbookContainer(target, playbook);
+  const inputs = await askInputs(playbook, target.pod, container ?? undefined, interactive ? undefined : target.args.inputs);
   if (inputs === undefined) return undefined;
   return execute(deps, target, playbook, container, inputs, interactive);
+}
+
+/**
+ * The app container a playbook's debug container targets: the container node's; on a debug container's node,
+ * none for a playbook that needs only the pod's network when that debug container has no target either (what
+ * the user chose), else its target (or the pod's first container).
+ */
+function playbookContainer(target: PodTarget, playbook: Playbook): string | null | undefined {
+  if (target.containerKind !== 'ephemeral') return target.container;
+  const debugContainer = target.pod.spec?.ephemeralContainers?.find((c) => c.name === target.container);
+  if (debugContainer?.targetContainerName === undefined && playbook.needsTarget === false) return null;
+  return debugContainer?.targetContainerName;
 }
 
 async function pickPlaybook(target: PodTarget, playbooks: readonly Playbook[]): Promise<Playbook | undefined> {
@@ -207,11 +219,11 @@ async function askInputs(playbook: Playbook, pod: V1Pod, container: string | und
   return values;
 }
 
-async function execute(deps: FeatureDependencies, target: PodTarget, playbook: Playbook, container: string | undefined, inputs: Record<string, string>, interactive: boolean): Promise<PlaybookCommandResult | undefined> {
+async function execute(deps: FeatureDependencies, target: PodTarget, playbook: Playbook, container: string | null | undefined, inputs: Record<string, string>, interactive: boolean): Promise<PlaybookCommandResult | undefined> {
   const { api, namespace, podName } = target;
   const { sessions, settings } = deps;
   const sessionId = sessions.newId();
-  const record = await sessions.begin('playbook', api, { namespace, pod: podName, image: playbook.image, profile: playbook.profile, ...(container !== undefined ? { targetContainer: container } : {}) }, sessionId);
+  const record = await sessions.begin('playbook', api, { namespace, pod: podName, image: playbook.image, profile: playbook.profile, ...(typeof container === 'string' ? { targetContainer: container } : {}) }, sessionId);
   await sessions.note(record, (r) => r.action(`playbook ${playbook.id}`, { inputs: Object.keys(inputs).join(', ') }));
   const terminal = new PlaybookTerminal(`Playbook: ${playbook.title} · ${podName}`);
   const abort = new AbortController();

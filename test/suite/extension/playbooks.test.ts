@@ -103,6 +103,25 @@ describe('playbooks on the test cluster', function () {
     assert.match(tcp.output, /TCP connect to 127\.0\.0\.1:8080: connected/);
   });
 
+  it('issue #14: the network playbook without a target container: its debug container has none, and it still sees the pod\'s :8080', async () => {
+    const chosen = playbook('network-dns');
+    assert.equal(chosen.needsTarget, false);
+    const target = await api.readPod('demo', 'node-app');
+    const before = new Set((target.spec?.ephemeralContainers ?? []).map((c) => c.name));
+    const result = await runPlaybook(api, chosen, { namespace: 'demo', pod: 'node-app', container: null }, {
+      inputs: defaultInputs(chosen, target, 'app'),
+    });
+    const all = describeRun(result);
+    const spec = (await api.readPod('demo', 'node-app')).spec?.ephemeralContainers?.find((c) => !before.has(c.name));
+    assert.ok(spec, 'the playbook added a debug container');
+    assert.equal(spec.name, result.containerName);
+    assert.equal(spec.targetContainerName, undefined, 'the debug container has no target');
+    assert.equal(result.targetPid, undefined);
+    assert.match(result.targetNote, /no target container/);
+    assert.match(stepOf(result, 'Listening sockets').output, /LISTEN.*[*:]8080\b|[*:]8080\b.*LISTEN/, all);
+    assert.equal(stepOf(result, 'TCP connect').status, 'ok', all);
+  });
+
   it('an input with quotes and $(…) is passed literally: nothing runs in the debug container', async () => {
     const evil = `127.0.0.1:1'"; touch /tmp/pwned-a; $(touch /tmp/pwned-b) \`touch /tmp/pwned-c\``;
     const result = await run('network-dns', 'node-app', {}, { DNS_NAME: 'x', ENDPOINT: evil });

@@ -52,9 +52,11 @@ describe('playbooks: catalogue', () => {
       { ...good, id: 'p8', steps: [{ title: 's', script: 'x', output: 'terminal', timeoutSeconds: 0 }] },
       { ...good, title: 'duplicate' },
       'not an object',
+      { ...good, id: 'p9', needsTarget: 'no' },
     ]);
     assert.deepEqual(value.map((p) => p.id), ['mine']);
-    assert.equal(problems.length, 10, problems.join('\n'));
+    assert.equal(problems.length, 11, problems.join('\n'));
+    assert.match(problems[10]!, /playbooks\[11\] \("p9"\)\.needsTarget: must be true or false/);
     assert.match(problems[0]!, /^playbooks\[1\]\.id: "Bad Id"/);
     assert.match(problems[1]!, /playbooks\[2\] \("p2"\)\.profile/);
     assert.match(problems[3]!, /artifactName/);
