@@ -54,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
     terminals,
     tree,
     view,
+    tree.watchCollapse(view),
     ...registerCommands({ attach, tree, clusters, settings, errors, terminals, sessions, logger: log }),
     ...registerTargetFs({ provider: new TargetFsProvider(clusters, settings, log, sessions, timeLimits), clusters, errors, logger: log, sessions }),
     ...registerDebugAttach({ clusters, settings, errors, logger: log, sessions, timeLimits }),

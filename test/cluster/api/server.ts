@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
-import type { KubeletApi, PodStore } from '../contracts';
+import { NODE_NAME, type KubeletApi, type PodStore } from '../contracts';
 import { TokenAuthenticator, type UserName } from './auth';
 import { boolParam, readBody, readObject, type RequestContext, sendJson, type ServerSettings } from './context';
 import { coreResources, coreVersions, GROUP_NAMES, type GroupName, groupDoc, groupList, groupResources, VERSION } from './discovery';
@@ -16,6 +16,7 @@ import * as pods from './pods';
 import { authorizeNonResource, authorizeResource, forbiddenMessage, forbiddenPathMessage, type ResourceAttributes } from './rbac';
 import { reviewHandler } from './reviews';
 import { NAMESPACE_FIELDS, POD_FIELDS } from './selectors';
+import { NODE_FIELDS } from './nodes';
 import { ApiError, forbidden, methodNotAllowed, noSuchResource, notFound, status, unauthorized } from './status';
 import { ClusterStore, type Obj } from './store';
 import { generateServerTls } from './tls';
@@ -106,6 +107,7 @@ export class ApiServer {
   attachKubelet(kubelet: KubeletApi): void {
     this.settings.kubelet = kubelet;
     this.clusterStore.gracefulDeletion = true;
+    this.clusterStore.setNodeReady(NODE_NAME, true);
   }
 
   /** The bearer token of each user (for tests that build their own clients). */
@@ -250,6 +252,24 @@ export class ApiServer {
     if (p.length === 1 && p[0] === 'events') {
       if (method !== 'GET') return notAllowed('GET');
       return { attrs: attrs(listVerb, 'events'), run: (ctx) => sendJson(ctx.res, 200, emptyEvents(ctx.store.currentRv())) };
+    }
+    // Nodes (cluster-scoped, read-only here): the one loopback node.
+    if (p[0] === 'nodes' && p.length <= 2) {
+      if (method !== 'GET') return notAllowed('GET');
+      if (p.length === 1) return { attrs: attrs(listVerb, 'nodes'), run: (ctx) => serveList(ctx, { resource: 'nodes', kind: 'Node', fields: NODE_FIELDS }) };
+      const node = p[1];
+      if (isWatch) {
+        url.searchParams.set('fieldSelector', `metadata.name=${node}`);
+        return { attrs: attrs('watch', 'nodes', undefined, node), run: (ctx) => serveList(ctx, { resource: 'nodes', kind: 'Node', fields: NODE_FIELDS }) };
+      }
+      return {
+        attrs: attrs('get', 'nodes', undefined, node),
+        run: (ctx) => {
+          const obj = ctx.store.getNode(node);
+          if (!obj) throw notFound('nodes', node);
+          sendObject(ctx, 'Node', obj as Obj);
+        },
+      };
     }
     if (p[0] !== 'namespaces') return nf();
     if (p.length === 1) {
