@@ -7,6 +7,7 @@ import { ClusterExplorerBridge } from './ui/clusterExplorerBridge';
 import { ClusterTreeProvider } from './ui/clusterTree';
 import { registerAccessCommands } from './ui/accessCommands';
 import { registerCopyCommands } from './ui/copyCommands';
+import { registerNodeDebugCommands } from './ui/nodeDebugCommand';
 import { DebugSessions, registerSessionCommands } from './ui/debugSessions';
 import { registerDiagnosticsCommands } from './ui/diagnosticsCommands';
 import { registerPlaybookCommands } from './ui/playbookCommands';
@@ -62,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
     timeLimits,
     ...registerSessionCommands(sessions),
     ...registerCopyCommands(features),
+    ...registerNodeDebugCommands(features),
     ...registerDiagnosticsCommands(features),
     ...registerAccessCommands(features),
     ...registerPlaybookCommands(features),
