@@ -63,7 +63,7 @@ async function patchNamespace(ctx: RequestContext, name: string): Promise<void> 
 /** The admin view of the store: PodStore for the kubelet plus seeding helpers. */
 export type AdminStore = PodStore & Pick<ClusterStore,
   'createNamespace' | 'getNamespace' | 'listNamespaces' | 'deleteNamespace' | 'updateNamespaceMetadata' | 'createPod' | 'deletePod' | 'replacePod'
-  | 'currentRv' | 'compact'>;
+  | 'currentRv' | 'compact' | 'getNode' | 'setNodeReady'>;
 
 /** Public paths any caller may read without credentials (system:public-info-viewer). */
 const PUBLIC = new Set(['/version', '/version/', '/healthz', '/readyz', '/livez']);
