@@ -240,6 +240,43 @@ describe('issue #14 node debugging on the test cluster', function () {
       await assert.rejects(on.stat('/'), (error: unknown) => error instanceof TargetFsError && /does not mount the node's \/ \(a hostPath \/ volume\) at \/host/.test(error.message));
     });
 
+    it("issue #14 targetfs: the root-path variant reads, lists and follows links under /host of the pod's own container (hostPath simulated)", async () => {
+      // A hostPath / cannot exist on the loopback, so the pod as read is given one; everything else is real: a
+      // busybox container whose /host holds files, the probe and the protocol scripts run there by exec.
+      const name = 'fake-node-root';
+      await cluster.createPod(NAMESPACE, {
+        metadata: { name },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [{ name: 'debugger', image: IMAGE, command: ['sh', '-c', 'mkdir -p /host/etc /host/usr/lib && printf "ID=fake-node\\n" > /host/usr/lib/os-release && ln -s ../usr/lib/os-release /host/etc/os-release && touch "/host/etc/-odd name" && exec sleep 3600'] }],
+        },
+      });
+      await waitForPod(cluster.kubeConfig('admin'), NAMESPACE, name, isRunning('debugger'));
+      const withHostRoot = (pod: V1Pod): V1Pod => ({
+        ...pod,
+        spec: {
+          ...pod.spec!,
+          volumes: [...(pod.spec?.volumes ?? []), { name: 'host-root', hostPath: { path: '/' } }],
+          containers: pod.spec!.containers.map((c) => ({ ...c, volumeMounts: [...(c.volumeMounts ?? []), { name: 'host-root', mountPath: '/host' }] })),
+        },
+      });
+      const api = new Proxy(admin, {
+        get(target, property, receiver) {
+          if (property === 'readPod') return async (namespace: string, pod: string) => withHostRoot(await target.readPod(namespace, pod));
+          const value = Reflect.get(target, property, receiver) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const fs = new TargetFileSystem(api, { context: admin.contextName, namespace: NAMESPACE, pod: name, container: 'debugger', root: HOST_ROOT }, { policy: () => ({ allowNodeDebug: true }) });
+      assert.equal(Buffer.from(await fs.readFile('/etc/os-release')).toString('utf8'), 'ID=fake-node\n');
+      const names = (await fs.readDirectory('/etc')).map(([entry]) => entry).sort();
+      assert.deepEqual(names, ['-odd name', 'os-release']);
+      assert.equal((await fs.connect()).root, HOST_ROOT);
+      // Without the (simulated) hostPath mount the same container is refused.
+      const plain = new TargetFileSystem(admin, { context: admin.contextName, namespace: NAMESPACE, pod: name, container: 'debugger', root: HOST_ROOT }, { policy: () => ({ allowNodeDebug: true }) });
+      await assert.rejects(plain.stat('/'), (error: unknown) => error instanceof TargetFsError && error.code === 'NoPermissions');
+    });
+
     if (!onLoopback) {
       // Registered only off the loopback (its kubelet refuses host namespaces and hostPath): not a skip.
       it("issue #14 node (real node): the terminal sees the node's processes (the kubelet in ps); the target filesystem reads the node's /etc/os-release at /host; Clean Up removes the pod", async () => {
