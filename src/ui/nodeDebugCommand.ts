@@ -199,12 +199,12 @@ async function pickNodeDebugChoices(node: string, settings: FeatureDependencies[
   const imageItems: ImageItem[] = imageEntries({ ...settings, templates: [] }, []).map((e): ImageItem => (e.kind === 'image'
     ? { label: e.image, description: e.description, iconPath: new vscode.ThemeIcon('package'), image: e.image }
     : { label: 'Custom image…', description: describeAllowedImages(settings.policy) !== undefined ? `allowed: ${describeAllowedImages(settings.policy)}` : undefined, iconPath: new vscode.ThemeIcon('edit') }));
-  const pickedImage = await vscode.window.showQuickPick(imageItems, { title: `${title} (1/3): image`, placeHolder: 'Debug image: busybox is enough for ps, chroot /host and the node\'s files', ignoreFocusOut: true });
+  const pickedImage = await vscode.window.showQuickPick(imageItems, { title: `${title}: image (1/3)`, placeHolder: 'Debug image: busybox is enough for ps, chroot /host and the node\'s files', ignoreFocusOut: true });
   if (pickedImage === undefined) return undefined;
   let image = pickedImage.image;
   if (image === undefined) {
     image = (await vscode.window.showInputBox({
-      title: `${title} (1/3): image`, prompt: 'Image reference', value: start.image, ignoreFocusOut: true,
+      title: `${title}: image (1/3)`, prompt: 'Image reference', value: start.image, ignoreFocusOut: true,
       validateInput: (value) => {
         const parsed = parseImageReference(value.trim());
         return 'error' in parsed ? `invalid image reference: ${parsed.error}` : undefined;
@@ -213,10 +213,10 @@ async function pickNodeDebugChoices(node: string, settings: FeatureDependencies[
     if (image === undefined || image === '') return undefined;
   }
   const profileItems = NODE_DEBUG_PROFILES.map((p) => ({ label: p, description: p === 'general' ? "kubectl's default" : undefined, detail: describeNodeProfile(p), profile: p }));
-  const pickedProfile = await vscode.window.showQuickPick(profileItems, { title: `${title} (2/3): profile`, placeHolder: 'Profile (as kubectl debug node/… applies it)', ignoreFocusOut: true });
+  const pickedProfile = await vscode.window.showQuickPick(profileItems, { title: `${title}: profile (2/3)`, placeHolder: 'Profile (as kubectl debug node/… applies it)', ignoreFocusOut: true });
   if (pickedProfile === undefined) return undefined;
   const namespace = (await vscode.window.showInputBox({
-    title: `${title} (3/3): namespace`, prompt: 'Namespace to create the node debug pod in (it must allow privileged pods for host access)', value: start.namespace, ignoreFocusOut: true,
+    title: `${title}: namespace (3/3)`, prompt: 'Namespace to create the node debug pod in (it must allow privileged pods for host access)', value: start.namespace, ignoreFocusOut: true,
     validateInput: (value) => (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value.trim()) ? undefined : 'a namespace name: lowercase letters, digits and -'),
   }))?.trim();
   if (namespace === undefined || namespace === '') return undefined;
