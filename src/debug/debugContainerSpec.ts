@@ -7,6 +7,7 @@ import type { V1Container, V1EnvVar, V1EphemeralContainer, V1Pod, V1SecurityCont
 import { PolicyCheckedContainer, PolicyCheckedPod } from '../cluster/policyChecked';
 import { mergeCustomContainerSpec, validateCustomContainerSpec, type CustomContainerSpec } from './customSpec';
 import { DebugSpecError } from './errors';
+import type { PodCopyContext } from './podCopy';
 import {
   KUBECTL_DEBUG_MANAGER,
   KUBECTL_MANAGED_BY_LABEL,
@@ -684,16 +685,8 @@ export interface NodeDebugOptions {
   readonly sessionId?: string;
 }
 
-export interface NodeDebugContext {
-  /** Recorded in the created-by annotation. */
-  readonly creator: string;
-  readonly policy?: DebugPolicy;
-  /** The namespace's enforced Pod Security level, for the precheck. Default privileged (no precheck). */
-  readonly namespacePodSecurityLevel?: PodSecurityLevel;
-  readonly skipPodSecurityPrecheck?: boolean;
-  readonly random?: () => number;
-  readonly now?: () => Date;
-}
+/** A debug pod's builder context: the same as a debug copy's (podCopy.ts). */
+export type NodeDebugContext = PodCopyContext;
 
 export interface NodeDebugPodResult {
   readonly pod: V1Pod;

@@ -10,24 +10,14 @@ import { ClusterError, type ClusterApi } from '../cluster/clusterApi';
 import type { PrivilegeConfirmation } from './attachFlow';
 import { privilegesGranted } from './attachFlow';
 import { DEFAULT_COPY_WAIT_TIMEOUT_MS, waitForCopyRunning, type WaitWording } from './copyWait';
-import { DebugFlowError, throwIfAborted } from './debugFlowError';
-import { buildNodeDebugPod, type DebugPolicy, type NodeDebugPodResult } from './debugContainerSpec';
+import { DebugFlowError, flowReporter, throwIfAborted } from './debugFlowError';
+import { buildNodeDebugPod, type DebugPolicy, type NodeDebugOptions, type NodeDebugPodResult } from './debugContainerSpec';
 import { DebugSpecError } from './errors';
 import { podSecurityLevelFromNamespaceLabels, type PodSecurityLevel } from './podSecurity';
-import type { NamedProfile } from './profiles';
 import { rbacDeniedMessage } from './serverErrors';
 
-export interface NodeDebugRequest {
-  readonly nodeName: string;
-  /** Default: the context's namespace. */
-  readonly namespace?: string;
-  readonly image: string;
-  /** Default general. */
-  readonly profile?: NamedProfile;
-  readonly command?: readonly string[];
-  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
-  readonly sessionId?: string;
-}
+/** What to debug: the builder's options, the namespace defaulting to the context's. */
+export type NodeDebugRequest = Omit<NodeDebugOptions, 'namespace'> & { readonly namespace?: string };
 
 export interface NodeDebugSettings {
   readonly policy?: DebugPolicy;
@@ -56,7 +46,7 @@ export interface NodeDebugResult {
   readonly podName: string;
   readonly nodeName: string;
   readonly containerName: string;
-  readonly profile: NamedProfile;
+  readonly profile: NodeDebugPodResult['profile'];
   readonly profileReason: string;
   readonly hostRoot: boolean;
   readonly hostNamespaces: boolean;
@@ -75,12 +65,7 @@ export const NODE_POD_WORDING: WaitWording = {
 };
 
 export async function debugNode(api: ClusterApi, request: NodeDebugRequest, settings: NodeDebugSettings = {}, callbacks: NodeDebugCallbacks = {}, signal?: AbortSignal): Promise<NodeDebugResult> {
-  const progress = (message: string): void => callbacks.onProgress?.(message);
-  const warnings: string[] = [];
-  const warn = (message: string): void => {
-    warnings.push(message);
-    callbacks.onWarning?.(message);
-  };
+  const { progress, warn, warnings } = flowReporter(callbacks);
   const userLabel = settings.userLabel ?? `context ${api.contextName}`;
   const namespace = request.namespace ?? api.defaultNamespace;
   const { nodeName } = request;
