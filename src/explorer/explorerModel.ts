@@ -136,7 +136,13 @@ export class ExplorerModel {
 
   /** The tree collapsed a node: a collapsed Nodes folder stops watching (node status changes constantly). */
   collapsed(node: NodeDescriptor): void {
-    if (node.kind === 'nodes') this.nodeWatchers.get(node.contextName)?.stop();
+    const nodes = node.kind === 'nodes' ? this.nodeWatchers.get(node.contextName) : undefined;
+    if (nodes === undefined || !nodes.isStarted) return;
+    nodes.stop();
+    // The tree keeps a collapsed node's children: announce the change so that expanding asks (and lists) again.
+    const id = nodesFolderId(node.contextName);
+    this.pending.set(id, { kind: 'nodes', contextName: node.contextName, id });
+    this.scheduleFlush();
   }
 
   /** A Kubernetes node as currently watched (while its folder is expanded). */

@@ -139,7 +139,9 @@ describe('issue #14 node debugging on the test cluster', function () {
         await until(() => model!.children(folder).find((n) => n.kind === 'node' && /^NotReady/.test(n.description ?? '')), () => JSON.stringify(model!.children(folder)));
         assert.ok(changes.includes('nodes'));
         assert.match(model.nodesFolder(folder.contextName)?.description ?? '', /1 not ready/);
+        changes.length = 0;
         model.collapsed(folder);
+        await until(() => changes.includes('nodes') || undefined, () => 'the collapse to be announced (so expanding lists again)');
         changes.length = 0;
         store.setNodeReady(nodeName, true);
         await sleep(300);
