@@ -30,11 +30,11 @@ export default tseslint.config(
       'no-restricted-syntax': ['error',
         {
           selector: "MemberExpression[object.name=/^PolicyChecked(Container|Pod)$/][property.name='mint']",
-          message: 'Only the spec builders mint policy-checked specs: build the container with buildDebugContainer, or the copy with buildPodCopy.',
+          message: 'Only the spec builders mint policy-checked specs: build the container with buildDebugContainer, the copy with buildPodCopy, or a node debug pod with buildNodeDebugPod.',
         },
         {
           selector: "TSAsExpression > TSTypeReference[typeName.name=/^PolicyChecked(Container|Pod)$/]",
-          message: 'Do not cast to a policy-checked type: build the spec with buildDebugContainer or buildPodCopy.',
+          message: 'Do not cast to a policy-checked type: build the spec with buildDebugContainer, buildPodCopy or buildNodeDebugPod.',
         },
       ],
     },

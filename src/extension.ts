@@ -8,6 +8,7 @@ import { ClusterTreeProvider } from './ui/clusterTree';
 import { registerAccessCommands } from './ui/accessCommands';
 import { CaptureRules, registerCaptureCommands } from './ui/captureCommands';
 import { registerCopyCommands } from './ui/copyCommands';
+import { registerNodeDebugCommands } from './ui/nodeDebugCommand';
 import { DebugSessions, registerSessionCommands } from './ui/debugSessions';
 import { registerDiagnosticsCommands } from './ui/diagnosticsCommands';
 import { registerPlaybookCommands } from './ui/playbookCommands';
@@ -57,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
     terminals,
     tree,
     view,
+    tree.watchCollapse(view),
     ...registerCommands({ attach, tree, clusters, settings, errors, terminals, sessions, logger: log }),
     ...registerTargetFs({ provider: new TargetFsProvider(clusters, settings, log, sessions, timeLimits), clusters, errors, logger: log, sessions }),
     ...registerDebugAttach({ clusters, settings, errors, logger: log, sessions, timeLimits }),
@@ -64,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
     timeLimits,
     ...registerSessionCommands(sessions),
     ...registerCopyCommands(features),
+    ...registerNodeDebugCommands(features),
     ...registerDiagnosticsCommands(features),
     ...registerAccessCommands(features),
     ...registerPlaybookCommands(features),

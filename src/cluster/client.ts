@@ -22,6 +22,7 @@ import {
   type CoreV1Event,
   type EventsV1Event,
   type V1Namespace,
+  type V1Node,
   type V1Pod,
   type V1ResourceAttributes,
   type V1Status,
@@ -113,6 +114,17 @@ class ClientNodeClusterApi implements ClusterApi {
 
   watchNamespaces(options: WatchOptions, onEvent: (type: WatchEventType, namespace: V1Namespace) => void): Promise<WatchHandle> {
     return startWatch(this.kc, this.logger, '/api/v1/namespaces', options, this.describe({ verb: 'watch', resource: 'namespaces' }), onEvent);
+  }
+
+  listNodes(): Promise<ListResult<V1Node>> {
+    return this.call({ verb: 'list', resource: 'nodes' }, async () => {
+      const list = await this.core.listNode();
+      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+    });
+  }
+
+  watchNodes(options: WatchOptions, onEvent: (type: WatchEventType, node: V1Node) => void): Promise<WatchHandle> {
+    return startWatch(this.kc, this.logger, '/api/v1/nodes', options, this.describe({ verb: 'watch', resource: 'nodes' }), onEvent);
   }
 
   listPods(namespace: string | undefined, options: ListOptions = {}): Promise<ListResult<V1Pod>> {

@@ -8,6 +8,7 @@ import type {
   CoreV1Event,
   EventsV1Event,
   V1Namespace,
+  V1Node,
   V1Pod,
   V1ResourceAttributes,
   V1Status,
@@ -93,6 +94,10 @@ export interface ClusterApi {
   listNamespaces(): Promise<ListResult<V1Namespace>>;
   readNamespace(name: string): Promise<V1Namespace>;
   watchNamespaces(options: WatchOptions, onEvent: (type: WatchEventType, namespace: V1Namespace) => void): Promise<WatchHandle>;
+
+  /** Nodes (cluster scope: RBAC `list`/`watch` on `nodes`). Optional so that older stand-ins still type-check. */
+  listNodes?(): Promise<ListResult<V1Node>>;
+  watchNodes?(options: WatchOptions, onEvent: (type: WatchEventType, node: V1Node) => void): Promise<WatchHandle>;
 
   /** All namespaces when `namespace` is undefined. */
   listPods(namespace: string | undefined, options?: ListOptions): Promise<ListResult<V1Pod>>;

@@ -1,7 +1,7 @@
 /**
  * The one gate: the ClusterApi calls that add a debug container (pods/ephemeralcontainers) or create a debug
- * pod take only these types, and only the spec builders (src/debug/debugContainerSpec.ts, src/debug/podCopy.ts)
- * mint them, after applying the policy. A plain V1EphemeralContainer or V1Pod, or a copy of a checked one with
+ * pod (a copy, or a node debug pod) take only these types, and only the spec builders
+ * (src/debug/debugContainerSpec.ts, node debug pods included, and src/debug/podCopy.ts) mint them, after applying the policy. A plain V1EphemeralContainer or V1Pod, or a copy of a checked one with
  * a field changed, does not compile (the `#checked` field makes the classes nominal, and a spread drops it); a
  * cast does not get past the runtime check in client.ts; and ESLint allows `mint` only in the builders.
  */
@@ -36,7 +36,7 @@ export class PolicyCheckedContainer {
   }
 }
 
-/** A debug pod (a copy) that the copy builder produced after applying the policy. */
+/** A debug pod (a copy, or a node debug pod) that its builder produced after applying the policy. */
 export class PolicyCheckedPod {
   readonly #checked = true;
   /** A frozen copy: later changes to the builder's result cannot reach what is sent. */

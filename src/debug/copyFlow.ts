@@ -8,7 +8,7 @@ import type { V1Pod, V1ResourceAttributes } from '@kubernetes/client-node';
 import { ClusterError, type ClusterApi } from '../cluster/clusterApi';
 import { privilegesGranted, type PrivilegeConfirmation } from './attachFlow';
 import { DEFAULT_COPY_WAIT_TIMEOUT_MS, waitForCopyRunning } from './copyWait';
-import { DebugFlowError, throwIfAborted } from './debugFlowError';
+import { DebugFlowError, flowReporter, throwIfAborted } from './debugFlowError';
 import type { DebugPolicy } from './debugContainerSpec';
 import { DebugSpecError } from './errors';
 import { buildPodCopy, type PodCopyDebugContainer, type PodCopyOptions, type PodCopyResult } from './podCopy';
@@ -76,12 +76,7 @@ export async function debugCopyOfPod(
   callbacks: CopyCallbacks = {},
   signal?: AbortSignal,
 ): Promise<CopyResult> {
-  const progress = (message: string): void => callbacks.onProgress?.(message);
-  const warnings: string[] = [];
-  const warn = (message: string): void => {
-    warnings.push(message);
-    callbacks.onWarning?.(message);
-  };
+  const { progress, warn, warnings } = flowReporter(callbacks);
   const userLabel = settings.userLabel ?? `context ${api.contextName}`;
   const { namespace, podName } = request;
 

@@ -22,7 +22,30 @@ export interface CopyWaitOptions {
   readonly onProgress?: (message: string) => void;
   /** Default 2 s; 0 resolves as soon as the containers run (kubectl's behaviour). */
   readonly stableForMs?: number;
+  /** How messages name the pod and what they advise; default: a debug copy's. */
+  readonly wording?: Partial<WaitWording>;
 }
+
+/** The words of the wait's messages, so a node debug pod's wait speaks of itself, not of a copy. */
+export interface WaitWording {
+  /** `copy`, `node debug pod`: written before the pod name. */
+  readonly noun: string;
+  /** How to get rid of a pod left behind. */
+  readonly cleanup: string;
+  readonly configHint: string;
+  readonly imageHint: string;
+  readonly exitHint: string;
+}
+
+const COPY_WORDING: WaitWording = {
+  noun: 'copy',
+  cleanup: 'Clean Up Debug Copies',
+  configHint: "fix the copy's settings (command, image, securityContext) and copy again",
+  imageHint: "pick an image the node can pull (the copy uses the pod's imagePullSecrets), or a digest from a registry it reaches",
+  exitHint: 'its command exits: replace it with one that stays alive (e.g. sleep 3600) to inspect the copy',
+};
+
+const capitalized = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 
 type Verdict = { kind: 'running' } | { kind: 'failed'; error: () => Promise<DebugFlowError> } | { kind: 'pending'; progress: string };
@@ -32,6 +55,8 @@ export async function waitForCopyRunning(api: ClusterApi, created: V1Pod, contai
   const namespace = created.metadata?.namespace ?? api.defaultNamespace;
   const podName = created.metadata?.name ?? '';
   const timeoutMs = options.timeoutMs ?? DEFAULT_COPY_WAIT_TIMEOUT_MS;
+  const words: WaitWording = { ...COPY_WORDING, ...options.wording };
+  const named = `${words.noun} ${podName}`;
   let resourceVersion = created.metadata?.resourceVersion;
   let lastProgress = '';
   let lastState = 'not scheduled yet';
@@ -59,12 +84,12 @@ export async function waitForCopyRunning(api: ClusterApi, created: V1Pod, contai
     const timer = setTimeout(
       () =>
         finish({
-          error: new DebugFlowError('timeout', `Copy ${podName} did not start within ${Math.round(timeoutMs / 1000)} s (last state: ${lastState}); it is still there: check it later, or delete it with Clean Up Debug Copies`),
+          error: new DebugFlowError('timeout', `${capitalized(named)} did not start within ${Math.round(timeoutMs / 1000)} s (last state: ${lastState}); it is still there: check it later, or delete it with ${words.cleanup}`),
         }),
       timeoutMs,
     );
     const onAbort = (): void =>
-      finish({ error: new DebugFlowError('cancelled', `Stopped waiting for copy ${podName}; it was created and may still start: delete it with Clean Up Debug Copies if unwanted`) });
+      finish({ error: new DebugFlowError('cancelled', `Stopped waiting for ${named}; it was created and may still start: delete it with ${words.cleanup} if unwanted`) });
     if (options.signal?.aborted) {
       onAbort();
       return;
@@ -93,10 +118,10 @@ export async function waitForCopyRunning(api: ClusterApi, created: V1Pod, contai
                   observe(latest);
                 }
               },
-              (error: unknown) => finish({ error: error instanceof ClusterError && error.code === 404 ? new DebugFlowError('pod-deleted', `Copy ${podName} was deleted while waiting for it to start`) : connectionError(podName, error) }),
+              (error: unknown) => finish({ error: error instanceof ClusterError && error.code === 404 ? new DebugFlowError('pod-deleted', `${capitalized(named)} was deleted while waiting for it to start`) : connectionError(named, error) }),
             );
           }, stableForMs);
-          const message = `copy ${podName} is running; checking that it stays up…`;
+          const message = `${named} is running; checking that it stays up…`;
           if (message !== lastProgress) {
             lastProgress = message;
             options.onProgress?.(message);
@@ -137,16 +162,16 @@ export async function waitForCopyRunning(api: ClusterApi, created: V1Pod, contai
         const waiting = status.state?.waiting;
         if (waiting?.reason !== undefined && FATAL_WAITING_REASONS.has(waiting.reason)) {
           const field = init ? 'status.initContainerStatuses' : 'status.containerStatuses';
-          return { kind: 'failed', error: async () => waitingError(podName, status, init, waiting.reason!, waiting.message, await containerStartReport(api, pod, status, field)) };
+          return { kind: 'failed', error: async () => waitingError(named, words, status, init, waiting.reason!, waiting.message, await containerStartReport(api, pod, status, field)) };
         }
         const terminated = status.state?.terminated;
         const stuckInit = init && terminated !== undefined && terminated.exitCode !== 0 && !containers.includes(status.name);
         if (waiting?.reason === 'CrashLoopBackOff' || stuckInit || (terminated !== undefined && containers.includes(status.name) && !restartsAfterExit(pod, init, terminated.exitCode))) {
-          return { kind: 'failed', error: () => crashError(api, pod, status.name, init) };
+          return { kind: 'failed', error: () => crashError(api, pod, words, status.name, init) };
         }
       }
       if (phase === 'Failed' || phase === 'Succeeded') {
-        return { kind: 'failed', error: () => crashError(api, pod, containers[0], false, phase) };
+        return { kind: 'failed', error: () => crashError(api, pod, words, containers[0], false, phase) };
       }
       const notRunning = containers.filter((name) => statuses.get(name)?.status.state?.running === undefined);
       if (notRunning.length === 0 && containers.length > 0) {
@@ -154,13 +179,13 @@ export async function waitForCopyRunning(api: ClusterApi, created: V1Pod, contai
       }
       if (pod.spec?.nodeName === undefined || pod.spec.nodeName === '') {
         lastState = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False')?.message ?? 'Pending, not scheduled';
-        return { kind: 'pending', progress: `waiting for copy ${podName} to be scheduled (${lastState})…` };
+        return { kind: 'pending', progress: `waiting for ${named} to be scheduled (${lastState})…` };
       }
       const first = statuses.get(notRunning[0]);
       const reason = first?.status.state?.waiting?.reason ?? first?.status.state?.terminated?.reason ?? phase ?? 'Pending';
       lastState = `${notRunning[0]}: ${reason}`;
       const step = first?.status.imageID ? 'starting' : 'pulling the image of or starting';
-      return { kind: 'pending', progress: `${step} container ${notRunning[0]} of copy ${podName} (${reason})…` };
+      return { kind: 'pending', progress: `${step} container ${notRunning[0]} of ${named} (${reason})…` };
     };
 
     const watchLoop = async (): Promise<void> => {
@@ -168,7 +193,7 @@ export async function waitForCopyRunning(api: ClusterApi, created: V1Pod, contai
         try {
           watch = await api.watchPods(namespace, { fieldSelector: `metadata.name=${podName}`, resourceVersion }, (type, pod) => {
             if (type === 'DELETED') {
-              finish({ error: new DebugFlowError('pod-deleted', `Copy ${podName} was deleted while waiting for it to start`) });
+              finish({ error: new DebugFlowError('pod-deleted', `${capitalized(named)} was deleted while waiting for it to start`) });
             } else if (type === 'BOOKMARK') {
               resourceVersion = pod.metadata?.resourceVersion ?? resourceVersion;
             } else {
@@ -185,7 +210,7 @@ export async function waitForCopyRunning(api: ClusterApi, created: V1Pod, contai
             return;
           }
           if (!(error instanceof ClusterError && error.code === 410)) {
-            finish({ error: connectionError(podName, error) });
+            finish({ error: connectionError(named, error) });
             return;
           }
         }
@@ -197,9 +222,9 @@ export async function waitForCopyRunning(api: ClusterApi, created: V1Pod, contai
           observe(await api.readPod(namespace, podName));
         } catch (error) {
           if (error instanceof ClusterError && error.code === 404) {
-            finish({ error: new DebugFlowError('pod-deleted', `Copy ${podName} was deleted while waiting for it to start`, error.status) });
+            finish({ error: new DebugFlowError('pod-deleted', `${capitalized(named)} was deleted while waiting for it to start`, error.status) });
           } else {
-            finish({ error: connectionError(podName, error) });
+            finish({ error: connectionError(named, error) });
           }
           return;
         }
@@ -219,18 +244,18 @@ function restartsAfterExit(pod: V1Pod, init: boolean, exitCode: number): boolean
   return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0) || (init && policy !== 'Never' && exitCode !== 0);
 }
 
-function waitingError(podName: string, status: V1ContainerStatus, init: boolean, reason: string, message: string | undefined, report: ClusterReport): DebugFlowError {
-  const which = `${init ? 'init container' : 'container'} ${status.name} of copy ${podName}`;
+function waitingError(named: string, words: WaitWording, status: V1ContainerStatus, init: boolean, reason: string, message: string | undefined, report: ClusterReport): DebugFlowError {
+  const which = `${init ? 'init container' : 'container'} ${status.name} of ${named}`;
   const kubelet = message ? `: ${message.split('\n')[0]}` : '';
   if (reason === 'CreateContainerConfigError' || reason === 'CreateContainerError' || reason === 'RunContainerError') {
-    return new DebugFlowError('container-config', `The ${which} cannot start (${reason})${kubelet}; fix the copy's settings (command, image, securityContext) and copy again`, undefined, undefined, undefined, report);
+    return new DebugFlowError('container-config', `The ${which} cannot start (${reason})${kubelet}; ${words.configHint}`, undefined, undefined, undefined, report);
   }
   const image = status.image ?? 'its image';
-  const hint = reason === 'InvalidImageName' ? 'fix the image reference' : 'pick an image the node can pull (the copy uses the pod\'s imagePullSecrets), or a digest from a registry it reaches';
+  const hint = reason === 'InvalidImageName' ? 'fix the image reference' : words.imageHint;
   return new DebugFlowError('image-pull', `Image ${image} of the ${which} could not be pulled (${reason})${kubelet}; ${hint}`, undefined, undefined, undefined, report);
 }
 
-async function crashError(api: ClusterApi, pod: V1Pod, container: string | undefined, init: boolean, phase?: string): Promise<DebugFlowError> {
+async function crashError(api: ClusterApi, pod: V1Pod, words: WaitWording, container: string | undefined, init: boolean, phase?: string): Promise<DebugFlowError> {
   const podName = pod.metadata?.name ?? '';
   let info: Awaited<ReturnType<typeof describeCrash>>;
   try {
@@ -241,12 +266,12 @@ async function crashError(api: ClusterApi, pod: V1Pod, container: string | undef
   const entry = info?.containers.find((c) => c.container === container) ?? info?.containers[0];
   const which = entry !== undefined ? `${entry.init ? 'Init container' : 'Container'} ${entry.container}` : `${init ? 'Init container' : 'Container'} ${container ?? ''}`.trim();
   const what = entry !== undefined ? summarizeCrash(entry) : phase !== undefined ? `pod phase ${phase}` : 'it exited';
-  const hint = entry?.reason === 'OOMKilled' ? 'it ran out of memory: raise its memory limit in the copy' : 'its command exits: replace it with one that stays alive (e.g. sleep 3600) to inspect the copy';
-  return new DebugFlowError('container-terminated', `${which} of copy ${podName} does not stay running (${what}); ${hint}`, undefined, entry?.logLines);
+  const hint = entry?.reason === 'OOMKilled' ? `it ran out of memory: raise its memory limit in the ${words.noun}` : words.exitHint;
+  return new DebugFlowError('container-terminated', `${which} of ${words.noun} ${podName} does not stay running (${what}); ${hint}`, undefined, entry?.logLines);
 }
 
-function connectionError(podName: string, error: unknown): DebugFlowError {
+function connectionError(named: string, error: unknown): DebugFlowError {
   const text = error instanceof Error ? error.message : String(error);
   const status = error instanceof ClusterError ? error.status : undefined;
-  return new DebugFlowError('connection-lost', `Lost the connection to the API server while waiting for copy ${podName} (${text}); it may still start: look for it once the cluster is reachable`, status, undefined, error);
+  return new DebugFlowError('connection-lost', `Lost the connection to the API server while waiting for ${named} (${text}); it may still start: look for it once the cluster is reachable`, status, undefined, error);
 }

@@ -4,9 +4,21 @@
  * Pod Security admission or the kubelet would reject is refused here with a one-line, actionable message.
  */
 import type { V1Container, V1EnvVar, V1EphemeralContainer, V1Pod, V1SecurityContext } from '@kubernetes/client-node';
-import { PolicyCheckedContainer } from '../cluster/policyChecked';
+import { PolicyCheckedContainer, PolicyCheckedPod } from '../cluster/policyChecked';
 import { mergeCustomContainerSpec, validateCustomContainerSpec, type CustomContainerSpec } from './customSpec';
 import { DebugSpecError } from './errors';
+import type { PodCopyContext } from './podCopy';
+import {
+  KUBECTL_DEBUG_MANAGER,
+  KUBECTL_MANAGED_BY_LABEL,
+  NODE_DEBUG_CONTAINER,
+  NODE_DEBUG_LABEL,
+  NODE_DEBUG_NODE_ANNOTATION,
+  NODE_DEBUG_NODE_LABEL,
+  NODE_DEBUG_PROFILE_ANNOTATION,
+  NODE_HOST_ROOT,
+  NODE_HOST_ROOT_VOLUME,
+} from './nodeDebugPods';
 import { globMatches, imageMatchesAnyPattern, parseImageReference, type ImageReference } from './imageReference';
 import {
   checkContainerOnly,
@@ -72,6 +84,11 @@ export interface DebugPolicy {
    * written into the container's env (DEBUG_SESSION_DEADLINE) so the pod spec shows it too.
    */
   readonly sessionTimeLimitMinutes?: number;
+  /**
+   * Node debugging (a pod with the node's processes, network and root filesystem): off unless true. Taken
+   * from user/machine settings only (governanceSettings.ts); buildNodeDebugPod refuses without it.
+   */
+  readonly allowNodeDebug?: boolean;
 }
 
 export interface DebugContainerContext {
@@ -645,4 +662,198 @@ export function buildPodCopyDebugContainer(options: DebugContainerOptions, conte
   }
   warnings.push(...runtimeWarnings(container, pod, undefined));
   return { container, profile, profileReason, warnings, autoDecision, deadline };
+}
+
+// ------------------------------------------------------------------------------------------ node debugging
+
+/** What `kubectl debug node/<node>` offers: the profiles, general first (kubectl's default since 1.36). */
+export const NODE_DEBUG_PROFILES: readonly NamedProfile[] = ['general', 'sysadmin', 'netadmin', 'baseline', 'restricted', 'legacy'];
+export const NODE_DEBUG_POD_PREFIX = 'node-debugger-';
+export const CREATED_BY_ANNOTATION_KEY = 'ephemeral-debug.io/created-by';
+export const CREATED_AT_ANNOTATION_KEY = 'ephemeral-debug.io/created-at';
+
+export interface NodeDebugOptions {
+  readonly nodeName: string;
+  /** The namespace the pod is created in. */
+  readonly namespace: string;
+  readonly image: string;
+  /** Default general. `auto` is a pod-debugging choice; a node has no target to read. */
+  readonly profile?: NamedProfile;
+  readonly command?: readonly string[];
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** Exposed to the container as DEBUG_SESSION_ID. */
+  readonly sessionId?: string;
+}
+
+/** A debug pod's builder context: the same as a debug copy's (podCopy.ts). */
+export type NodeDebugContext = PodCopyContext;
+
+export interface NodeDebugPodResult {
+  readonly pod: V1Pod;
+  /** The same pod, frozen, in the only form ClusterApi.createPod accepts. */
+  readonly checked: PolicyCheckedPod;
+  readonly namespace: string;
+  readonly podName: string;
+  readonly nodeName: string;
+  readonly containerName: string;
+  readonly profile: NamedProfile;
+  readonly profileReason: string;
+  /** Whether the node's `/` is mounted at /host (general, sysadmin, legacy). */
+  readonly hostRoot: boolean;
+  /** hostPID, hostNetwork and hostIPC (general, sysadmin, netadmin, legacy). */
+  readonly hostNamespaces: boolean;
+  readonly createdAt: Date;
+  readonly deadline?: Date;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * For node debugging the privilege order judges the node effects: legacy mounts the node's root and joins its
+ * namespaces like general (with the image's own securityContext), so it ranks with general, not with baseline.
+ */
+function nodeProfileRank(profile: NamedProfile): number {
+  return profile === 'legacy' ? PROFILE_PRIVILEGE_RANK.general : PROFILE_PRIVILEGE_RANK[profile];
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const MAX_POD_NAME = 253;
+
+/** `node-debugger-<node>-xxxxx` as kubectl names it; the node part shortened only past 253 characters. */
+export function generateNodeDebugPodName(nodeName: string, random: () => number = Math.random): string {
+  let suffix = '';
+  for (let i = 0; i < 5; i++) {
+    suffix += DEBUG_CONTAINER_NAME_ALPHABET[Math.min(Math.floor(random() * DEBUG_CONTAINER_NAME_ALPHABET.length), DEBUG_CONTAINER_NAME_ALPHABET.length - 1)];
+  }
+  const room = MAX_POD_NAME - NODE_DEBUG_POD_PREFIX.length - 1 - suffix.length;
+  const node = nodeName.slice(0, room).replace(/[^a-z0-9]+$/, '');
+  return `${NODE_DEBUG_POD_PREFIX}${node}-${suffix}`;
+}
+
+function nodeLabelValue(value: string): string {
+  return value.slice(0, maxLabelLength).replace(/^[^A-Za-z0-9]+/, '').replace(/[^A-Za-z0-9]+$/, '');
+}
+
+/**
+ * The pod of `kubectl debug node/<node> -it --image=<image> --profile=<profile>` (kubectl `generateNodeDebugPod`
+ * and the profiles' node effects), as the only node debug pod ClusterApi.createPod takes, after the governance
+ * policy: node debugging must be switched on (policy.allowNodeDebug, user/machine settings only), the namespace
+ * allowed, the image allowed and pinned when required, the profile within the maximum (judged on node effects),
+ * a session deadline as for debug containers (also as activeDeadlineSeconds, so the kubelet ends the pod even if
+ * VS Code is gone). A Pod Security level that would reject host namespaces or hostPath is refused before sending.
+ */
+export function buildNodeDebugPod(options: NodeDebugOptions, context: NodeDebugContext): NodeDebugPodResult {
+  const policy = context.policy ?? {};
+  const { nodeName, namespace } = options;
+  if (policy.allowNodeDebug !== true) {
+    throw new DebugSpecError(
+      'node-debug-not-allowed',
+      `node debugging is off: it runs a pod with node ${nodeName}'s processes, network and root filesystem; enable it in your user settings with "ephemeralDebug.governance.allowNodeDebug": true (workspace settings cannot)`,
+    );
+  }
+  validatePolicy(policy);
+  if (nodeName === '' || nodeName.length > MAX_POD_NAME || !DNS_SUBDOMAIN.test(nodeName)) {
+    throw new DebugSpecError('invalid-option', `invalid node name "${nodeName}": pick a node from the Nodes folder of the cluster`);
+  }
+  if (namespace === '' || namespace.length > maxLabelLength || !dns1123Label.test(namespace)) {
+    throw new DebugSpecError('invalid-option', `invalid namespace "${namespace}": it must be a DNS-1123 label, e.g. default`);
+  }
+  checkNamespaceAllowed(namespace, policy);
+  const profile = options.profile ?? 'general';
+  if (!isNamedProfile(profile)) {
+    throw new DebugSpecError('unknown-profile', `unknown node debug profile "${String(profile)}"; choose one of ${NODE_DEBUG_PROFILES.join(', ')}`);
+  }
+  if (policy.maxProfile !== undefined && nodeProfileRank(profile) > nodeProfileRank(policy.maxProfile)) {
+    const allowed = NODE_DEBUG_PROFILES.filter((p) => nodeProfileRank(p) <= nodeProfileRank(policy.maxProfile!));
+    throw new DebugSpecError('profile-not-allowed', `profile "${profile}" exceeds the maximum profile "${policy.maxProfile}" allowed by policy; choose one of ${allowed.join(', ') || 'none'}`);
+  }
+  const image = validateImage(options.image, policy);
+  if (options.imagePullPolicy !== undefined && !['Always', 'IfNotPresent', 'Never'].includes(options.imagePullPolicy)) {
+    throw new DebugSpecError('invalid-option', `invalid image pull policy "${String(options.imagePullPolicy)}"; use Always, IfNotPresent or Never`);
+  }
+  const now = context.now?.() ?? new Date();
+  const deadline = policy.sessionTimeLimitMinutes === undefined ? undefined : new Date(now.getTime() + policy.sessionTimeLimitMinutes * 60_000);
+  const env = buildEnv({ image: options.image, profile, sessionId: options.sessionId }, deadline);
+
+  const effect = DEBUG_PROFILES[profile].node;
+  const container: V1Container = { name: NODE_DEBUG_CONTAINER, image: image.original, stdin: true, tty: true, terminationMessagePolicy: 'File' };
+  if (options.imagePullPolicy !== undefined) container.imagePullPolicy = options.imagePullPolicy;
+  if (env.length > 0) container.env = env;
+  if (options.command !== undefined && options.command.length > 0) container.command = [...options.command];
+  const securityContext = applyContainerSecurityEffect(effect.debugContainer, undefined);
+  if (securityContext !== undefined) container.securityContext = securityContext;
+  if (effect.mountHostRoot) container.volumeMounts = [{ name: NODE_HOST_ROOT_VOLUME, mountPath: NODE_HOST_ROOT }];
+
+  const podName = generateNodeDebugPodName(nodeName, context.random);
+  const pod: V1Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: podName,
+      namespace,
+      labels: { [KUBECTL_MANAGED_BY_LABEL]: KUBECTL_DEBUG_MANAGER, [NODE_DEBUG_LABEL]: 'true', [NODE_DEBUG_NODE_LABEL]: nodeLabelValue(nodeName) },
+      annotations: { [NODE_DEBUG_NODE_ANNOTATION]: nodeName, [NODE_DEBUG_PROFILE_ANNOTATION]: profile, [CREATED_BY_ANNOTATION_KEY]: context.creator, [CREATED_AT_ANNOTATION_KEY]: now.toISOString() },
+    },
+    spec: {
+      containers: [container],
+      nodeName,
+      restartPolicy: 'Never',
+      tolerations: [{ operator: 'Exists' }],
+      ...(effect.useHostNamespaces ? { hostNetwork: true, hostPID: true, hostIPC: true } : {}),
+      ...(effect.mountHostRoot ? { volumes: [{ name: NODE_HOST_ROOT_VOLUME, hostPath: { path: '/' } }] } : {}),
+      ...(policy.sessionTimeLimitMinutes !== undefined ? { activeDeadlineSeconds: Math.max(1, Math.ceil(policy.sessionTimeLimitMinutes * 60)) } : {}),
+    },
+  };
+
+  const level = context.namespacePodSecurityLevel ?? 'privileged';
+  if (!context.skipPodSecurityPrecheck && level !== 'privileged') {
+    const violations = evaluatePodSecurity(pod, level);
+    if (violations.length > 0) {
+      const passing = NODE_DEBUG_PROFILES.filter((p) => policy.maxProfile === undefined || nodeProfileRank(p) <= nodeProfileRank(policy.maxProfile))
+        .find((p) => evaluatePodSecurity(nodeEffectProbe(pod, p), level).length === 0);
+      const fix = passing !== undefined ? `create it in a namespace that allows privileged pods, or use profile "${passing}" (no host access)` : 'create it in a namespace that allows privileged pods';
+      throw new DebugSpecError(
+        'pod-security-container',
+        `node debug pod would be rejected: PodSecurity "${level}:latest" is enforced in namespace "${namespace}" and the pod ${describeViolations(violations)}; ${fix}`,
+      );
+    }
+  }
+  const warnings: string[] = [];
+  const deprecation = DEBUG_PROFILES[profile].deprecation;
+  if (deprecation) warnings.push(deprecation);
+  if (!effect.useHostNamespaces) warnings.push(`profile "${profile}" does not join the node's namespaces or mount its root: the pod sees only its own processes and files on node ${nodeName}`);
+  return {
+    pod,
+    checked: PolicyCheckedPod.mint(pod),
+    namespace,
+    podName,
+    nodeName,
+    containerName: NODE_DEBUG_CONTAINER,
+    profile,
+    profileReason: describeNodeProfile(profile),
+    hostRoot: effect.mountHostRoot,
+    hostNamespaces: effect.useHostNamespaces,
+    createdAt: now,
+    ...(deadline !== undefined ? { deadline } : {}),
+    warnings,
+  };
+}
+
+/** The pod as another profile would make it (for the Pod Security precheck's suggestion). */
+function nodeEffectProbe(pod: V1Pod, profile: NamedProfile): V1Pod {
+  const effect = DEBUG_PROFILES[profile].node;
+  const container = { ...pod.spec!.containers[0] } as V1Container;
+  delete container.securityContext;
+  delete container.volumeMounts;
+  const securityContext = applyContainerSecurityEffect(effect.debugContainer, undefined);
+  if (securityContext !== undefined) container.securityContext = securityContext;
+  return { ...pod, spec: { containers: [container], ...(effect.useHostNamespaces ? { hostNetwork: true, hostPID: true, hostIPC: true } : {}), ...(effect.mountHostRoot ? { volumes: pod.spec!.volumes } : {}) } };
+}
+
+/** One line on what a profile gives a node debug pod. */
+export function describeNodeProfile(profile: NamedProfile): string {
+  const effect = DEBUG_PROFILES[profile].node;
+  const reach = [effect.useHostNamespaces ? "the node's processes, network and IPC" : '', effect.mountHostRoot ? "the node's / at /host" : ''].filter(Boolean).join(' and ') || 'no host access';
+  const sc = applyContainerSecurityEffect(effect.debugContainer, undefined);
+  const power = sc?.privileged === true ? 'privileged' : (sc?.capabilities?.add ?? []).length > 0 ? `adds ${sc!.capabilities!.add!.join(', ')}` : sc?.runAsNonRoot === true ? 'non-root, no capabilities' : "the image's user, the runtime's default capabilities";
+  return `${reach}; ${power}`;
 }

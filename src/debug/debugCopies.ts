@@ -6,12 +6,15 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { ClusterError, type ClusterApi } from '../cluster/clusterApi';
 import { DebugFlowError } from './debugFlowError';
+import { isNodeDebugPod, NODE_DEBUG_LABEL, NODE_DEBUG_SELECTOR, nodeOfDebugPod } from './nodeDebugPods';
 import { COPIED_FROM_ANNOTATION, COPY_LABEL, COPY_OF_LABEL, CREATED_AT_ANNOTATION, CREATED_BY_ANNOTATION, DEBUG_COPY_SELECTOR } from './podCopy';
 
 export interface DebugCopy {
   readonly namespace: string;
   readonly name: string;
-  /** `<namespace>/<name>` of the source pod (from the annotation, else the label). */
+  /** A copy of a pod (the default), or a node debug pod (Debug Node…; also ours only, by our label). */
+  readonly kind?: 'copy' | 'node';
+  /** `<namespace>/<name>` of the source pod (from the annotation, else the label); `node/<node>` for a node debug pod. */
   readonly origin: string;
   readonly creator?: string;
   /** From the created-at annotation, else the pod's creationTimestamp. */
@@ -42,7 +45,9 @@ export async function listDebugCopies(api: ClusterApi, options: ListDebugCopiesO
   const now = (options.now?.() ?? new Date()).getTime();
   let pods: V1Pod[];
   try {
-    pods = (await api.listPods(options.namespace, { labelSelector: DEBUG_COPY_SELECTOR })).items;
+    // Two selectors (a label selector cannot say "or"): the copies, and the node debug pods we made.
+    const [copies, nodePods] = await Promise.all([DEBUG_COPY_SELECTOR, NODE_DEBUG_SELECTOR].map((labelSelector) => api.listPods(options.namespace, { labelSelector })));
+    pods = [...copies.items, ...nodePods.items];
   } catch (error) {
     if (error instanceof ClusterError && error.code === 403) {
       const where = options.namespace !== undefined ? `in namespace ${options.namespace}` : 'in all namespaces';
@@ -51,13 +56,18 @@ export async function listDebugCopies(api: ClusterApi, options: ListDebugCopiesO
     throw error;
   }
   return pods
-    .filter(isDebugCopy) // defence in depth: a server that ignored the selector must not make others look like copies
+    .filter(isDebugPod) // defence in depth: a server that ignored the selector must not make others look like copies
     .map((pod) => toDebugCopy(pod, now))
     .sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
 }
 
 export function isDebugCopy(pod: V1Pod): boolean {
   return pod.metadata?.labels?.[COPY_LABEL] === 'true';
+}
+
+/** A pod Clean Up may delete: a debug copy or a node debug pod, by our own labels. */
+export function isDebugPod(pod: V1Pod): boolean {
+  return isDebugCopy(pod) || isNodeDebugPod(pod);
 }
 
 function toDebugCopy(pod: V1Pod, now: number): DebugCopy {
@@ -68,7 +78,8 @@ function toDebugCopy(pod: V1Pod, now: number): DebugCopy {
   return {
     namespace,
     name: metadata.name ?? '',
-    origin: metadata.annotations?.[COPIED_FROM_ANNOTATION] ?? (copyOf ? `${namespace}/${copyOf}` : 'unknown'),
+    kind: isDebugCopy(pod) ? 'copy' : 'node',
+    origin: !isDebugCopy(pod) ? `node/${nodeOfDebugPod(pod) ?? 'unknown'}` : metadata.annotations?.[COPIED_FROM_ANNOTATION] ?? (copyOf ? `${namespace}/${copyOf}` : 'unknown'),
     creator: metadata.annotations?.[CREATED_BY_ANNOTATION],
     createdAt,
     ageMs: createdAt !== undefined ? Math.max(0, now - createdAt.getTime()) : undefined,
@@ -97,8 +108,8 @@ export async function deleteDebugCopies(api: ClusterApi, copies: readonly Pick<D
 async function deleteOne(api: ClusterApi, namespace: string, name: string): Promise<DeleteCopyResult> {
   try {
     const pod = await api.readPod(namespace, name);
-    if (!isDebugCopy(pod)) {
-      return { namespace, name, outcome: 'refused', message: `Pod ${namespace}/${name} is not labelled ${COPY_LABEL}=true, so it is not a debug copy: it was not deleted` };
+    if (!isDebugPod(pod)) {
+      return { namespace, name, outcome: 'refused', message: `Pod ${namespace}/${name} is not labelled ${COPY_LABEL}=true or ${NODE_DEBUG_LABEL}=true, so it is not a debug pod of ours: it was not deleted` };
     }
     // A debug copy holds nothing worth a graceful stop, and its interactive shell ignores SIGTERM: 1 s, not 30.
     await api.deletePod(namespace, name, { gracePeriodSeconds: 1 });

@@ -53,3 +53,20 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
     throw new DebugFlowError('cancelled', `${what} cancelled`);
   }
 }
+
+/** A flow's progress and warning reporting: each warning is kept (for the result) and passed on as it happens. */
+export function flowReporter(callbacks: { readonly onProgress?: (message: string) => void; readonly onWarning?: (message: string) => void }): {
+  readonly progress: (message: string) => void;
+  readonly warn: (message: string) => void;
+  readonly warnings: string[];
+} {
+  const warnings: string[] = [];
+  return {
+    progress: (message) => callbacks.onProgress?.(message),
+    warn: (message) => {
+      warnings.push(message);
+      callbacks.onWarning?.(message);
+    },
+    warnings,
+  };
+}

@@ -15,7 +15,8 @@ export type DebugSpecErrorCode =
   | 'profile-not-allowed'
   | 'session-limit'
   | 'pod-security-pod'
-  | 'pod-security-container';
+  | 'pod-security-container'
+  | 'node-debug-not-allowed';
 
 /**
  * A refusal with a one-line, actionable message: what failed, why, and what to do. Thrown before anything is

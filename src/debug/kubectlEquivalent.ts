@@ -4,11 +4,12 @@
  * holds it (what was really sent), not from the request. Env values are never printed (they may be secrets):
  * each one is a placeholder to fill in, except the session id and deadline this extension sets itself.
  */
-import type { V1EphemeralContainer } from '@kubernetes/client-node';
+import type { V1Container, V1EphemeralContainer, V1Pod } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import { shellQuote } from '../shell/shellScript';
 import { DEBUG_SESSION_DEADLINE_ENV, DEBUG_SESSION_ENV } from './debugContainerSpec';
-import { ephemeralSecurityContextFor, isNamedProfile, type NamedProfile } from './profiles';
+import { isNodeDebugPod, mountsHostRoot, NODE_DEBUG_PROFILE_ANNOTATION, nodeOfDebugPod } from './nodeDebugPods';
+import { applyContainerSecurityEffect, DEBUG_PROFILES, ephemeralSecurityContextFor, isNamedProfile, type NamedProfile } from './profiles';
 
 export interface KubectlDebugTarget {
   readonly context?: string;
@@ -85,4 +86,45 @@ function normalize(value: unknown): unknown {
     .map(([k, v]) => [k, normalize(v)] as const)
     .filter(([, v]) => v !== undefined && !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0));
   return entries.length === 0 ? undefined : Object.fromEntries(entries);
+}
+
+/**
+ * `kubectl debug node/<node> -it --image=<image> --profile=<profile> -n <ns>`: the command that makes a node debug
+ * pod like this one (Debug Node…), from the pod as the server holds it. The profile is the one recorded on the
+ * pod (legacy and general make the same pod), checked against the pod's own securityContext and host access.
+ */
+export function kubectlDebugNodeCommand(pod: V1Pod, context?: string): string {
+  const container = pod.spec?.containers?.[0];
+  const node = nodeOfDebugPod(pod);
+  if (container === undefined || node === undefined || !isNodeDebugPod(pod)) {
+    throw new Error(`${pod.metadata?.name ?? 'this pod'} is not a node debug pod made by Debug Node…`);
+  }
+  const recorded = pod.metadata?.annotations?.[NODE_DEBUG_PROFILE_ANNOTATION];
+  const candidates: NamedProfile[] = [...(recorded !== undefined && isNamedProfile(recorded) ? [recorded] : []), 'general', 'sysadmin', 'netadmin', 'baseline', 'restricted', 'legacy'];
+  const profile = candidates.find((p) => nodeEffectMatches(pod, container, p));
+  if (profile === undefined) {
+    throw new Error(`node debug pod ${pod.metadata?.name ?? ''} was changed after it was created: no kubectl profile makes it`);
+  }
+  const words = ['kubectl'];
+  if (context !== undefined) words.push(`--context=${shellQuote(context)}`);
+  words.push('debug', shellQuote(`node/${node}`));
+  if (container.stdin === true) words.push(container.tty === true ? '-it' : '-i');
+  words.push(`--image=${shellQuote(container.image ?? '')}`);
+  if (container.imagePullPolicy !== undefined) words.push(`--image-pull-policy=${shellQuote(container.imagePullPolicy)}`);
+  words.push(`--profile=${profile}`, '-n', shellQuote(pod.metadata?.namespace ?? 'default'));
+  for (const env of container.env ?? []) {
+    words.push(OWN_ENV.has(env.name) ? `--env=${shellQuote(`${env.name}=${env.value ?? ''}`)}` : `--env=${shellQuote(`${env.name}=`)}'<value>'`);
+  }
+  if ((container.command ?? []).length > 0) words.push('--', ...[...container.command!, ...(container.args ?? [])].map(shellQuote));
+  return words.join(' ');
+}
+
+function nodeEffectMatches(pod: V1Pod, container: V1Container, profile: NamedProfile): boolean {
+  const effect = DEBUG_PROFILES[profile].node;
+  const spec = pod.spec;
+  const hostNamespaces = spec?.hostPID === true && spec.hostNetwork === true && spec.hostIPC === true;
+  const noHostNamespaces = spec?.hostPID !== true && spec?.hostNetwork !== true && spec?.hostIPC !== true;
+  if (effect.useHostNamespaces ? !hostNamespaces : !noHostNamespaces) return false;
+  if (effect.mountHostRoot !== mountsHostRoot(pod, container.name)) return false;
+  return isDeepStrictEqual(normalize(applyContainerSecurityEffect(effect.debugContainer, undefined)), normalize(container.securityContext));
 }

@@ -14,6 +14,8 @@
 import type { V1Container, V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import { PolicyCheckedPod } from '../cluster/policyChecked';
 import {
+  CREATED_AT_ANNOTATION_KEY,
+  CREATED_BY_ANNOTATION_KEY,
   DEBUG_CONTAINER_NAME_ALPHABET,
   buildPodCopyDebugContainer,
   checkNamespaceAllowed,
@@ -28,8 +30,9 @@ import { DEBUG_PROFILES, isProfileChoice, NAMED_PROFILES, type AutoProfileDecisi
 export const COPY_LABEL = 'ephemeral-debug.io/copy';
 export const COPY_OF_LABEL = 'ephemeral-debug.io/copy-of';
 export const COPIED_FROM_ANNOTATION = 'ephemeral-debug.io/copied-from';
-export const CREATED_BY_ANNOTATION = 'ephemeral-debug.io/created-by';
-export const CREATED_AT_ANNOTATION = 'ephemeral-debug.io/created-at';
+/** Shared with node debug pods (debugContainerSpec.ts), so Clean Up reads both alike. */
+export const CREATED_BY_ANNOTATION = CREATED_BY_ANNOTATION_KEY;
+export const CREATED_AT_ANNOTATION = CREATED_AT_ANNOTATION_KEY;
 /** The label selector of every debug copy. */
 export const DEBUG_COPY_SELECTOR = `${COPY_LABEL}=true`;
 /** `<pod>-debug-xxxxx`. */

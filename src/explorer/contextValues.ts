@@ -6,6 +6,7 @@
  */
 import type { V1ContainerStatus, V1EphemeralContainer, V1Pod } from '@kubernetes/client-node';
 import { isDebugCopy } from '../debug/debugCopies';
+import { isNodeDebugPod } from '../debug/nodeDebugPods';
 
 export type ContainerKind = 'init' | 'regular' | 'ephemeral';
 
@@ -29,12 +30,13 @@ export function isPodDebuggable(pod: V1Pod): boolean {
 
 /**
  * `troubled`: crashing or failing readiness (the explorer's "needs debug"), which adds the inline Debug action;
- * `copy`: a debug copy made by this extension (Clean Up applies, Debug a Copy does not).
+ * `copy`: a debug copy made by this extension (Clean Up applies, Debug a Copy does not); `nodedebug`: a node
+ * debug pod made by Debug Node… (Clean Up and Copy kubectl Command apply).
  */
 export function podContextValue(pod: V1Pod, troubled: boolean): string {
   const debuggable = isPodDebuggable(pod);
   const copy = isDebugCopy(pod);
-  return ['ephemeralDebug.pod', debuggable ? 'debuggable' : '', troubled ? 'troubled' : '', copy ? 'copy' : ''].filter(Boolean).join('.');
+  return ['ephemeralDebug.pod', debuggable ? 'debuggable' : '', troubled ? 'troubled' : '', copy ? 'copy' : '', isNodeDebugPod(pod) ? 'nodedebug' : ''].filter(Boolean).join('.');
 }
 
 function statusOf(pod: V1Pod, kind: ContainerKind, name: string): V1ContainerStatus | undefined {

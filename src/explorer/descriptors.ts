@@ -14,7 +14,7 @@ import {
 import { describeContainerState, summarizePod, type PodHealth } from './podStatus';
 import { debugContainerReach } from '../debug/debugContainers';
 
-export type NodeKind = 'cluster' | 'namespace' | 'pod' | 'container' | 'message';
+export type NodeKind = 'cluster' | 'namespace' | 'pod' | 'container' | 'message' | 'nodes' | 'node';
 export type { ContainerKind } from './contextValues';
 
 export interface NodeDescriptor {
@@ -34,6 +34,8 @@ export interface NodeDescriptor {
   pod?: string;
   container?: string;
   containerKind?: ContainerKind;
+  /** A Kubernetes node (kind `node`, under the cluster's Nodes folder: src/explorer/nodes.ts). */
+  nodeName?: string;
   /** The pod (or its cluster) deserves the "Debug" quick action: crashing or failing readiness. */
   needsDebug?: boolean;
 }

@@ -3,12 +3,13 @@
  * live by watches, with change events that name exactly the nodes to refresh. A cluster starts watching
  * the first time its children are asked for (or on `watch()`), so unexpanded contexts cost nothing.
  */
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { ClusterApi } from '../cluster/clusterApi';
 import { ClusterWatcher, type ClusterChange, type ClusterStatus, type ExplorerFilters } from './clusterWatcher';
 import { clusterId, clusterNode, containerNodes, messageNode, namespaceId, namespaceNode, podId, podNode, type NodeDescriptor } from './descriptors';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './listWatch';
 import { summarizePod } from './podStatus';
+import { clusterNodeNode, nodesFolderId, nodesFolderNode, NodesWatcher } from './nodes';
 
 export interface ExplorerContext {
   name: string;
@@ -30,12 +31,15 @@ export type ExplorerChange =
   | { kind: 'root' }
   | { kind: 'cluster'; contextName: string; id: string }
   | { kind: 'namespace'; contextName: string; namespace: string; id: string }
-  | { kind: 'pod'; contextName: string; namespace: string; pod: string; id: string };
+  | { kind: 'pod'; contextName: string; namespace: string; pod: string; id: string }
+  | { kind: 'nodes'; contextName: string; id: string };
 
 export type ExplorerListener = (changes: readonly ExplorerChange[]) => void;
 
 export class ExplorerModel {
   private readonly clusters = new Map<string, { context: ExplorerContext; watcher: ClusterWatcher }>();
+  /** Per context, the Nodes folder's watcher: started on expansion, stopped on collapse (see nodes.ts). */
+  private readonly nodeWatchers = new Map<string, NodesWatcher>();
   private readonly listeners = new Set<ExplorerListener>();
   private pending = new Map<string, ExplorerChange>();
   private flushScheduled = false;
@@ -67,6 +71,8 @@ export class ExplorerModel {
       if (!wanted.has(name)) {
         entry.watcher.dispose();
         this.clusters.delete(name);
+        this.nodeWatchers.get(name)?.stop();
+        this.nodeWatchers.delete(name);
       }
     }
     for (const context of contexts) {
@@ -105,8 +111,43 @@ export class ExplorerModel {
   /** Relist one context, or every started one. */
   refresh(contextName?: string): void {
     for (const [name, { watcher }] of this.clusters) {
-      if (contextName === undefined || name === contextName) watcher.restart();
+      if (contextName === undefined || name === contextName) {
+        watcher.restart();
+        this.nodeWatchers.get(name)?.restart();
+      }
     }
+  }
+
+  /** The cluster's Nodes folder watcher (created on first use; it lists only once started). */
+  private nodesOf(contextName: string): NodesWatcher {
+    let watcher = this.nodeWatchers.get(contextName);
+    if (watcher === undefined) {
+      const createApi = () => this.clusters.get(contextName)!.context.createApi();
+      watcher = new NodesWatcher(createApi, this.backoff, () => {
+        if (this.disposed || this.pending.has('root') || this.pending.has(clusterId(contextName))) return;
+        const id = nodesFolderId(contextName);
+        this.pending.set(id, { kind: 'nodes', contextName, id });
+        this.scheduleFlush();
+      });
+      this.nodeWatchers.set(contextName, watcher);
+    }
+    return watcher;
+  }
+
+  /** The tree collapsed a node: a collapsed Nodes folder stops watching (node status changes constantly). */
+  collapsed(node: NodeDescriptor): void {
+    const nodes = node.kind === 'nodes' ? this.nodeWatchers.get(node.contextName) : undefined;
+    if (nodes === undefined || !nodes.isStarted) return;
+    nodes.stop();
+    // The tree keeps a collapsed node's children: announce the change so that expanding asks (and lists) again.
+    const id = nodesFolderId(node.contextName);
+    this.pending.set(id, { kind: 'nodes', contextName: node.contextName, id });
+    this.scheduleFlush();
+  }
+
+  /** A Kubernetes node as currently watched (while its folder is expanded). */
+  getNode(contextName: string, name: string): V1Node | undefined {
+    return this.nodeWatchers.get(contextName)?.nodes.get(name);
   }
 
   status(contextName: string): ClusterStatus | undefined {
@@ -141,12 +182,26 @@ export class ExplorerModel {
         }
         if (state.phase === 'connecting') return [messageNode(context, 'loading', 'Loading…', 'info')];
         const namespaces = watcher.visibleNamespaces();
-        if (namespaces.length === 0) return [messageNode(context, 'empty', 'No namespaces match the filter', 'info')];
-        return namespaces.map((namespace) => {
+        const nodesFolder = nodesFolderNode(context, this.nodesOf(context));
+        if (namespaces.length === 0) return [messageNode(context, 'empty', 'No namespaces match the filter', 'info'), nodesFolder];
+        return [...namespaces.map((namespace) => {
           const pods = [...(watcher.pods.get(namespace)?.values() ?? [])];
           const troubled = pods.filter((p) => isTroubled(p)).length;
           return namespaceNode(context, namespace, pods.length, troubled, watcher.namespaces.get(namespace)?.status?.phase);
-        });
+        }), nodesFolder];
+      }
+      case 'nodes': {
+        const nodes = this.nodesOf(context);
+        nodes.start();
+        const state = nodes.state;
+        if (state.phase === 'forbidden') return [messageNode(context, 'nodes/forbidden', 'You may not list nodes (needs cluster-scope RBAC list on nodes)', 'info')];
+        if (state.phase === 'error') {
+          const retry = state.retryInMs !== undefined ? ` (retrying in ${Math.ceil(state.retryInMs / 1000)} s)` : '';
+          return [messageNode(context, 'nodes/error', `${state.message ?? 'error'}${retry}`, 'error')];
+        }
+        if (state.phase !== 'ready') return [messageNode(context, 'nodes/loading', 'Loading…', 'info')];
+        if (nodes.nodes.size === 0) return [messageNode(context, 'nodes/empty', 'No nodes', 'info')];
+        return [...nodes.nodes.values()].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '')).map((n) => clusterNodeNode(context, n));
       }
       case 'namespace': {
         const pods = watcher.pods.get(node.namespace ?? '');
@@ -160,6 +215,11 @@ export class ExplorerModel {
       default:
         return [];
     }
+  }
+
+  /** The Nodes folder's descriptor (for refreshing it). */
+  nodesFolder(contextName: string): NodeDescriptor | undefined {
+    return this.clusters.has(contextName) ? nodesFolderNode(contextName, this.nodesOf(contextName)) : undefined;
   }
 
   /** The descriptor for an id (for reveal and for refreshing one node). */
@@ -180,6 +240,8 @@ export class ExplorerModel {
   dispose(): void {
     this.disposed = true;
     for (const { watcher } of this.clusters.values()) watcher.dispose();
+    for (const nodes of this.nodeWatchers.values()) nodes.stop();
+    this.nodeWatchers.clear();
     this.clusters.clear();
     this.listeners.clear();
     this.pending.clear();

@@ -1,7 +1,7 @@
 /** The shapes of the session journal: what a session records, the events on disk, and the folded summary. */
 import type { SessionIdentity } from './identity';
 
-export type SessionKind = 'attach' | 'shell' | 'filesystem' | 'debugger' | 'copy' | 'diagnostics' | 'playbook' | 'capture';
+export type SessionKind = 'attach' | 'shell' | 'filesystem' | 'debugger' | 'copy' | 'diagnostics' | 'playbook' | 'capture' | 'node';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -11,6 +11,8 @@ export interface SessionDetails {
   readonly pod?: string;
   /** The pod a copy was made from. */
   readonly sourcePod?: string;
+  /** For 'node' (Debug Node…): the node debugged; `pod` is the node debug pod. */
+  readonly node?: string;
   /** The debug (ephemeral or copy) container. */
   readonly container?: string;
   /** The application container it targets, when any. */

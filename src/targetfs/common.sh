@@ -1,5 +1,5 @@
 # The target filesystem's shared prelude; each operation's script (list.sh, stat.sh, …) is appended to it.
-# sh -c "$script" sh PID SUM GNU ARG…: PID the target's main process, SUM the checksum tool the probe found (one of
+# sh -c "$script" sh PID SUM GNU ARG…: PID the target's main process (or a root path, see below), SUM the checksum tool the probe found (one of
 # md5sum, sha256sum, busybox md5sum, busybox sha256sum; - for none), GNU 1 when find has -printf. Paths arrive as
 # octal printf formats (names.ts: only [A-Za-z0-9/._-] and \ooo escapes), so any byte string survives the exec URL.
 # Sets R (the target root), d (decode an octal argument into $v), e (fail), rs (resolve), lk (link kind), sum.
@@ -7,8 +7,12 @@
 # shellcheck disable=SC2034
 T=$1 SUMTOOL=$2 G=$3
 shift 3
-case $T in ''|*[!0-9]*) printf '!ERR EINVAL bad pid\n' >&2; exit 3;; esac
-R=/proc/$T/root
+# Or, for a node debug pod, the root path itself (/host, where the node's / is mounted): our constant, checked anyway.
+case $T in
+/*) case $T in *[!A-Za-z0-9/._-]*|*/../*|*/..) printf '!ERR EINVAL bad root\n' >&2; exit 3;; esac; R=$T;;
+''|*[!0-9]*) printf '!ERR EINVAL bad pid\n' >&2; exit 3;;
+*) R=/proc/$T/root;;
+esac
 # The argument is our own octal encoding of a path: a printf format by design.
 # shellcheck disable=SC2059
 d(){ v=$(printf "$1"; echo x); v=${v%x}; }
@@ -16,7 +20,7 @@ d(){ v=$(printf "$1"; echo x); v=${v%x}; }
 # Kubernetes exec whose process exits with the client's stdin unread ends only when that stdin ends (seen with
 # containerd), so a refusal would otherwise hang until the upload is over — or for ever.
 e(){ printf '!ERR %s %s\n' "$1" "$2" >&2; [ -z "${STDIN_UNREAD:-}" ] || cat >/dev/null; exit 3; }
-[ -d "$R/" ] || { [ -d "/proc/$T" ] && e EACCES "cannot read /proc/<pid>/root"; e EGONE "target process is gone"; }
+[ -d "$R/" ] || { case $T in /*) e EGONE "root $T is gone";; esac; [ -d "/proc/$T" ] && e EACCES "cannot read /proc/<pid>/root"; e EGONE "target process is gone"; }
 # Resolves $1 inside the target's root into $P, following symlinks (all of them with $2 = 1, else all but the last)
 # and re-anchoring absolute targets at the target's root: the kernel would resolve them against ours.
 rs(){ r=$1; P=; h=0

@@ -49,11 +49,12 @@ export const TARGETFS_SCRIPTS = {
 export type TargetFsOperation = keyof typeof TARGETFS_SCRIPTS;
 
 /**
- * The exec argv of an operation: `sh -c SCRIPT sh PID SUM GNU ARG…`. The tools are data too: the script runs
+ * The exec argv of an operation: `sh -c SCRIPT sh PID SUM GNU ARG…`; PID is the target's main process, or a root
+ * path (a node debug pod's `/host`: the root-path variant, no process to go through). The tools are data too: the script runs
  * only the checksum commands it knows by name.
  */
-export function operationCommand(op: TargetFsOperation, pid: number, tools: ToolSet, args: readonly string[]): string[] {
-  return ['sh', '-c', TARGETFS_SCRIPTS[op], 'sh', String(pid), tools.sum ?? '-', tools.gnuFind ? '1' : '0', ...args];
+export function operationCommand(op: TargetFsOperation, target: number | string, tools: ToolSet, args: readonly string[]): string[] {
+  return ['sh', '-c', TARGETFS_SCRIPTS[op], 'sh', String(target), tools.sum ?? '-', tools.gnuFind ? '1' : '0', ...args];
 }
 
 /** The probe: uid/gid of the debug container and the target, tools, readability of the target root. */

@@ -12,6 +12,7 @@ import { ClusterError } from '../cluster/clusterApi';
 import { checkReusableDebugContainer, type DebugPolicy } from '../debug/debugContainerSpec';
 import { DebugSpecError } from '../debug/errors';
 import { execCapture } from '../debug/execCapture';
+import { mountsHostRoot } from '../debug/nodeDebugPods';
 import { chooseTargetProcess, listProcessesCommand, parseProcessListing } from '../terminal/targetProcess';
 import { codeForErrno, errnoFromMessage, TargetFsError } from './errors';
 import { runExec, type ExecOutcome } from './execRunner';
@@ -137,6 +138,8 @@ export interface WatchEvent {
 export interface SessionInfo {
   readonly debugContainer: string;
   readonly pid: number;
+  /** The root-path variant (ref.root): the scripts address this path instead of /proc/<pid>/root. */
+  readonly root?: string;
   readonly probe: ProbeResult;
 }
 
@@ -196,6 +199,7 @@ export class TargetFileSystem {
 
   private async establish(): Promise<SessionInfo> {
     const { namespace, pod: podName, container: target } = this.ref;
+    if (this.ref.root !== undefined) return this.establishRoot(this.ref.root);
     let pod = await this.readPod();
     const tried: { name: string; message: string }[] = [];
     for (const name of this.candidates(pod)) {
@@ -215,6 +219,34 @@ export class TargetFileSystem {
     const outcome = await this.tryContainer(pod, chosen);
     if ('session' in outcome) return outcome.session;
     throw new TargetFsError('NoPermissions', outcome.message);
+  }
+
+  /**
+   * The root-path variant: a node debug pod's own container, whose `root` is the node's `/` (a hostPath `/`
+   * volume mounted there). Only such a mount qualifies, so a pod that merely carries our label cannot pass its
+   * own files off as a node's; and only while node debugging is allowed.
+   */
+  private async establishRoot(root: string): Promise<SessionInfo> {
+    const { namespace, pod: podName, container } = this.ref;
+    if (this.options.policy?.()?.allowNodeDebug !== true) {
+      throw new TargetFsError('NoPermissions', `node debugging is off, so the node's filesystem in ${namespace}/${podName} is not opened; enable it in your user settings with "ephemeralDebug.governance.allowNodeDebug": true`);
+    }
+    const pod = await this.readPod();
+    if (!mountsHostRoot(pod, container, root)) {
+      throw new TargetFsError('NoPermissions', `container ${container} of ${namespace}/${podName} does not mount the node's / (a hostPath / volume) at ${root}: open it from a node debug pod made with profile general, sysadmin or legacy`);
+    }
+    const running = (pod.status?.containerStatuses ?? []).find((c) => c.name === container)?.state?.running !== undefined;
+    if (!running) throw new TargetFsError('Unavailable', `container ${container} of node debug pod ${namespace}/${podName} is not running: run Debug Node… again`);
+    this.execCount++;
+    const probeOut = await execCapture(this.api, namespace, podName, container, ['sh', '-c', PROBE_SCRIPT, 'sh', root]);
+    if (probeOut.exitCode !== 0 && probeOut.stdout === '') {
+      throw new TargetFsError('Unavailable', `container ${container} cannot run sh: ${probeOut.stderr.trim() || probeOut.status?.message || 'exec failed'}`);
+    }
+    const probe = parseProbe(probeOut.stdout);
+    if (!probe.rootReadable) throw new TargetFsError('NoPermissions', `cannot read ${root} in ${namespace}/${podName} (uid ${probe.uid ?? '?'})`);
+    if (!probe.hasStat || !probe.hasReadlink) throw new TargetFsError('Unavailable', `container ${container} has no stat/readlink: use an image with busybox or GNU coreutils`);
+    this.options.logger?.info(`node filesystem through ${namespace}/${podName}/${container} at ${root}: uid ${probe.uid}, ${probe.tools.gnuFind ? 'GNU find' : 'busybox'}, checksum ${probe.tools.sum ?? 'none'}`);
+    return { debugContainer: container, pid: 0, root, probe };
   }
 
   private async readPod(): Promise<V1Pod> {
@@ -286,7 +318,7 @@ export class TargetFileSystem {
       try {
         this.execCount++;
         outcome = await runExec({ api: this.api, namespace: this.ref.namespace, pod: this.ref.pod, container: session.debugContainer }, {
-          argv: operationCommand(op, session.pid, session.probe.tools, args),
+          argv: operationCommand(op, session.root ?? session.pid, session.probe.tools, args),
           onStdout: request.onStdout,
           onStderr: request.onStderr,
           stdin: request.stdin?.(),

@@ -4,6 +4,7 @@
  *
  *   k8s-target://<context>/<namespace>/<pod>/<container>/<path in the target>
  *   k8s-target://loopback-admin/demo/node-app/app/app/server.js
+ *   k8s-target://admin/ops/node-debugger-worker-1-x2b4c/debugger@host/etc/os-release   (a node's /, see root)
  *
  * Namespace, pod and container are DNS names (no `/`), so they read as the first breadcrumbs. The context is
  * free text (`arn:aws:eks:…:cluster/x`, `user@cluster`): in the authority every character outside
@@ -19,7 +20,16 @@ export interface TargetRef {
   readonly pod: string;
   /** The target (regular) container whose filesystem is shown. */
   readonly container: string;
+  /**
+   * The root-path variant: the filesystem under this path of `container` itself, not `/proc/<pid>/root` of a
+   * target. Only `/host`, where a node debug pod mounts the node's `/`; in the URI the container segment is
+   * `<container>@host`.
+   */
+  readonly root?: typeof HOST_ROOT;
 }
+
+export const HOST_ROOT = '/host';
+const HOST_SUFFIX = '@host';
 
 export function encodeContext(context: string): string {
   let out = '';
@@ -48,14 +58,17 @@ const DNS = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 /** `{authority, path}` for vscode.Uri.from({scheme, authority, path}). `path` is the target path ('/' for the root). */
 export function formatTargetUri(ref: TargetRef, path: string): { authority: string; path: string } {
   const tail = path === '/' || path === '' ? '' : path.startsWith('/') ? path : `/${path}`;
-  return { authority: encodeContext(ref.context), path: `/${ref.namespace}/${ref.pod}/${ref.container}${tail || '/'}` };
+  const container = ref.root === HOST_ROOT ? `${ref.container}${HOST_SUFFIX}` : ref.container;
+  return { authority: encodeContext(ref.context), path: `/${ref.namespace}/${ref.pod}/${container}${tail || '/'}` };
 }
 
 /** The target and its path from a URI's authority and path; throws on a URI that names no target. */
 export function parseTargetUri(authority: string, uriPath: string): { ref: TargetRef; path: string } {
   const segments = uriPath.split('/');
   // ['', namespace, pod, container, ...rest]
-  const [, namespace, pod, container] = segments;
+  const [, namespace, pod, containerSegment] = segments;
+  const root = containerSegment?.endsWith(HOST_SUFFIX) === true ? HOST_ROOT : undefined;
+  const container = root !== undefined ? containerSegment!.slice(0, -HOST_SUFFIX.length) : containerSegment;
   if (!namespace || !pod || !container || !DNS.test(namespace) || !DNS.test(pod) || !DNS.test(container)) {
     throw new Error(`not a target filesystem URI: ${TARGET_FS_SCHEME}://${authority}${uriPath} (expected /<namespace>/<pod>/<container>/<path>)`);
   }
@@ -65,13 +78,13 @@ export function parseTargetUri(authority: string, uriPath: string): { ref: Targe
     if (s === '..') out.pop();
     else out.push(s);
   }
-  return { ref: { context: decodeContext(authority), namespace, pod, container }, path: '/' + out.join('/') };
+  return { ref: { context: decodeContext(authority), namespace, pod, container, ...(root !== undefined ? { root } : {}) }, path: '/' + out.join('/') };
 }
 
 export function targetKey(ref: TargetRef): string {
-  return JSON.stringify([ref.context, ref.namespace, ref.pod, ref.container]);
+  return JSON.stringify([ref.context, ref.namespace, ref.pod, ref.container, ...(ref.root !== undefined ? [ref.root] : [])]);
 }
 
 export function targetLabel(ref: TargetRef): string {
-  return `${ref.pod}/${ref.container} (${ref.namespace})`;
+  return ref.root !== undefined ? `${ref.pod} ${ref.root} (${ref.namespace})` : `${ref.pod}/${ref.container} (${ref.namespace})`;
 }

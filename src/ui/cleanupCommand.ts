@@ -165,7 +165,7 @@ async function pickWhatToCleanUp(
   const now = Date.now();
   const items: CleanupItem[] = [];
   if (copies.length > 0) {
-    items.push({ label: 'Debug copies: delete', kind: vscode.QuickPickItemKind.Separator, separator: true });
+    items.push({ label: 'Debug copies and node debug pods: delete', kind: vscode.QuickPickItemKind.Separator, separator: true });
     items.push(...copies.map((c): CleanupItem => ({ ...describeCandidate(c), iconPath: new vscode.ThemeIcon('files'), picked: c.preselected, copy: c })));
   }
   if (expired.length > 0) {
@@ -196,7 +196,7 @@ async function pickWhatToCleanUp(
 }
 
 async function confirm(copies: readonly CleanupCandidate[], expired: readonly LimitedDebugContainer[]): Promise<boolean> {
-  const lines = [...copies.map((c) => `delete ${c.copy.namespace}/${c.copy.name} (copy of ${c.copy.origin}, ${formatAge(c.copy.ageMs)} old)`), ...expired.map((e) => `stop ${e.namespace}/${e.pod}/${e.container}`)];
+  const lines = [...copies.map((c) => `delete ${c.copy.namespace}/${c.copy.name} (${c.copy.kind === 'node' ? 'debugs' : 'copy of'} ${c.copy.origin}, ${formatAge(c.copy.ageMs)} old)`), ...expired.map((e) => `stop ${e.namespace}/${e.pod}/${e.container}`)];
   const shown = lines.slice(0, 15).join('\n') + (lines.length > 15 ? `\n… and ${lines.length - 15} more` : '');
   const what = [copies.length > 0 ? `delete ${copies.length} debug cop${copies.length === 1 ? 'y' : 'ies'}` : undefined, expired.length > 0 ? `stop ${expired.length} debug container${expired.length === 1 ? '' : 's'}` : undefined]
     .filter((p): p is string => p !== undefined)

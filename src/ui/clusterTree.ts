@@ -4,13 +4,14 @@
  * Model changes refresh only the nodes they name, plus an ancestor only when what it shows (pod counts,
  * "need attention", icon) changed. Errors are nodes, never exceptions.
  */
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import * as vscode from 'vscode';
 import { createClusterApi } from '../cluster/client';
 import { ClusterError, type ClusterApi, type Logger } from '../cluster/clusterApi';
 import type { LoadedKubeconfig } from '../cluster/kubeconfig';
 import { clusterId, messageNode, namespaceId, podId, type NodeDescriptor } from '../explorer/descriptors';
 import { ExplorerModel, type ExplorerChange, type ExplorerContext } from '../explorer/explorerModel';
+import { nodesFolderId } from '../explorer/nodes';
 import type { ExplorerFilters } from '../explorer/clusterWatcher';
 import type { Clusters } from './clusters';
 import type { SettingsReader } from './settings';
@@ -81,6 +82,9 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
     const d = node.descriptor;
     if (d.kind === 'cluster' || d.contextName === '') {
       return undefined;
+    }
+    if (d.kind === 'node') {
+      return this.nodes.get(nodesFolderId(d.contextName));
     }
     if (d.namespace === undefined) {
       return this.nodes.get(clusterId(d.contextName));
@@ -207,7 +211,7 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
     if (model === undefined) {
       return undefined;
     }
-    const fresh = d.kind === 'cluster' ? model.node(d.contextName) : d.kind === 'namespace' ? model.node(d.contextName, d.namespace) : d.kind === 'pod' ? model.node(d.contextName, d.namespace, d.pod) : undefined;
+    const fresh = d.kind === 'nodes' ? model.nodesFolder(d.contextName) : d.kind === 'cluster' ? model.node(d.contextName) : d.kind === 'namespace' ? model.node(d.contextName, d.namespace) : d.kind === 'pod' ? model.node(d.contextName, d.namespace, d.pod) : undefined;
     // The model's namespace lookup does not know the namespace phase; keep what the tree showed for it.
     return fresh !== undefined && fresh.kind === d.kind ? { ...fresh, collapsible: d.collapsible } : undefined;
   }
@@ -232,6 +236,16 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
   redrawPod(contextName: string, namespace: string, pod: string): void {
     const node = this.nodes.get(podId(contextName, namespace, pod));
     if (node !== undefined) this.changeEmitter.fire(node);
+  }
+
+  /** A collapsed Nodes folder stops watching nodes (extension.ts passes the view). */
+  watchCollapse(view: vscode.TreeView<ExplorerNode>): vscode.Disposable {
+    return view.onDidCollapseElement((event) => this.model?.collapsed(event.element.descriptor));
+  }
+
+  /** The Kubernetes node as currently watched (while its Nodes folder is expanded). */
+  watchedNode(contextName: string, name: string): V1Node | undefined {
+    return this.model?.getNode(contextName, name);
   }
 
   /** The pod as currently watched, if the tree knows it. */

@@ -9,7 +9,8 @@ import type { Logger } from '../cluster/clusterApi';
 import { currentPlatform, downloadTree, localFileName } from '../targetfs/download';
 import { joinPath } from '../targetfs/names';
 import { TargetFileType } from '../targetfs/targetFileSystem';
-import { parseTargetUri, TARGET_FS_SCHEME, targetLabel, type TargetRef } from '../targetfs/targetUri';
+import { HOST_ROOT, parseTargetUri, TARGET_FS_SCHEME, targetLabel, type TargetRef } from '../targetfs/targetUri';
+import { isNodeDebugPod, mountsHostRoot } from '../debug/nodeDebugPods';
 import { isExplorerNode } from './attachCommand';
 import type { Clusters } from './clusters';
 import type { ErrorPresenter } from './errorPresenter';
@@ -42,6 +43,9 @@ async function targetOfNode(node: unknown, clusters: Clusters): Promise<{ ref: T
     if (!target) throw new Error(`${d.container} has no target container: open the filesystem from the container it debugs`);
     return { ref: { ...base, container: target }, debugContainer: d.container };
   }
+  // The debugger container of a node debug pod: the node's / at /host (the root-path variant).
+  const pod = await api.readPod(d.namespace, d.pod);
+  if (isNodeDebugPod(pod) && mountsHostRoot(pod, d.container)) return { ref: { ...base, container: d.container, root: HOST_ROOT } };
   return { ref: { ...base, container: d.container } };
 }
 

@@ -148,7 +148,7 @@ async function main(): Promise<void> {
         const off = model.onDidChange((changes) => {
           // A new pod changes its namespace's children; the events go round the namespaces, so the previous
           // event's namespace is another one.
-          if (changes.some((c) => c.kind !== 'root' && c.kind !== 'cluster' && c.namespace === namespace)) {
+          if (changes.some((c) => (c.kind === 'namespace' || c.kind === 'pod') && c.namespace === namespace)) {
             off();
             resolve();
           }

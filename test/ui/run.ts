@@ -124,7 +124,8 @@ function seedSettings(userDataDir: string, kubeconfigPath: string): void {
     'ephemeralDebug.targetFilesystem.allowWrites': true,
   };
   // Machine-scoped settings (kubeconfig) are read from the server's Machine settings.
-  const machine = { 'ephemeralDebug.kubeconfig': kubeconfigPath };
+  // allowNodeDebug too (machine-scoped, never from a workspace): the Debug Node step needs it.
+  const machine = { 'ephemeralDebug.kubeconfig': kubeconfigPath, 'ephemeralDebug.governance.allowNodeDebug': true };
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
   writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(user, null, 2));

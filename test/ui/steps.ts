@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { execCollect } from '../suite/loopback/helpers/client';
 import { squash, waitFor, type QuickInputStep, type Workbench } from './workbench';
+import { testClusterKind } from '../cluster/testCluster';
 
 export interface StepContext {
   readonly wb: Workbench;
@@ -624,7 +625,66 @@ export const steps: Step[] = [
       await wb.page.screenshot({ path: ctx.screenshotPath });
     },
   },
+  // Registered only off the loopback, whose kubelet refuses host namespaces and hostPath (not a skip).
+  ...(testClusterKind() === 'loopback' ? [] : [debugNodeStep()]),
 ];
+
+/**
+ * Debug Node… on the cluster's node (Nodes folder, inline action): Enter through image, profile (general) and
+ * namespace, confirm the host access, ps in the terminal shows the kubelet; Clean Up Debug Pods… deletes the pod.
+ * Needs `ephemeralDebug.governance.allowNodeDebug` in the Machine settings (test/ui/run.ts).
+ */
+function debugNodeStep(): Step {
+  return {
+    name: 'debug-node',
+    title: 'Debug Node… on the node: picker defaults, host access confirmed, ps shows the kubelet; Clean Up deletes the node debug pod',
+    timeoutMs: 300_000,
+    run: async (ctx) => {
+      const { wb, cluster } = ctx;
+      await releaseDebugger(wb);
+      const core = ctx.kubeConfig.makeApiClient(k8s.CoreV1Api);
+      const nodeName = (await core.listNode()).items[0]?.metadata?.name;
+      if (nodeName === undefined) throw new Error('the cluster lists no node');
+      await wb.openActivity(VIEW_CONTAINER);
+      await wb.expand(wb.row(cluster, 1), `cluster ${cluster}`);
+      await wb.expand(wb.row('Nodes', 2), 'the Nodes folder');
+      const node = wb.row(nodeName, 3);
+      await node.waitFor({ state: 'visible', timeout: 60_000 });
+      const description = await node.locator('.label-description').innerText();
+      if (!/^Ready · /.test(description)) throw new Error(`node ${nodeName} shows "${description}", not Ready`);
+      await wb.clickInlineAction(node, 'Debug Node…');
+      const picker = await wb.walkQuickInput('Debug Node', 3);
+      ctx.log(`picker: ${picker.map((s) => `${s.title} → ${s.focused || '(input)'}`).join(' | ')}`);
+      if (picker.length !== 3 || !/^general/.test(picker[1]?.focused ?? '')) throw new Error(`the Debug Node picker: ${picker.map((s) => `${s.title}: ${s.focused}`).join(' | ')}`);
+      const confirm = await waitFor('the host-access confirmation', () => wb.dialog(), 60_000);
+      if (!/Debug node .* with profile "general": hostPID, hostNetwork, hostIPC, hostPath \//.test(confirm.message) || !confirm.buttons.includes('Debug Node')) {
+        throw new Error(`the confirmation says "${confirm.message}" [${confirm.buttons.join(', ')}]`);
+      }
+      await wb.clickDialogButton('Debug Node');
+      const podName = await waitFor('a terminal attached to the node debug pod, at the busybox prompt', async () => {
+        const text = await wb.activeTerminalText();
+        const name = /node-debugger-[a-z0-9.-]+-[a-z0-9]{5}/.exec(text)?.[0];
+        return name !== undefined && PROMPT.test(text) ? name : undefined;
+      }, 180_000, 500);
+      ctx.log(`node debug pod ${podName}; ps: ${await psInActiveTerminal(wb, /kubelet/)}`);
+      await wb.dismissUnrelatedToasts();
+      await wb.page.screenshot({ path: ctx.screenshotPath });
+
+      const namespace = (await core.readNamespacedPod({ namespace: 'default', name: podName }).catch(() => undefined))?.metadata?.namespace ?? 'default';
+      await wb.openActivity(VIEW_CONTAINER);
+      await wb.expand(wb.row(namespace, 2), `namespace ${namespace}`);
+      const row = wb.row(podName, 3);
+      await row.waitFor({ state: 'visible', timeout: 60_000 });
+      await wb.contextMenu(row, 'Clean Up Debug Pods…');
+      const cleanup = await wb.walkQuickInput('Clean Up Debug Pods', 2);
+      if (!cleanup[0]?.checked.some((label) => label.includes(podName))) throw new Error(`Clean Up Debug Pods did not preselect ${podName}: [${cleanup[0]?.checked.join('; ')}]`);
+      const sure = await waitFor('the clean-up confirmation', () => wb.dialog(), 30_000);
+      if (!sure.buttons.includes('Delete')) throw new Error(`the clean-up confirmation says "${sure.message}" [${sure.buttons.join(', ')}]`);
+      await wb.clickDialogButton('Delete');
+      await waitFor(`the notification that ${podName} was deleted`, async () => (await wb.notifications()).some((n) => n.includes(podName)), 60_000);
+    },
+  };
+}
 
 /** After the last step (or a failure): continue and disconnect a paused session, so nothing waits on it. */
 export async function releaseDebugger(wb: Workbench): Promise<void> {

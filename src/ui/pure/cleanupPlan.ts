@@ -101,7 +101,7 @@ export function describeCandidate(candidate: CleanupCandidate): { label: string;
   return {
     label: copy.name,
     description: [copy.namespace, formatAge(copy.ageMs), copy.phase].join(' · '),
-    detail: [`copy of ${copy.origin}`, `by ${copy.creator ?? 'unknown'}`, candidate.reason].filter((p): p is string => p !== undefined).join(' · '),
+    detail: [copy.kind === 'node' ? `debugs ${copy.origin}` : `copy of ${copy.origin}`, `by ${copy.creator ?? 'unknown'}`, candidate.reason].filter((p): p is string => p !== undefined).join(' · '),
   };
 }
 

@@ -15,6 +15,7 @@ export const GOVERNANCE_SETTING = {
   allowedNamespaces: 'governance.allowedNamespaces',
   sessionTimeLimitMinutes: 'governance.sessionTimeLimitMinutes',
   timeLimitWarningMinutes: 'governance.timeLimitWarningMinutes',
+  allowNodeDebug: 'governance.allowNodeDebug',
 } as const;
 
 export type GovernanceSettingKey = (typeof GOVERNANCE_SETTING)[keyof typeof GOVERNANCE_SETTING];
@@ -101,6 +102,14 @@ export function mergeGovernance(inspected: Readonly<Partial<Record<GovernanceSet
   if (typeof warningValue === 'number' && Number.isFinite(warningValue) && warningValue >= 0) timeLimitWarningMinutes = warningValue;
   else if (warningValue !== undefined) problems.push(`${key(GOVERNANCE_SETTING.timeLimitWarningMinutes)}: expected a number of minutes; using ${DEFAULT_TIME_LIMIT_WARNING_MINUTES}`);
 
+  // A switch that widens what may be done: only the user's (or machine/remote) settings turn it on. A workspace
+  // value, trusted or not, is never read: a repository must not be able to enable node debugging.
+  const nodeDebug = inspected[GOVERNANCE_SETTING.allowNodeDebug];
+  const allowNodeDebug = nodeDebug?.globalValue === true;
+  if (nodeDebug?.workspaceValue !== undefined || nodeDebug?.workspaceFolderValue !== undefined) {
+    problems.push(`${key(GOVERNANCE_SETTING.allowNodeDebug)}: workspace values are ignored; set it in your user settings`);
+  }
+
   const policy: DebugPolicy = {
     ...(images.user !== undefined ? { allowedImages: images.user } : {}),
     ...(images.workspace !== undefined ? { workspaceAllowedImages: images.workspace } : {}),
@@ -109,6 +118,7 @@ export function mergeGovernance(inspected: Readonly<Partial<Record<GovernanceSet
     ...(requireDigest ? { requireDigest } : {}),
     ...(maxProfile !== undefined ? { maxProfile } : {}),
     ...(sessionTimeLimitMinutes !== undefined ? { sessionTimeLimitMinutes } : {}),
+    ...(allowNodeDebug ? { allowNodeDebug } : {}),
   };
   return { policy, timeLimitWarningMinutes, problems };
 }

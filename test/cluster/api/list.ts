@@ -8,7 +8,7 @@ import { serveWatch } from './watch';
 
 export interface ListSpec {
   resource: Resource;
-  kind: 'Pod' | 'Namespace';
+  kind: 'Pod' | 'Namespace' | 'Node';
   namespace?: string;
   fields: Record<string, (o: Obj) => string>;
 }
@@ -93,7 +93,7 @@ export function serveList(ctx: RequestContext, spec: ListSpec): void {
 }
 
 /** A single object, or its one-row Table for kubectl. */
-export function sendObject(ctx: RequestContext, kind: 'Pod' | 'Namespace', obj: Obj, code = 200): void {
+export function sendObject(ctx: RequestContext, kind: 'Pod' | 'Namespace' | 'Node', obj: Obj, code = 200): void {
   if (wantsTable(ctx.req.headers.accept)) {
     sendJson(ctx.res, code, toTable(kind, [obj], obj.metadata.resourceVersion, ctx.url.searchParams.get('includeObject')));
   } else sendJson(ctx.res, code, obj);

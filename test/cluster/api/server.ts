@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
-import type { KubeletApi, PodStore } from '../contracts';
+import { NODE_NAME, type KubeletApi, type PodStore } from '../contracts';
 import { TokenAuthenticator, type UserName } from './auth';
 import { boolParam, readBody, readObject, type RequestContext, sendJson, type ServerSettings } from './context';
 import { coreResources, coreVersions, EVENTS_GROUP, eventsGroupDoc, eventsGroupResources, GROUP_NAMES, type GroupName, groupDoc, groupList, groupResources, VERSION } from './discovery';
@@ -17,6 +17,7 @@ import * as pods from './pods';
 import { authorizeNonResource, authorizeResource, forbiddenMessage, forbiddenPathMessage, type ResourceAttributes } from './rbac';
 import { reviewHandler } from './reviews';
 import { NAMESPACE_FIELDS, POD_FIELDS } from './selectors';
+import { NODE_FIELDS } from './nodes';
 import { ApiError, forbidden, methodNotAllowed, noSuchResource, notFound, status, unauthorized } from './status';
 import { ClusterStore, type Obj } from './store';
 import { generateServerTls } from './tls';
@@ -63,7 +64,7 @@ async function patchNamespace(ctx: RequestContext, name: string): Promise<void> 
 /** The admin view of the store: PodStore for the kubelet plus seeding helpers. */
 export type AdminStore = PodStore & Pick<ClusterStore,
   'createNamespace' | 'getNamespace' | 'listNamespaces' | 'deleteNamespace' | 'updateNamespaceMetadata' | 'createPod' | 'deletePod' | 'replacePod'
-  | 'currentRv' | 'compact'>;
+  | 'currentRv' | 'compact' | 'getNode' | 'setNodeReady'>;
 
 /** Public paths any caller may read without credentials (system:public-info-viewer). */
 const PUBLIC = new Set(['/version', '/version/', '/healthz', '/readyz', '/livez']);
@@ -110,6 +111,7 @@ export class ApiServer {
   attachKubelet(kubelet: KubeletApi): void {
     this.settings.kubelet = kubelet;
     this.clusterStore.gracefulDeletion = true;
+    this.clusterStore.setNodeReady(NODE_NAME, true);
   }
 
   /** The bearer token of each user (for tests that build their own clients). */
@@ -280,6 +282,24 @@ export class ApiServer {
     if (p.length === 1 && p[0] === 'events') {
       if (method !== 'GET') return notAllowed('GET');
       return { attrs: attrs(listVerb, 'events'), run: (ctx) => sendJson(ctx.res, 200, this.events.listCore(undefined, url.searchParams.get('fieldSelector'), ctx.store.currentRv())) };
+    }
+    // Nodes (cluster-scoped, read-only here): the one loopback node.
+    if (p[0] === 'nodes' && p.length <= 2) {
+      if (method !== 'GET') return notAllowed('GET');
+      if (p.length === 1) return { attrs: attrs(listVerb, 'nodes'), run: (ctx) => serveList(ctx, { resource: 'nodes', kind: 'Node', fields: NODE_FIELDS }) };
+      const node = p[1];
+      if (isWatch) {
+        url.searchParams.set('fieldSelector', `metadata.name=${node}`);
+        return { attrs: attrs('watch', 'nodes', undefined, node), run: (ctx) => serveList(ctx, { resource: 'nodes', kind: 'Node', fields: NODE_FIELDS }) };
+      }
+      return {
+        attrs: attrs('get', 'nodes', undefined, node),
+        run: (ctx) => {
+          const obj = ctx.store.getNode(node);
+          if (!obj) throw notFound('nodes', node);
+          sendObject(ctx, 'Node', obj as Obj);
+        },
+      };
     }
     if (p[0] !== 'namespaces') return nf();
     if (p.length === 1) {

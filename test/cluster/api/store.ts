@@ -2,13 +2,15 @@
  * The object store: one global resourceVersion counter (as etcd's revision), a bounded event history for
  * watch resume and consistent paginated lists, and the in-process PodStore the kubelet consumes.
  */
-import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
+import { randomUUID } from 'node:crypto';
+import type { V1Namespace, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { PodStore, WatchEventType } from '../contracts';
 import { defaultContainer, defaultNamespace, defaultPod } from './defaults';
+import { loopbackNode } from './nodes';
 import { alreadyExists, ApiError, forbidden, gone, notFound } from './status';
 import { validatePodCreate } from './validation';
 
-export type Resource = 'pods' | 'namespaces';
+export type Resource = 'pods' | 'namespaces' | 'nodes';
 
 /** Plain JSON (what goes over the wire); typed loosely because handlers edit arbitrary fields of it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- decoded JSON of any shape
@@ -33,7 +35,7 @@ export class ClusterStore implements PodStore {
   /** Every event with rv > compactedRv is still in history. */
   private compactedRv = 1;
   private readonly history: StoreEvent[] = [];
-  private readonly objects: Record<Resource, Map<string, Obj>> = { pods: new Map(), namespaces: new Map() };
+  private readonly objects: Record<Resource, Map<string, Obj>> = { pods: new Map(), namespaces: new Map(), nodes: new Map() };
   private readonly listeners = new Set<(e: StoreEvent) => void>();
   /** Events committed while listeners run (a kubelet reacting to an event): delivered after, in order. */
   private readonly undelivered: StoreEvent[] = [];
@@ -45,6 +47,23 @@ export class ClusterStore implements PodStore {
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       this.createNamespace({ metadata: { name } });
     }
+    this.commit('ADDED', 'nodes', { ...loopbackNode(false), metadata: { ...loopbackNode(false).metadata, uid: randomUUID(), creationTimestamp: new Date().toISOString() } });
+  }
+
+  // ---- nodes ----
+
+  getNode(name: string): V1Node | undefined {
+    const node = this.objects.nodes.get(name);
+    return node ? (clone(node) as V1Node) : undefined;
+  }
+
+  /** The node's Ready condition follows the kubelet (attached or not). */
+  setNodeReady(name: string, ready: boolean): void {
+    const old = this.objects.nodes.get(name);
+    if (!old) return;
+    const next = clone(old);
+    next.status = loopbackNode(ready).status;
+    this.commit('MODIFIED', 'nodes', next, clone(old));
   }
 
   // ---- revisions and events ----

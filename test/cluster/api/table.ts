@@ -37,7 +37,11 @@ function podRow(p: Obj): unknown[] {
     p.spec?.nodeName || '<none>', '<none>', '<none>'];
 }
 
-export function toTable(kind: 'Pod' | 'Namespace', items: Obj[], resourceVersion: string, includeObject: string | null) {
+function nodeReady(node: Obj): string {
+  return (node.status?.conditions ?? []).some((c: Obj) => c.type === 'Ready' && c.status === 'True') ? 'Ready' : 'NotReady';
+}
+
+export function toTable(kind: 'Pod' | 'Namespace' | 'Node', items: Obj[], resourceVersion: string, includeObject: string | null) {
   const columns = kind === 'Pod'
     ? [col('Name', 'string', 0, 'name'), col('Ready', 'string'), col('Status', 'string'), col('Restarts', 'string'), col('Age', 'string'),
       col('IP', 'string', 1), col('Node', 'string', 1), col('Nominated Node', 'string', 1), col('Readiness Gates', 'string', 1)]
@@ -48,7 +52,7 @@ export function toTable(kind: 'Pod' | 'Namespace', items: Obj[], resourceVersion
     metadata: { resourceVersion },
     columnDefinitions: columns,
     rows: items.map((o) => ({
-      cells: kind === 'Pod' ? podRow(o) : [o.metadata.name, o.status?.phase ?? '', age(o.metadata.creationTimestamp)],
+      cells: kind === 'Pod' ? podRow(o) : kind === 'Node' ? [o.metadata.name, nodeReady(o), age(o.metadata.creationTimestamp)] : [o.metadata.name, o.status?.phase ?? '', age(o.metadata.creationTimestamp)],
       object: includeObject === 'None' ? undefined : includeObject === 'Object' ? o
         : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
     })),

@@ -377,6 +377,11 @@ export class Kubelet implements KubeletApi {
 
   /** Resolves user, caps, env, argv. Returns a CreateContainerConfigError message when it cannot. */
   private prepare(w: PodWorker, c: ContainerRecord, image: ResolvedImage): string | undefined {
+    const hostAccess = hostAccessOf(w.pod);
+    if (hostAccess.length > 0) {
+      // Joining this machine's namespaces or mounting its / would hand a test pod the developer's machine.
+      return `the loopback kubelet does not run pods with ${hostAccess.join(', ')}: it would expose the machine running the tests; run node debugging on a real node (EPHEMERAL_DEBUG_TEST_CLUSTER=real)`;
+    }
     const podSc = w.pod.spec?.securityContext ?? {};
     const sc = c.spec.securityContext ?? {};
     const config = image.definition.config;
@@ -995,4 +1000,13 @@ function qosClass(pod: V1Pod): string {
   }
   if (!any) return 'BestEffort';
   return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+/** What of the host a pod asks for: host namespaces and hostPath volumes (the loopback refuses them). */
+export function hostAccessOf(pod: V1Pod): string[] {
+  const spec = pod.spec;
+  return [
+    ...(['hostPID', 'hostNetwork', 'hostIPC'] as const).filter((k) => spec?.[k] === true),
+    ...(spec?.volumes ?? []).filter((v) => v.hostPath !== undefined).map((v) => `hostPath ${v.hostPath!.path}`),
+  ];
 }

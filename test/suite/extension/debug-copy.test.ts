@@ -315,7 +315,7 @@ describe('debug: copy of a pod on the test cluster', function () {
       results.map((r) => [r.name, r.outcome]),
       [['old-copy-a', 'deleted'], ['old-copy-b', 'deleted'], ['not-a-copy', 'refused'], ['never-existed', 'gone']],
     );
-    assert.match(results[2].message ?? '', /is not labelled ephemeral-debug\.io\/copy=true, so it is not a debug copy: it was not deleted/);
+    assert.match(results[2].message ?? '', /is not labelled ephemeral-debug\.io\/copy=true or ephemeral-debug\.io\/node-debug=true, so it is not a debug pod of ours: it was not deleted/);
 
     const after = (await listDebugCopies(admin, { namespace: 'demo' })).filter((c) => c.phase !== 'Terminating').map((c) => c.name);
     assert.ok(!after.includes('old-copy-a') && !after.includes('old-copy-b'), after.join(', '));

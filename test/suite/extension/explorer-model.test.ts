@@ -184,7 +184,7 @@ describe('explorer model (live, watch-driven)', function () {
 
   it('filters by namespace and label selector', async () => {
     model.setFilters({ namespaces: ['demo'], labelSelector: 'app=node-app' });
-    await until(() => model.status(admin)?.phase === 'ready' && model.children(root(admin)).length === 1
+    await until(() => model.status(admin)?.phase === 'ready' && model.children(root(admin)).filter((n) => n.kind === 'namespace').length === 1
       && model.children(model.children(root(admin))[0]).length === 1, () => model.children(root(admin)).map((n) => n.label).join(','));
     assert.equal(model.children(root(admin))[0]?.label, 'demo');
     assert.equal(podNodeOf('demo', 'node-app')?.label, 'node-app');

@@ -4,6 +4,8 @@
  * of our tree matches a contextValue the explorer's descriptors really produce (and nothing it shouldn't).
  */
 import assert from 'node:assert/strict';
+import { buildNodeDebugPod } from '../../../src/debug/debugContainerSpec';
+import { clusterNodeNode } from '../../../src/explorer/nodes';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -59,6 +61,9 @@ function producedContextValues(): string[] {
     clusterNode({ contextName: 'b', server: 'https://127.0.0.1', current: false, phase: 'error', podCount: 0 }).contextValue,
     namespaceNode('a', 'demo', 3, 1).contextValue,
     messageNode('a', 'x', 'text', 'error').contextValue,
+    // Nodes (src/explorer/nodes.ts) and a node debug pod made by Debug Node….
+    clusterNodeNode('a', { metadata: { name: 'n1' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }).contextValue,
+    podNode('a', buildNodeDebugPod({ nodeName: 'n1', namespace: 'ops', image: 'busybox:1.36' }, { creator: 'me', policy: { allowNodeDebug: true } }).pod).contextValue,
   ];
   for (const pod of fixtures()) {
     values.push(podNode('a', pod).contextValue, ...containerNodes('a', pod).map((n) => n.contextValue));

@@ -75,8 +75,10 @@ describe('ui: settings', () => {
       assert.equal(properties[`ephemeralDebug.${key}`].scope, 'machine', `${key} cannot be set by a workspace`);
     }
     for (const key of Object.values(GOVERNANCE_SETTING)) {
-      // A workspace may set governance (to tighten it: mergeGovernance never lets it loosen), so not machine-scoped.
-      assert.equal(properties[`ephemeralDebug.${key}`].scope, 'window', `${key} is window-scoped`);
+      // A workspace may set governance (to tighten it: mergeGovernance never lets it loosen), so not machine-scoped;
+      // except the switch that only loosens (node debugging), which a workspace never sets.
+      const scope = key === GOVERNANCE_SETTING.allowNodeDebug ? 'machine' : 'window';
+      assert.equal(properties[`ephemeralDebug.${key}`].scope, scope, `${key} is ${scope}-scoped`);
     }
     assert.equal(properties['ephemeralDebug.defaultImage'].default, 'busybox:1.36');
     assert.equal(properties['ephemeralDebug.waitTimeoutSeconds'].default, 120);
