@@ -13,8 +13,9 @@ import {
 } from './contextValues';
 import { describeContainerState, summarizePod, type PodHealth } from './podStatus';
 import { debugContainerReach } from '../debug/debugContainers';
+import type { WorkloadKind } from '../cluster/workloadKinds';
 
-export type NodeKind = 'cluster' | 'namespace' | 'pod' | 'container' | 'message';
+export type NodeKind = 'cluster' | 'namespace' | 'workload' | 'pod' | 'container' | 'message';
 export type { ContainerKind } from './contextValues';
 
 export interface NodeDescriptor {
@@ -34,6 +35,8 @@ export interface NodeDescriptor {
   pod?: string;
   container?: string;
   containerKind?: ContainerKind;
+  /** A workload node's workload, or the workload a pod node is shown under (its parent in the tree). */
+  workload?: { kind: WorkloadKind; name: string };
   /** The pod (or its cluster) deserves the "Debug" quick action: crashing or failing readiness. */
   needsDebug?: boolean;
 }

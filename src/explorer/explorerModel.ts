@@ -9,6 +9,7 @@ import { ClusterWatcher, type ClusterChange, type ClusterStatus, type ExplorerFi
 import { clusterId, clusterNode, containerNodes, messageNode, namespaceId, namespaceNode, podId, podNode, type NodeDescriptor } from './descriptors';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './listWatch';
 import { summarizePod } from './podStatus';
+import { workloadNode } from './workloads';
 
 export interface ExplorerContext {
   name: string;
@@ -149,9 +150,35 @@ export class ExplorerModel {
         });
       }
       case 'namespace': {
-        const pods = watcher.pods.get(node.namespace ?? '');
-        if (!pods || pods.size === 0) return [];
-        return [...pods.values()].sort(byName).map((pod) => podNode(context, pod));
+        // Workloads first, with their pods under them; pods of no (watched) workload after, as before.
+        const namespace = node.namespace ?? '';
+        const pods = [...(watcher.pods.get(namespace)?.values() ?? [])];
+        const owned = new Map<string, V1Pod[]>();
+        const bare: V1Pod[] = [];
+        for (const pod of pods) {
+          const owner = watcher.workloads.ownerOf(pod);
+          if (owner === undefined) bare.push(pod);
+          else owned.set(`${owner.kind}/${owner.name}`, [...(owned.get(`${owner.kind}/${owner.name}`) ?? []), pod]);
+        }
+        // With a label filter, a workload none of whose pods match is not what the user is looking for.
+        const filtered = Boolean(this.filters.labelSelector);
+        const workloads = watcher.workloads.shown(namespace)
+          .map(({ ref, workload }) => ({ ref, workload, pods: owned.get(`${ref.kind}/${ref.name}`) ?? [] }))
+          .filter(({ pods: its }) => !filtered || its.length > 0)
+          .map(({ ref, workload, pods: its }) => workloadNode(context, ref, workload, its));
+        return [...workloads, ...bare.sort(byName).map((pod) => podNode(context, pod))];
+      }
+      case 'workload': {
+        const namespace = node.namespace ?? '';
+        const ref = node.workload;
+        if (ref === undefined) return [];
+        return [...(watcher.pods.get(namespace)?.values() ?? [])]
+          .filter((pod) => {
+            const owner = watcher.workloads.ownerOf(pod);
+            return owner?.kind === ref.kind && owner.name === ref.name;
+          })
+          .sort(byName)
+          .map((pod) => ({ ...podNode(context, pod), workload: ref }));
       }
       case 'pod': {
         const pod = watcher.pods.get(node.namespace ?? '')?.get(node.pod ?? '');
@@ -168,7 +195,9 @@ export class ExplorerModel {
     if (!entry) return undefined;
     if (pod !== undefined && namespace !== undefined) {
       const found = entry.watcher.pods.get(namespace)?.get(pod);
-      return found ? podNode(contextName, found) : undefined;
+      if (!found) return undefined;
+      const owner = entry.watcher.workloads.ownerOf(found);
+      return { ...podNode(contextName, found), ...(owner ? { workload: { kind: owner.kind, name: owner.name } } : {}) };
     }
     if (namespace !== undefined) {
       const pods = [...(entry.watcher.pods.get(namespace)?.values() ?? [])];
