@@ -37,9 +37,8 @@ export function coreResources(ephemeralContainersEnabled: boolean) {
 /** The kind of an object served here (the `kind` of a list is this plus `List`). */
 export type ApiKind = string;
 
-const WORKLOAD_VERBS = ['create', 'delete', 'get', 'list', 'watch'];
 const workload = (name: string, singularName: string, kind: string, shortNames: string[]) =>
-  ({ name, singularName, namespaced: true, kind, verbs: WORKLOAD_VERBS, shortNames, categories: ['all'] });
+  ({ name, singularName, namespaced: true, kind, verbs: ['create', 'delete', 'get', 'list', 'watch', ...(kind === 'Job' ? [] : ['update'])], shortNames, categories: ['all'] });
 
 const GROUPS = {
   apps: [

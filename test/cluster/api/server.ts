@@ -23,7 +23,7 @@ import { applyPatch } from './patch';
 import { handleUpgrade } from './upgrade';
 import { validateNamespaceCreate } from './validation';
 import { WorkloadControllers } from './controllers';
-import { createWorkload, deleteWorkload, getWorkload, workloadType } from './workloads';
+import { createWorkload, deleteWorkload, getWorkload, replaceWorkload, workloadType } from './workloads';
 
 export interface ApiServerOptions {
   kubelet?: KubeletApi;
@@ -234,7 +234,7 @@ export class ApiServer {
     return { run: () => { throw noSuchResource(); } };
   }
 
-  /** /apis/{apps,batch}/v1/...: list and watch (cluster-wide or in a namespace), create, get, delete. */
+  /** /apis/{apps,batch}/v1/...: list and watch (cluster-wide or in a namespace), create, get, delete, replace (apps). */
   private workloadRoute(method: string, url: URL, group: 'apps' | 'batch', p: string[]): Route {
     const nf = (): Route => ({ run: () => { throw noSuchResource(); } });
     const notAllowed = (allow: string): Route => ({ run: () => { throw methodNotAllowed(allow); } });
@@ -259,7 +259,9 @@ export class ApiServer {
     }
     if (method === 'GET') return { attrs: attrs('get', ns, name), run: (ctx) => getWorkload(ctx, type, ns, name) };
     if (method === 'DELETE') return { attrs: attrs('delete', ns, name), run: (ctx) => deleteWorkload(ctx, type, ns, name) };
-    return notAllowed('GET, DELETE');
+    // A Job's template and selector are immutable: no PUT for it here.
+    if (method === 'PUT' && group === 'apps') return { attrs: attrs('update', ns, name), run: (ctx) => replaceWorkload(ctx, type, ns, name) };
+    return notAllowed(group === 'apps' ? 'GET, DELETE, PUT' : 'GET, DELETE');
   }
 
   /** /api/v1/... : namespaces, pods (and subresources), events; `watch/` prefixed legacy paths too. */

@@ -7,7 +7,7 @@ import type { ApiKind } from './discovery';
 import { readBody, readObject, sendJson, type RequestContext } from './context';
 import { defaultMetadata, defaultPod } from './defaults';
 import { parseLabelSelector } from './selectors';
-import { badRequest, fieldInvalid, fieldNotSupported, fieldRequired, invalid, notFound, type FieldError } from './status';
+import { badRequest, conflict, fieldInvalid, fieldNotSupported, fieldRequired, invalid, notFound, type FieldError } from './status';
 import type { Obj, WorkloadResource } from './store';
 import { dns1123Subdomain } from './validation';
 
@@ -113,6 +113,30 @@ export function getWorkload(ctx: RequestContext, type: WorkloadType, ns: string,
   const obj = ctx.store.getObject(type.resource, ns, name);
   if (!obj) throw notFound(groupResource(type), name);
   sendJson(ctx.res, 200, obj);
+}
+
+/**
+ * PUT of an apps/v1 object (a scale, a new template: a rollout): the spec is replaced and defaulted, metadata keeps
+ * what the server owns, the status stays the controller's; generation counts spec changes.
+ */
+export async function replaceWorkload(ctx: RequestContext, type: WorkloadType, ns: string, name: string): Promise<void> {
+  const body = await readObject(ctx.req);
+  const old = ctx.store.getObject(type.resource, ns, name);
+  if (!old) throw notFound(groupResource(type), name);
+  if (body.metadata?.name !== name) throw badRequest(`the name of the object (${body.metadata?.name ?? ''}) does not match the name on the URL (${name})`);
+  const rv = body.metadata?.resourceVersion;
+  if (rv && rv !== old.metadata.resourceVersion) {
+    throw conflict(groupResource(type), name, 'the object has been modified; please apply your changes to the latest version and try again');
+  }
+  const spec = defaultWorkload(type, JSON.parse(JSON.stringify(body)) as Obj, ns).spec;
+  const changed = JSON.stringify(spec) !== JSON.stringify(old.spec);
+  const next: Obj = {
+    ...old,
+    metadata: { ...old.metadata, labels: body.metadata?.labels, annotations: body.metadata?.annotations, generation: old.metadata.generation + (changed ? 1 : 0) },
+    spec,
+  };
+  validateWorkload(type, next);
+  sendJson(ctx.res, 200, ctx.store.replaceObject(type.resource, next));
 }
 
 /** Background propagation whatever was asked: the object goes now, the controllers delete what it owned. */
