@@ -1,0 +1,106 @@
+/**
+ * Workloads in the real extension host: a Deployment of the demo's node-app shows in the Clusters view with its
+ * pod under it, and a `kubernetes-ephemeral` configuration naming the Deployment (not a pod) attaches js-debug
+ * to its ready pod, the debug console saying which pod was picked.
+ */
+import * as assert from 'node:assert/strict';
+import * as k8s from '@kubernetes/client-node';
+import * as vscode from 'vscode';
+import { kubeConfig, ui, waitFor, type UiRow } from './support';
+
+const VIEW = 'ephemeralDebug.explorer';
+const NAME = 'host-web';
+
+const deployment: k8s.V1Deployment = {
+  metadata: { name: NAME, namespace: 'demo' },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: NAME } },
+    template: {
+      metadata: { labels: { app: NAME } },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [{
+          name: 'app', image: 'loopback.local/demo/node-app:1.0',
+          ports: [{ name: 'http', containerPort: 8080 }, { name: 'health', containerPort: 8081 }],
+          readinessProbe: { httpGet: { path: '/healthz', port: 'health' }, periodSeconds: 2 },
+        }],
+      },
+    },
+  },
+};
+
+const readyPods = async (core: k8s.CoreV1Api) => (await core.listNamespacedPod({ namespace: 'demo', labelSelector: `app=${NAME}` })).items
+  .filter((p) => !p.metadata?.deletionTimestamp && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'));
+
+describe('Workloads', () => {
+  const kc = kubeConfig();
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  let pod = '';
+
+  before(async function () {
+    this.timeout(120_000);
+    await apps.createNamespacedDeployment({ namespace: 'demo', body: deployment });
+    const [ready] = await waitFor(`a ready pod of Deployment ${NAME}`, async () => {
+      const pods = await readyPods(core);
+      return pods.length === 1 ? pods : undefined;
+    }, 90_000, 500);
+    pod = ready!.metadata!.name!;
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    await vscode.debug.stopDebugging();
+    await apps.deleteNamespacedDeployment({ namespace: 'demo', name: NAME }).catch(() => undefined);
+    await waitFor(`the pods of ${NAME} to be gone`, async () => {
+      const pods = (await core.listNamespacedPod({ namespace: 'demo', labelSelector: `app=${NAME}` })).items;
+      for (const p of pods) await core.deleteNamespacedPod({ namespace: 'demo', name: p.metadata!.name!, gracePeriodSeconds: 0 }).catch(() => undefined);
+      return pods.length === 0 ? true : undefined;
+    }, 90_000, 1000);
+  });
+
+  it('shows the Deployment in the Clusters view with its pod under it', async function () {
+    this.timeout(60_000);
+    await vscode.commands.executeCommand('workbench.view.extension.ephemeralDebug');
+    await vscode.commands.executeCommand(`${VIEW}.focus`);
+    let rows: UiRow[] = [];
+    const row = async (label: string) => waitFor(`row ${label}; rows: ${JSON.stringify(rows.map((r) => `${r.level} ${r.label} ${r.description}`))}`, async () => {
+      rows = await ui<UiRow[]>({ action: 'viewRows', viewId: VIEW });
+      return rows.find((r) => r.label === label);
+    });
+    const demo = await row('demo');
+    if (demo.expanded !== true) await ui({ action: 'clickRow', viewId: VIEW, label: 'demo' });
+    const workload = await row(NAME);
+    assert.equal(workload.level, demo.level + 1);
+    await waitFor('the Deployment\'s ready count', async () => {
+      rows = await ui<UiRow[]>({ action: 'viewRows', viewId: VIEW });
+      return /^Deployment · 1\/1 ready$/.test(rows.find((r) => r.label === NAME)?.description ?? '') ? true : undefined;
+    });
+    await ui({ action: 'clickRow', viewId: VIEW, label: NAME });
+    const podRow = await row(pod);
+    assert.equal(podRow.level, workload.level + 1, 'the pod is under its Deployment');
+  });
+
+  it('attaches js-debug through a launch configuration naming the Deployment, saying which pod it picked', async function () {
+    this.timeout(180_000);
+    const sessions: vscode.DebugSession[] = [];
+    const subscription = vscode.debug.onDidStartDebugSession((s) => sessions.push(s));
+    try {
+      const started = await vscode.debug.startDebugging(undefined, {
+        type: 'kubernetes-ephemeral', request: 'attach', name: `Kubernetes: deployment ${NAME}`, namespace: 'demo', deployment: NAME, runtime: 'node',
+      });
+      assert.equal(started, false, 'the configuration resolves into the js-debug session');
+      const nodeSession = await waitFor('a js-debug attach session', () => sessions.find((s) => (s.configuration.type === 'node' || s.configuration.type === 'pwa-node') && s.configuration.request === 'attach'), 120_000);
+      assert.equal(nodeSession.configuration.address, '127.0.0.1');
+      await vscode.commands.executeCommand('workbench.panel.repl.view.focus');
+      const line = `Deployment ${NAME} in namespace demo: using pod ${pod} (its only ready pod)`;
+      await waitFor(`the debug console to say "${line}"`, async () => ((await ui<string>({ action: 'debugConsoleText' })).includes(line) ? true : undefined), 30_000);
+      const withDebugger = await core.readNamespacedPod({ namespace: 'demo', name: pod });
+      assert.ok((withDebugger.spec?.ephemeralContainers ?? []).length >= 1, 'the debug container went into the picked pod');
+      await vscode.debug.stopDebugging(nodeSession);
+    } finally {
+      subscription.dispose();
+    }
+  });
+});
