@@ -1,12 +1,13 @@
 /**
  * Workloads in the real extension host: a Deployment of the demo's node-app shows in the Clusters view with its
- * pod under it, and a `kubernetes-ephemeral` configuration naming the Deployment (not a pod) attaches js-debug
- * to its ready pod, the debug console saying which pod was picked.
+ * pod under it; Attach Debug Container with arguments naming the Deployment acts on its ready pod (and the kubectl
+ * equivalent names that pod); a `kubernetes-ephemeral` configuration naming the Deployment (not a pod) attaches
+ * js-debug to its ready pod, the debug console saying which pod was picked.
  */
 import * as assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import * as vscode from 'vscode';
-import { kubeConfig, ui, waitFor, type UiRow } from './support';
+import { clusterContext, kubeConfig, ui, waitFor, type UiRow } from './support';
 
 const VIEW = 'ephemeralDebug.explorer';
 const NAME = 'host-web';
@@ -80,6 +81,23 @@ describe('Workloads', () => {
     await ui({ action: 'clickRow', viewId: VIEW, label: NAME });
     const podRow = await row(pod);
     assert.equal(podRow.level, workload.level + 1, 'the pod is under its Deployment');
+  });
+
+  it('Attach Debug Container with arguments naming the Deployment adds it to the ready pod; its kubectl command names that pod', async function () {
+    this.timeout(120_000);
+    const result = await vscode.commands.executeCommand<{ pod: string; container: string } | undefined>('ephemeralDebug.attach',
+      { namespace: 'demo', deployment: NAME, image: 'busybox:1.36', target: 'app', interactive: false });
+    assert.equal(result?.pod, pod);
+    const node = { id: 'host-test', descriptor: { kind: 'container', contextName: clusterContext('admin'), namespace: 'demo', pod, container: result!.container, containerKind: 'ephemeral' } };
+    await vscode.env.clipboard.writeText('');
+    await vscode.commands.executeCommand('ephemeralDebug.copyKubectlCommand', node);
+    const copied = await waitFor('the kubectl command on the clipboard', async () => {
+      const text = await vscode.env.clipboard.readText();
+      return text.includes('kubectl') ? text : undefined;
+    }, 10_000);
+    assert.match(copied, new RegExp(`kubectl --context=\\S+ debug -n 'demo' '${pod}' .*--image='busybox:1\\.36'`), copied);
+    const refused = await vscode.commands.executeCommand('ephemeralDebug.attach', { namespace: 'demo', deployment: NAME, pod, image: 'busybox:1.36' });
+    assert.equal(refused, undefined, 'a pod and a workload at once is refused');
   });
 
   it('attaches js-debug through a launch configuration naming the Deployment, saying which pod it picked', async function () {
