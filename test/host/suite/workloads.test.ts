@@ -7,29 +7,13 @@
 import * as assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import * as vscode from 'vscode';
-import { clusterContext, kubeConfig, ui, waitFor, type UiRow } from './support';
+import { nodeAppDeployment } from '../../cluster/demo/nodeAppDeployment';
+import { clusterContext, copiedKubectlCommand, kubeConfig, ui, waitFor, type UiRow } from './support';
 
 const VIEW = 'ephemeralDebug.explorer';
 const NAME = 'host-web';
 
-const deployment: k8s.V1Deployment = {
-  metadata: { name: NAME, namespace: 'demo' },
-  spec: {
-    replicas: 1,
-    selector: { matchLabels: { app: NAME } },
-    template: {
-      metadata: { labels: { app: NAME } },
-      spec: {
-        terminationGracePeriodSeconds: 1,
-        containers: [{
-          name: 'app', image: 'loopback.local/demo/node-app:1.0',
-          ports: [{ name: 'http', containerPort: 8080 }, { name: 'health', containerPort: 8081 }],
-          readinessProbe: { httpGet: { path: '/healthz', port: 'health' }, periodSeconds: 2 },
-        }],
-      },
-    },
-  },
-};
+const deployment = { ...nodeAppDeployment(NAME), metadata: { name: NAME, namespace: 'demo' } };
 
 const readyPods = async (core: k8s.CoreV1Api) => (await core.listNamespacedPod({ namespace: 'demo', labelSelector: `app=${NAME}` })).items
   .filter((p) => !p.metadata?.deletionTimestamp && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'));
@@ -89,12 +73,7 @@ describe('Workloads', () => {
       { namespace: 'demo', deployment: NAME, image: 'busybox:1.36', target: 'app', interactive: false });
     assert.equal(result?.pod, pod);
     const node = { id: 'host-test', descriptor: { kind: 'container', contextName: clusterContext('admin'), namespace: 'demo', pod, container: result!.container, containerKind: 'ephemeral' } };
-    await vscode.env.clipboard.writeText('');
-    await vscode.commands.executeCommand('ephemeralDebug.copyKubectlCommand', node);
-    const copied = await waitFor('the kubectl command on the clipboard', async () => {
-      const text = await vscode.env.clipboard.readText();
-      return text.includes('kubectl') ? text : undefined;
-    }, 10_000);
+    const copied = await copiedKubectlCommand(node);
     assert.match(copied, new RegExp(`kubectl --context=\\S+ debug -n 'demo' '${pod}' .*--image='busybox:1\\.36'`), copied);
     const refused = await vscode.commands.executeCommand('ephemeralDebug.attach', { namespace: 'demo', deployment: NAME, pod, image: 'busybox:1.36' });
     assert.equal(refused, undefined, 'a pod and a workload at once is refused');

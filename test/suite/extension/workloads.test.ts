@@ -19,6 +19,7 @@ import { LaunchError } from '../../../src/launch/launchError';
 import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
 import { isReadyPod, waitForPods, type TestWorkload } from '../../cluster/testWorkloads';
 import { requireRealPods } from '../loopback/helpers/requirePods';
+import { nodeAppDeployment } from '../../cluster/demo/nodeAppDeployment';
 
 const NS = 'demo';
 
@@ -40,24 +41,7 @@ const job: TestWorkload = {
   spec: { backoffLimit: 0, template: template('wl-batch', 'Never') },
 };
 
-/** A Deployment of the demo's node-app (distroless Node.js, readiness on its own port). */
-const nodeDeployment: TestWorkload = {
-  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'wl-node' },
-  spec: {
-    replicas: 1, selector: { matchLabels: { app: 'wl-node' } },
-    template: {
-      metadata: { labels: { app: 'wl-node' } },
-      spec: {
-        terminationGracePeriodSeconds: 1,
-        containers: [{
-          name: 'app', image: 'loopback.local/demo/node-app:1.0',
-          ports: [{ name: 'http', containerPort: 8080 }, { name: 'health', containerPort: 8081 }],
-          readinessProbe: { httpGet: { path: '/healthz', port: 'health' }, periodSeconds: 2 },
-        }],
-      },
-    },
-  },
-};
+const nodeDeployment = nodeAppDeployment('wl-node') as TestWorkload;
 
 const readyCount = (n: number) => (pods: k8s.V1Pod[]) => pods.filter(isReadyPod).length === n && pods.every((p) => !p.metadata?.deletionTimestamp);
 
