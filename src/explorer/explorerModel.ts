@@ -157,8 +157,10 @@ export class ExplorerModel {
         const bare: V1Pod[] = [];
         for (const pod of pods) {
           const owner = watcher.workloads.ownerOf(pod);
-          if (owner === undefined) bare.push(pod);
-          else owned.set(`${owner.kind}/${owner.name}`, [...(owned.get(`${owner.kind}/${owner.name}`) ?? []), pod]);
+          const key = owner === undefined ? undefined : `${owner.kind}/${owner.name}`;
+          if (key === undefined) bare.push(pod);
+          else if (owned.has(key)) owned.get(key)!.push(pod);
+          else owned.set(key, [pod]);
         }
         // With a label filter, a workload none of whose pods match is not what the user is looking for.
         const filtered = Boolean(this.filters.labelSelector);

@@ -173,7 +173,8 @@ export function workloadNode(contextName: string, ref: WorkloadRef, workload: Wo
     ].join('\n\n'),
     icon: { id: KIND_ICONS[ref.kind], color: short ? 'list.warningForeground' : undefined },
     contextValue: workloadContextValue(ref.kind, readyPods > 0),
-    collapsible: 'collapsed',
+    // Nothing to expand until it has pods (a namespace change re-reads this node when they come).
+    collapsible: pods.length > 0 ? 'collapsed' : 'none',
     contextName,
     namespace: ref.namespace,
     workload: { kind: ref.kind, name: ref.name },
