@@ -2,7 +2,8 @@
  * Workloads in the real extension host: a Deployment of the demo's node-app shows in the Clusters view with its
  * pod under it; Attach Debug Container with arguments naming the Deployment acts on its ready pod (and the kubectl
  * equivalent names that pod); a `kubernetes-ephemeral` configuration naming the Deployment (not a pod) attaches
- * js-debug to its ready pod, the debug console saying which pod was picked.
+ * js-debug to its ready pod, the debug console saying which pod was picked; with two ready pods the command asks
+ * (oldest first) and remembers the answer.
  */
 import * as assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
@@ -99,5 +100,40 @@ describe('Workloads', () => {
     } finally {
       subscription.dispose();
     }
+  });
+
+  it('with two ready pods, asks which one (oldest first) and remembers the answer for the Deployment', async function () {
+    this.timeout(180_000);
+    const current = await apps.readNamespacedDeployment({ namespace: 'demo', name: NAME });
+    await apps.replaceNamespacedDeployment({ namespace: 'demo', name: NAME, body: { ...current, spec: { ...current.spec!, replicas: 2 } } });
+    const ready = await waitFor('two ready pods', async () => {
+      const pods = await readyPods(core);
+      return pods.length === 2 ? pods : undefined;
+    }, 90_000, 500);
+    const oldest = ready.sort((a, b) => new Date(a.metadata!.creationTimestamp!).getTime() - new Date(b.metadata!.creationTimestamp!).getTime()
+      || a.metadata!.name!.localeCompare(b.metadata!.name!))[0]!.metadata!.name!;
+    const args = { namespace: 'demo', deployment: NAME, image: 'busybox:1.36', target: 'app', interactive: false };
+    let settled = false;
+    const first = vscode.commands.executeCommand<{ pod: string } | undefined>('ephemeralDebug.attach', args).then((r) => {
+      settled = true;
+      return r;
+    });
+    // The QuickPick lists the ready pods, oldest first: accept the first (what Enter does).
+    let accepts = 0;
+    while (!settled && accepts < 100) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (!settled) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      accepts += 1;
+    }
+    assert.equal((await first)?.pod, oldest);
+    assert.ok(accepts >= 1, 'the command waited for an answer');
+    // Remembered: the next action on the Deployment uses that pod without asking (no accept is sent now).
+    const again = await Promise.race([
+      vscode.commands.executeCommand<{ pod: string } | undefined>('ephemeralDebug.attach', args),
+      new Promise<'asked'>((resolve) => setTimeout(() => resolve('asked'), 30_000)),
+    ]);
+    if (again === 'asked') await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.notEqual(again, 'asked', 'the remembered pod is used without a question');
+    assert.equal((again as { pod: string } | undefined)?.pod, oldest);
   });
 });
