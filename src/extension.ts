@@ -22,6 +22,7 @@ import { SettingsReader } from './ui/settings';
 import { registerTargetFs } from './ui/targetFsCommands';
 import { TargetFsProvider } from './ui/targetFsProvider';
 import { Terminals } from './ui/terminals';
+import { WorkloadPods } from './ui/workloadTarget';
 import type { AttachCommandResult } from './ui/attachCommand';
 import type { SessionSummary } from './session';
 
@@ -46,8 +47,9 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
   const timeLimits = new TimeLimits(settings, log);
   const clusterExplorer = new ClusterExplorerBridge(log);
   const attach = new AttachCommand({ clusters, settings, errors, terminals, clusterExplorer, globalState: context.globalState, logger: log, sessions, timeLimits });
+  const workloadPods = new WorkloadPods(clusters, context.workspaceState, errors, log);
   const view = vscode.window.createTreeView('ephemeralDebug.explorer', { treeDataProvider: tree, showCollapseAll: true });
-  const features: FeatureDependencies = { clusters, settings, errors, terminals, sessions, timeLimits, tree, clusterExplorer, logger: log };
+  const features: FeatureDependencies = { clusters, settings, errors, terminals, sessions, timeLimits, tree, clusterExplorer, logger: log, workloadPods };
   const capture = new CaptureRules(features, context.workspaceState);
   tree.setPodBadge((contextName, namespace, pod) => capture.badge(contextName, namespace, pod));
 
@@ -59,9 +61,9 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
     tree,
     view,
     tree.watchCollapse(view),
-    ...registerCommands({ attach, tree, clusters, settings, errors, terminals, sessions, logger: log }),
+    ...registerCommands({ attach, tree, clusters, settings, errors, terminals, sessions, logger: log, workloadPods }),
     ...registerTargetFs({ provider: new TargetFsProvider(clusters, settings, log, sessions, timeLimits), clusters, errors, logger: log, sessions }),
-    ...registerDebugAttach({ clusters, settings, errors, logger: log, sessions, timeLimits }),
+    ...registerDebugAttach({ clusters, settings, errors, logger: log, sessions, timeLimits, workloadPods }),
     sessions,
     timeLimits,
     ...registerSessionCommands(sessions),

@@ -5,8 +5,10 @@
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import {
+  AppsV1Api,
   Attach,
   AuthenticationV1Api,
+  BatchV1Api,
   AuthorizationV1Api,
   CoreV1Api,
   EventsV1Api,
@@ -48,6 +50,7 @@ import { toClusterError, type CallDescription } from './errors';
 import { logCall, loggingHttpLibrary } from './requestLog';
 import { LoggedStreamSocket, UpgradeRefused, streamConnection } from './streamSocket';
 import { startWatch } from './watch';
+import { WORKLOAD_RESOURCES, type Workload, type WorkloadKind } from './workloadKinds';
 
 export interface ClusterApiOptions {
   /** The context to serve; the kubeconfig's current context when omitted. The KubeConfig is not modified. */
@@ -81,6 +84,8 @@ class ClientNodeClusterApi implements ClusterApi {
   private readonly events: EventsV1Api;
   private readonly authorization: AuthorizationV1Api;
   private readonly authentication: AuthenticationV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly batch: BatchV1Api;
   private readonly server: string;
   private readonly execCommand?: string;
 
@@ -99,6 +104,8 @@ class ClientNodeClusterApi implements ClusterApi {
     this.events = new EventsV1Api(configuration);
     this.authorization = new AuthorizationV1Api(configuration);
     this.authentication = new AuthenticationV1Api(configuration);
+    this.apps = new AppsV1Api(configuration);
+    this.batch = new BatchV1Api(configuration);
   }
 
   listNamespaces(): Promise<ListResult<V1Namespace>> {
@@ -151,6 +158,43 @@ class ClientNodeClusterApi implements ClusterApi {
   watchPods(namespace: string | undefined, options: WatchOptions, onEvent: (type: WatchEventType, pod: V1Pod) => void): Promise<WatchHandle> {
     const path = namespace === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
     return startWatch(this.kc, this.logger, path, options, this.describe({ verb: 'watch', resource: 'pods', namespace }), onEvent);
+  }
+
+  listWorkloads(kind: WorkloadKind, namespace: string | undefined, options: ListOptions = {}): Promise<ListResult<Workload>> {
+    return this.call({ verb: 'list', resource: workloadResource(kind), namespace }, async () => {
+      const list = await this.listWorkloadsOf(kind, namespace, options);
+      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+    });
+  }
+
+  private listWorkloadsOf(kind: WorkloadKind, namespace: string | undefined, options: ListOptions): Promise<{ items: Workload[]; metadata?: { resourceVersion?: string } }> {
+    const all = namespace === undefined;
+    const ns = { namespace: namespace ?? '', ...options };
+    switch (kind) {
+      case 'Deployment': return all ? this.apps.listDeploymentForAllNamespaces(options) : this.apps.listNamespacedDeployment(ns);
+      case 'StatefulSet': return all ? this.apps.listStatefulSetForAllNamespaces(options) : this.apps.listNamespacedStatefulSet(ns);
+      case 'DaemonSet': return all ? this.apps.listDaemonSetForAllNamespaces(options) : this.apps.listNamespacedDaemonSet(ns);
+      case 'ReplicaSet': return all ? this.apps.listReplicaSetForAllNamespaces(options) : this.apps.listNamespacedReplicaSet(ns);
+      case 'Job': return all ? this.batch.listJobForAllNamespaces(options) : this.batch.listNamespacedJob(ns);
+    }
+  }
+
+  readWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<Workload> {
+    return this.call({ verb: 'get', resource: workloadResource(kind), namespace, name }, (): Promise<Workload> => {
+      switch (kind) {
+        case 'Deployment': return this.apps.readNamespacedDeployment({ namespace, name });
+        case 'StatefulSet': return this.apps.readNamespacedStatefulSet({ namespace, name });
+        case 'DaemonSet': return this.apps.readNamespacedDaemonSet({ namespace, name });
+        case 'ReplicaSet': return this.apps.readNamespacedReplicaSet({ namespace, name });
+        case 'Job': return this.batch.readNamespacedJob({ namespace, name });
+      }
+    });
+  }
+
+  watchWorkloads(kind: WorkloadKind, namespace: string | undefined, options: WatchOptions, onEvent: (type: WatchEventType, workload: Workload) => void): Promise<WatchHandle> {
+    const { group, resource } = WORKLOAD_RESOURCES[kind];
+    const path = namespace === undefined ? `/apis/${group}/v1/${resource}` : `/apis/${group}/v1/namespaces/${encodeURIComponent(namespace)}/${resource}`;
+    return startWatch(this.kc, this.logger, path, options, this.describe({ verb: 'watch', resource: workloadResource(kind), namespace }), onEvent);
   }
 
   addEphemeralContainer(pod: V1Pod, checked: PolicyCheckedContainer): Promise<V1Pod> {
@@ -310,6 +354,12 @@ class ClientNodeClusterApi implements ClusterApi {
       throw toClusterError(error instanceof UpgradeRefused ? { code: error.code, body: error.body } : error, this.describe(call));
     }
   }
+}
+
+/** `deployments.apps`, `jobs.batch`: how RBAC and error messages name the resource. */
+function workloadResource(kind: WorkloadKind): string {
+  const { group, resource } = WORKLOAD_RESOURCES[kind];
+  return `${resource}.${group}`;
 }
 
 /** Above this many bytes queued on the WebSocket, the local socket is paused until it drains. */

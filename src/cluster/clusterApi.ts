@@ -14,6 +14,7 @@ import type {
   V1Status,
 } from '@kubernetes/client-node';
 import type { PolicyCheckedContainer, PolicyCheckedPod } from './policyChecked';
+import type { Workload, WorkloadKind } from './workloadKinds';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 
@@ -103,6 +104,10 @@ export interface ClusterApi {
   listPods(namespace: string | undefined, options?: ListOptions): Promise<ListResult<V1Pod>>;
   readPod(namespace: string, name: string): Promise<V1Pod>;
   watchPods(namespace: string | undefined, options: WatchOptions, onEvent: (type: WatchEventType, pod: V1Pod) => void): Promise<WatchHandle>;
+  /** Deployments, StatefulSets, DaemonSets, ReplicaSets or Jobs (apps/v1, batch/v1); all namespaces when undefined. */
+  listWorkloads(kind: WorkloadKind, namespace: string | undefined, options?: ListOptions): Promise<ListResult<Workload>>;
+  readWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<Workload>;
+  watchWorkloads(kind: WorkloadKind, namespace: string | undefined, options: WatchOptions, onEvent: (type: WatchEventType, workload: Workload) => void): Promise<WatchHandle>;
   /** Events (core/v1) in a namespace, e.g. `fieldSelector: involvedObject.name=web` for one pod's. */
   listEvents(namespace: string, options?: ListOptions): Promise<CoreV1Event[]>;
   /** Creates an events.k8s.io/v1 Event (a session's start or end, see src/session/clusterEvents.ts). */

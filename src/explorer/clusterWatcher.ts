@@ -7,6 +7,7 @@ import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { ClusterApi, ClusterError } from '../cluster/clusterApi';
 import { ListWatch, type BackoffOptions } from './listWatch';
 import { summarizePod } from './podStatus';
+import { WorkloadCache, workloadLoops } from './workloads';
 
 export interface ExplorerFilters {
   /** Only these namespaces (pods are then watched per namespace); all when empty or undefined. */
@@ -36,6 +37,9 @@ export class ClusterWatcher {
   readonly namespaces = new Map<string, V1Namespace>();
   /** namespace → pod name → pod */
   readonly pods = new Map<string, Map<string, V1Pod>>();
+  /** Deployments, StatefulSets, … of the same namespaces, watched while the pods are (see workloads.ts). */
+  readonly workloads = new WorkloadCache();
+  private workloadLoops: { stop(): void }[] = [];
   private status: ClusterStatus = { phase: 'connecting', namespacesForbidden: false };
   private readonly healthy = new Set<Stream>();
   private loops: ListWatch<V1Namespace | V1Pod>[] = [];
@@ -74,6 +78,7 @@ export class ClusterWatcher {
     this.stopLoops();
     this.namespaces.clear();
     this.pods.clear();
+    this.workloads.clear();
     this.status = { phase: 'connecting', namespacesForbidden: false };
     this.healthy.clear();
     this.emit({ kind: 'cluster' });
@@ -99,11 +104,22 @@ export class ClusterWatcher {
     if (filter.length) for (const namespace of filter) this.loops.push(this.podLoop(namespace));
     else this.loops.push(this.podLoop(undefined));
     for (const loop of this.loops) loop.start();
+    this.watchWorkloads(filter.length ? filter : [undefined]);
+  }
+
+  private watchWorkloads(namespaces: readonly (string | undefined)[]): void {
+    for (const loop of this.workloadLoops) loop.stop();
+    const loops = workloadLoops(namespaces, () => this.freshApi(), this.workloads, (namespace) =>
+      this.emit(namespace === undefined ? { kind: 'cluster' } : { kind: 'namespace', namespace }), this.backoff);
+    this.workloadLoops = loops;
+    for (const loop of loops) loop.start();
   }
 
   private stopLoops(): void {
     for (const loop of this.loops) loop.stop();
     this.loops = [];
+    for (const loop of this.workloadLoops) loop.stop();
+    this.workloadLoops = [];
   }
 
   private namespaceLoop(): ListWatch<V1Namespace | V1Pod> {
@@ -164,6 +180,7 @@ export class ClusterWatcher {
     const scoped = this.podLoop(namespace);
     this.loops = [this.loops[0]!, scoped];
     scoped.start();
+    this.watchWorkloads([namespace]);
   }
 
   /** The facade is re-created after failures: the kubeconfig's credentials or CA may have changed. */

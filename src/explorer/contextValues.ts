@@ -17,6 +17,11 @@ export function clusterContextValue(flags: { active: boolean; error: boolean }):
 
 export const NAMESPACE_CONTEXT_VALUE = 'ephemeralDebug.namespace';
 
+/** `ephemeralDebug.workload.deployment.ready`: `ready` when at least one of its pods is ready (the debug actions pick one). */
+export function workloadContextValue(kind: string, hasReadyPod: boolean): string {
+  return ['ephemeralDebug.workload', kind.toLowerCase(), hasReadyPod ? 'ready' : ''].filter(Boolean).join('.');
+}
+
 export function messageContextValue(severity: 'info' | 'error'): string {
   return `ephemeralDebug.message.${severity}`;
 }

@@ -13,8 +13,9 @@ import {
 } from './contextValues';
 import { describeContainerState, summarizePod, type PodHealth } from './podStatus';
 import { debugContainerReach } from '../debug/debugContainers';
+import type { WorkloadKind } from '../cluster/workloadKinds';
 
-export type NodeKind = 'cluster' | 'namespace' | 'pod' | 'container' | 'message' | 'nodes' | 'node';
+export type NodeKind = 'cluster' | 'namespace' | 'workload' | 'pod' | 'container' | 'message' | 'nodes' | 'node';
 export type { ContainerKind } from './contextValues';
 
 export interface NodeDescriptor {
@@ -36,6 +37,8 @@ export interface NodeDescriptor {
   containerKind?: ContainerKind;
   /** A Kubernetes node (kind `node`, under the cluster's Nodes folder: src/explorer/nodes.ts). */
   nodeName?: string;
+  /** A workload node's workload, or the workload a pod node is shown under (its parent in the tree). */
+  workload?: { kind: WorkloadKind; name: string };
   /** The pod (or its cluster) deserves the "Debug" quick action: crashing or failing readiness. */
   needsDebug?: boolean;
 }

@@ -10,6 +10,7 @@ import { clusterId, clusterNode, containerNodes, messageNode, namespaceId, names
 import { DEFAULT_BACKOFF, type BackoffOptions } from './listWatch';
 import { summarizePod } from './podStatus';
 import { clusterNodeNode, nodesFolderId, nodesFolderNode, NodesWatcher } from './nodes';
+import { workloadNode } from './workloads';
 
 export interface ExplorerContext {
   name: string;
@@ -204,9 +205,37 @@ export class ExplorerModel {
         return [...nodes.nodes.values()].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '')).map((n) => clusterNodeNode(context, n));
       }
       case 'namespace': {
-        const pods = watcher.pods.get(node.namespace ?? '');
-        if (!pods || pods.size === 0) return [];
-        return [...pods.values()].sort(byName).map((pod) => podNode(context, pod));
+        // Workloads first, with their pods under them; pods of no (watched) workload after, as before.
+        const namespace = node.namespace ?? '';
+        const pods = [...(watcher.pods.get(namespace)?.values() ?? [])];
+        const owned = new Map<string, V1Pod[]>();
+        const bare: V1Pod[] = [];
+        for (const pod of pods) {
+          const owner = watcher.workloads.ownerOf(pod);
+          const key = owner === undefined ? undefined : `${owner.kind}/${owner.name}`;
+          if (key === undefined) bare.push(pod);
+          else if (owned.has(key)) owned.get(key)!.push(pod);
+          else owned.set(key, [pod]);
+        }
+        // With a label filter, a workload none of whose pods match is not what the user is looking for.
+        const filtered = Boolean(this.filters.labelSelector);
+        const workloads = watcher.workloads.shown(namespace)
+          .map(({ ref, workload }) => ({ ref, workload, pods: owned.get(`${ref.kind}/${ref.name}`) ?? [] }))
+          .filter(({ pods: its }) => !filtered || its.length > 0)
+          .map(({ ref, workload, pods: its }) => workloadNode(context, ref, workload, its));
+        return [...workloads, ...bare.sort(byName).map((pod) => podNode(context, pod))];
+      }
+      case 'workload': {
+        const namespace = node.namespace ?? '';
+        const ref = node.workload;
+        if (ref === undefined) return [];
+        return [...(watcher.pods.get(namespace)?.values() ?? [])]
+          .filter((pod) => {
+            const owner = watcher.workloads.ownerOf(pod);
+            return owner?.kind === ref.kind && owner.name === ref.name;
+          })
+          .sort(byName)
+          .map((pod) => ({ ...podNode(context, pod), workload: ref }));
       }
       case 'pod': {
         const pod = watcher.pods.get(node.namespace ?? '')?.get(node.pod ?? '');
@@ -228,7 +257,9 @@ export class ExplorerModel {
     if (!entry) return undefined;
     if (pod !== undefined && namespace !== undefined) {
       const found = entry.watcher.pods.get(namespace)?.get(pod);
-      return found ? podNode(contextName, found) : undefined;
+      if (!found) return undefined;
+      const owner = entry.watcher.workloads.ownerOf(found);
+      return { ...podNode(contextName, found), ...(owner ? { workload: { kind: owner.kind, name: owner.name } } : {}) };
     }
     if (namespace !== undefined) {
       const pods = [...(entry.watcher.pods.get(namespace)?.values() ?? [])];

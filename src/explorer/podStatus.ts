@@ -82,7 +82,8 @@ function healthOf(pod: V1Pod, reason: string, ready: number, total: number): Pod
   return 'pending';
 }
 
-function isPodReady(pod: V1Pod): boolean {
+/** The pod's Ready condition is True (kubectl's READY, what a Service routes to). */
+export function isPodReady(pod: V1Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 

@@ -13,6 +13,8 @@ import { defaultTargetContainer, isEphemeralContainerRunning } from '../debug/de
 import { execCapture } from '../debug/execCapture';
 import { ephemeralSecurityContextFor, isNamedProfile, type ProfileChoice } from '../debug/profiles';
 import { isPodDebuggable } from '../explorer/contextValues';
+import type { WorkloadRef } from '../cluster/workloadKinds';
+import { describePick, isReadyToDebug, pickReadyPod, podsOfWorkload, WorkloadPodError } from '../debug/workloadPods';
 import { LaunchError } from './launchError';
 import { startPortForward, type ActivePortForward } from './portForward';
 import { LIST_PROCESSES_SCRIPT, parseProcessListing } from '../terminal/targetProcess';
@@ -25,6 +27,8 @@ export interface DebugAttachRequest {
   /** The pod, or a label selector choosing one (the first running match). */
   readonly pod?: string;
   readonly labelSelector?: string;
+  /** Or a workload of `namespace` (`"deployment": "web"`): one of its ready pods, picked at each launch. */
+  readonly workload?: Omit<WorkloadRef, 'namespace'>;
   /** Target container (whose PID namespace the debug container joins). Default: the pod's only/first running one. */
   readonly container?: string;
   /** Detected from the processes when omitted. */
@@ -55,6 +59,8 @@ export interface DebugAttachOptions {
   readonly listenTimeoutMs?: number;
   /** Set as DEBUG_SESSION_ID in a debug container this session adds. */
   readonly sessionId?: string;
+  /** The pod chosen for `request.workload` before (per workload), preferred while it is ready. */
+  readonly rememberedPod?: string;
 }
 
 export interface DebugAttachSession {
@@ -70,6 +76,8 @@ export interface DebugAttachSession {
   readonly remoteRoot: string | undefined;
   readonly debugContainer: string;
   readonly notes: readonly string[];
+  /** How the pod was picked when the request named a workload (for the debug console). */
+  readonly podChoice?: string;
   /** Stops the forward and what preparing started (a dlv server); idempotent. */
   dispose(): Promise<void>;
 }
@@ -83,7 +91,14 @@ export async function startDebugAttachSession(api: ClusterApi, request: DebugAtt
   };
   const { namespace } = request;
   const notes: string[] = [];
-  let pod = await resolvePod(api, request, notes);
+  let podChoice: string | undefined;
+  let pod: V1Pod;
+  if (request.workload !== undefined) {
+    ({ pod, podChoice } = await resolveWorkloadPod(api, { ...request.workload, namespace }, options.rememberedPod));
+    notes.push(podChoice);
+  } else {
+    pod = await resolvePod(api, request, notes);
+  }
   const podName = pod.metadata?.name ?? '';
   const targetContainer = request.container ?? defaultTargetContainer(pod);
 
@@ -176,8 +191,22 @@ export async function startDebugAttachSession(api: ClusterApi, request: DebugAtt
     remoteRoot,
     debugContainer: container,
     notes,
+    ...(podChoice !== undefined ? { podChoice } : {}),
     dispose,
   };
+}
+
+/** The workload's pod by the non-interactive pick rule (remembered, only, else the oldest ready one). */
+async function resolveWorkloadPod(api: ClusterApi, ref: WorkloadRef, remembered: string | undefined): Promise<{ pod: V1Pod; podChoice: string }> {
+  try {
+    const { pods } = await podsOfWorkload(api, ref);
+    const pick = pickReadyPod(ref, pods, remembered, false);
+    if ('ask' in pick) throw new Error('unreachable: a non-interactive pick never asks');
+    return { pod: pick.pod, podChoice: describePick(ref, pick.pod, pick.why, pods.filter(isReadyToDebug).length) };
+  } catch (error) {
+    if (error instanceof WorkloadPodError) throw new LaunchError('no-pod', error.message);
+    throw error;
+  }
 }
 
 async function resolvePod(api: ClusterApi, request: DebugAttachRequest, notes: string[]): Promise<V1Pod> {

@@ -6,6 +6,7 @@ import { isProfileChoice, type ProfileChoice } from '../debug/profiles';
 import type { DebugAttachRequest } from './debugAttachSession';
 import { LaunchError } from './launchError';
 import { isRuntimeKind, type ProcessSelector } from './processes';
+import { WORKLOAD_KINDS, WORKLOAD_RESOURCES, type WorkloadKind } from '../cluster/workloadKinds';
 
 export const DEBUG_TYPE = 'kubernetes-ephemeral';
 
@@ -17,6 +18,12 @@ export interface KubernetesEphemeralConfiguration {
   readonly namespace?: string;
   readonly pod?: string;
   readonly labelSelector?: string;
+  /** Or a workload instead of a pod: exactly one of pod, labelSelector and these. */
+  readonly deployment?: string;
+  readonly statefulSet?: string;
+  readonly daemonSet?: string;
+  readonly replicaSet?: string;
+  readonly job?: string;
   readonly container?: string;
   readonly runtime?: 'node' | 'java' | 'python' | 'go';
   readonly process?: number | string;
@@ -51,6 +58,8 @@ const port = (raw: Record<string, unknown>, key: string): number | undefined => 
   return n;
 };
 
+const WORKLOAD_ATTRIBUTES = WORKLOAD_KINDS.map((kind) => `"${WORKLOAD_RESOURCES[kind].attribute}"`).join(', ');
+
 /** Validates a launch configuration; `defaultNamespace` fills a missing namespace (the context's). */
 export function parseLaunchConfiguration(raw: Record<string, unknown>, defaultNamespace?: string): ParsedLaunchConfiguration {
   const request = raw.request ?? 'attach';
@@ -59,7 +68,14 @@ export function parseLaunchConfiguration(raw: Record<string, unknown>, defaultNa
   if (namespace === undefined) throw new LaunchError('invalid-configuration', 'set "namespace"');
   const pod = str(raw, 'pod');
   const labelSelector = str(raw, 'labelSelector');
-  if (pod === undefined && labelSelector === undefined) throw new LaunchError('invalid-configuration', 'set "pod" or "labelSelector"');
+  const workloads = WORKLOAD_KINDS.flatMap((kind): { kind: WorkloadKind; name: string }[] => {
+    const name = str(raw, WORKLOAD_RESOURCES[kind].attribute);
+    return name !== undefined ? [{ kind, name }] : [];
+  });
+  const chosen = [pod !== undefined ? '"pod"' : '', labelSelector !== undefined ? '"labelSelector"' : '',
+    ...workloads.map((w) => `"${WORKLOAD_RESOURCES[w.kind].attribute}"`)].filter(Boolean);
+  if (chosen.length === 0) throw new LaunchError('invalid-configuration', `set "pod", a workload (${WORKLOAD_ATTRIBUTES}) or "labelSelector" to choose the pod to debug`);
+  if (chosen.length > 1) throw new LaunchError('invalid-configuration', `set only one of ${chosen.join(', ')}: each chooses the pod to debug`);
   const runtime = raw.runtime === undefined || raw.runtime === '' || raw.runtime === 'auto' ? undefined : raw.runtime;
   if (runtime !== undefined && !isRuntimeKind(runtime)) throw new LaunchError('invalid-configuration', '"runtime" must be node, java, python or go');
   let process: ProcessSelector | undefined;
@@ -82,6 +98,7 @@ export function parseLaunchConfiguration(raw: Record<string, unknown>, defaultNa
       namespace,
       pod,
       labelSelector,
+      ...(workloads[0] !== undefined ? { workload: workloads[0] } : {}),
       container: str(raw, 'container'),
       runtime,
       process,

@@ -10,6 +10,7 @@ import { createClusterApi } from '../cluster/client';
 import { ClusterError, type ClusterApi, type Logger } from '../cluster/clusterApi';
 import type { LoadedKubeconfig } from '../cluster/kubeconfig';
 import { clusterId, messageNode, namespaceId, podId, type NodeDescriptor } from '../explorer/descriptors';
+import { workloadId } from '../explorer/workloads';
 import { ExplorerModel, type ExplorerChange, type ExplorerContext } from '../explorer/explorerModel';
 import { nodesFolderId } from '../explorer/nodes';
 import type { ExplorerFilters } from '../explorer/clusterWatcher';
@@ -88,6 +89,9 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
     }
     if (d.namespace === undefined) {
       return this.nodes.get(clusterId(d.contextName));
+    }
+    if (d.kind === 'pod' && d.workload !== undefined) {
+      return this.nodes.get(workloadId(d.contextName, { ...d.workload, namespace: d.namespace }));
     }
     if (d.pod === undefined || d.kind === 'pod') {
       return this.nodes.get(namespaceId(d.contextName, d.namespace));
@@ -289,6 +293,9 @@ function failingApi(contextName: string, error: ClusterError): ClusterApi {
     listPods: fail,
     readPod: fail,
     watchPods: fail,
+    listWorkloads: fail,
+    readWorkload: fail,
+    watchWorkloads: fail,
     listEvents: fail,
     createEvent: fail,
     addEphemeralContainer: fail,

@@ -20,6 +20,7 @@ import type { SettingsReader } from './settings';
 import type { Terminals } from './terminals';
 import type { DebugSessions } from './debugSessions';
 import { containerFacts } from './sessionDetails';
+import type { WorkloadPods } from './workloadTarget';
 
 export interface CommandDependencies {
   readonly attach: AttachCommand;
@@ -30,6 +31,7 @@ export interface CommandDependencies {
   readonly terminals: Terminals;
   readonly sessions: DebugSessions;
   readonly logger: Logger & { show(): void };
+  readonly workloadPods: WorkloadPods;
 }
 
 interface ContainerRef {
@@ -77,7 +79,7 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
   };
 
   return [
-    vscode.commands.registerCommand('ephemeralDebug.attach', (arg?: unknown) => deps.attach.run(arg)),
+    vscode.commands.registerCommand('ephemeralDebug.attach', deps.workloadPods.command('Attach Debug Container', (arg?: unknown) => deps.attach.run(arg))),
 
     vscode.commands.registerCommand('ephemeralDebug.copyKubectlCommand', async (node?: unknown) => {
       const ref = needContainer(node, 'Copy kubectl Command');

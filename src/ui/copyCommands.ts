@@ -41,7 +41,7 @@ export function registerCopyCommands(deps: FeatureDependencies): vscode.Disposab
   const lifecycle = new CopyLifecycle(deps);
   return [
     lifecycle,
-    vscode.commands.registerCommand('ephemeralDebug.debugCopy', (arg?: unknown) => debugCopyCommand(deps, lifecycle, arg)),
+    vscode.commands.registerCommand('ephemeralDebug.debugCopy', deps.workloadPods.command('Debug a Copy', (arg?: unknown) => debugCopyCommand(deps, lifecycle, arg))),
     vscode.commands.registerCommand('ephemeralDebug.cleanupDebugPods', (arg?: unknown) => cleanupDebugPods(deps, arg)),
   ];
 }

@@ -31,6 +31,7 @@ import type { EphemeralDebugSettings } from './pure/settingsModel';
 import { journalDebugContainer } from './sessionDetails';
 import type { TimeLimits } from './timeLimits';
 import { TargetSourceTracker } from './targetSourceTracker';
+import type { WorkloadPods } from './workloadTarget';
 
 /** Marks the language session we started, so its end stops the forward. */
 const SESSION_MARKER = '__kubernetesEphemeralSession';
@@ -47,6 +48,8 @@ export interface DebugAttachDependencies {
   readonly logger: Logger;
   readonly sessions: DebugSessions;
   readonly timeLimits: TimeLimits;
+  /** Workload nodes → a ready pod; a launch configuration naming a workload prefers the pod remembered for it. */
+  readonly workloadPods: WorkloadPods;
 }
 
 export class DebugAttachProvider implements vscode.DebugConfigurationProvider, vscode.DebugAdapterDescriptorFactory, vscode.Disposable {
@@ -154,7 +157,7 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
     const journal = this.deps.sessions;
     const sessionId = journal.newId();
     const record = await journal.begin('debugger', api, {
-      namespace: request.namespace, pod: request.pod ?? `(selector ${request.labelSelector ?? ''})`,
+      namespace: request.namespace, pod: request.pod ?? (request.workload !== undefined ? `(${request.workload.kind} ${request.workload.name})` : `(selector ${request.labelSelector ?? ''})`),
       ...(request.container !== undefined ? { targetContainer: request.container } : {}),
       ...(request.debugImage !== undefined ? { image: request.debugImage } : {}),
     }, sessionId);
@@ -180,7 +183,7 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
     const localRoot = request.localRoot ?? folder?.uri.fsPath;
 
     const run = async (process = request.process): Promise<DebugAttachSession> => vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Attaching debugger to ${request.namespace}/${request.pod ?? request.labelSelector}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `Attaching debugger to ${request.namespace}/${request.pod ?? (request.workload !== undefined ? `${request.workload.kind} ${request.workload.name}` : request.labelSelector)}`, cancellable: true },
       (progress, progressToken) => {
         progressToken.onCancellationRequested(() => controller.abort());
         const callbacks: AttachCallbacks = {
@@ -197,6 +200,7 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
         };
         return startDebugAttachSession(api, { ...request, process, localRoot }, {
           settings: attachSettings(settings), callbacks, logger: this.deps.logger, signal: controller.signal, listenTimeoutMs: LISTEN_TIMEOUT_MS, sessionId,
+          ...(request.workload !== undefined ? { rememberedPod: this.deps.workloadPods.remembered(api.contextName, { ...request.workload, namespace: request.namespace }) } : {}),
         });
       },
     );
@@ -259,7 +263,9 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
   private async startLanguageSession(folder: vscode.WorkspaceFolder | undefined, id: string, session: DebugAttachSession, route: DebuggerRoute): Promise<void> {
     const direct = route.kind === 'direct';
     const type = direct ? DEBUG_TYPE : session.debugConfiguration.type;
-    const line = describeDebuggerRoute(session.runtime, route, `the port-forward ${session.forward.description}`);
+    const routeLine = describeDebuggerRoute(session.runtime, route, `the port-forward ${session.forward.description}`);
+    // A configuration naming a workload: say which pod it chose this time (it changes with rollouts).
+    const line = session.podChoice !== undefined ? `${session.podChoice}\n${routeLine}` : routeLine;
     this.routeLines.set(id, line);
     this.deps.logger.info(`debug attach: ${line}`);
     await this.deps.sessions.note(this.records.get(id), (r) => r.action(line));
@@ -343,7 +349,7 @@ export function registerDebugAttach(deps: Omit<DebugAttachDependencies, 'forward
     provider,
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, provider),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, provider),
-    vscode.commands.registerCommand('ephemeralDebug.attachDebugger', (node?: unknown) => provider.attachFromNode(node)),
+    vscode.commands.registerCommand('ephemeralDebug.attachDebugger', deps.workloadPods.command('Attach Debugger', (node?: unknown) => provider.attachFromNode(node))),
   ];
 }
 

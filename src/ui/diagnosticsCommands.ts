@@ -37,7 +37,7 @@ export interface DiagnosticsCommandResult {
 }
 
 export function registerDiagnosticsCommands(deps: FeatureDependencies): vscode.Disposable[] {
-  return [vscode.commands.registerCommand('ephemeralDebug.collectDiagnostics', (arg?: unknown) => collectDiagnosticsCommand(deps, arg))];
+  return [vscode.commands.registerCommand('ephemeralDebug.collectDiagnostics', deps.workloadPods.command('Collect Diagnostics', (arg?: unknown) => collectDiagnosticsCommand(deps, arg)))];
 }
 
 export async function collectDiagnosticsCommand(deps: FeatureDependencies, arg: unknown): Promise<DiagnosticsCommandResult | undefined> {

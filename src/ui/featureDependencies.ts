@@ -8,6 +8,7 @@ import type { ErrorPresenter } from './errorPresenter';
 import type { SettingsReader } from './settings';
 import type { Terminals } from './terminals';
 import type { TimeLimits } from './timeLimits';
+import type { WorkloadPods } from './workloadTarget';
 
 export interface FeatureDependencies {
   readonly clusters: Clusters;
@@ -19,4 +20,6 @@ export interface FeatureDependencies {
   readonly tree: ClusterTreeProvider;
   readonly clusterExplorer: ClusterExplorerBridge;
   readonly logger: Logger & { show(): void };
+  /** Resolves a workload node to one of its ready pods (pod commands on workloads). */
+  readonly workloadPods: WorkloadPods;
 }

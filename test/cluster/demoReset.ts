@@ -11,9 +11,9 @@ import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { demoWorkloadsPath } from './cluster';
 
-const isNotFound = (error: unknown): boolean => (error as { code?: number }).code === 404;
+export const isNotFound = (error: unknown): boolean => (error as { code?: number }).code === 404;
 
-async function pollUntil(done: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
+export async function pollUntil(done: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -17,6 +17,7 @@ import { writeFileAtomic } from './api/kubeconfig';
 import type { AuthorizationRecord } from './api/server';
 import { LoopbackCluster } from './cluster';
 import { deleteNamespaceAndWait, deletePodAndWait, resetDemoWorkloads } from './demoReset';
+import { createWorkload, deleteWorkloadAndWait, type TestWorkload } from './testWorkloads';
 
 export type TestClusterKind = 'loopback' | 'real' | 'kubeconfig';
 export type TestUser = 'admin' | 'viewer' | 'debugger';
@@ -67,6 +68,12 @@ export interface TestCluster {
   createPod(namespace: string, pod: k8s.V1Pod): Promise<k8s.V1Pod>;
   /** Creates a namespace as admin (replacing a leftover on a shared cluster); deleted by stop(). */
   createNamespace(name: string, labels?: Record<string, string>): Promise<void>;
+  /**
+   * Creates a Deployment, StatefulSet, DaemonSet, ReplicaSet or Job as admin (replacing a leftover of an earlier
+   * run on a shared cluster); stop() deletes it and waits until its pods are gone. Wait for its pods with
+   * waitForPods (test/cluster/testWorkloads.ts).
+   */
+  createWorkload(namespace: string, workload: TestWorkload): Promise<TestWorkload>;
   /** Records a pod the code under test created (a debug copy, …), so that stop() deletes it. */
   track(namespace: string, pod: string): void;
   /** Loopback: stops the cluster. Shared: deletes what the suite created, leaves the cluster running. */
@@ -121,8 +128,14 @@ function credentialsIn(yaml: string): string[] {
 class Created {
   private readonly pods = new Set<string>();
   private readonly namespaces = new Set<string>();
+  private readonly workloads = new Map<string, { namespace: string; workload: TestWorkload }>();
 
-  constructor(private readonly core: () => k8s.CoreV1Api) {}
+  constructor(private readonly core: () => k8s.CoreV1Api, private readonly kubeConfig: () => k8s.KubeConfig) {}
+
+  async createWorkload(namespace: string, workload: TestWorkload): Promise<TestWorkload> {
+    this.workloads.set(`${namespace}/${workload.kind}/${workload.metadata.name}`, { namespace, workload });
+    return createWorkload(this.kubeConfig(), namespace, workload);
+  }
 
   trackPod(namespace: string, name: string): void {
     this.pods.add(`${namespace}/${name}`);
@@ -144,6 +157,12 @@ class Created {
   async deleteAll(): Promise<void> {
     const core = this.core();
     const failures: string[] = [];
+    // Workloads before pods and namespaces: their controllers would make new pods meanwhile.
+    for (const [key, { namespace, workload }] of this.workloads) {
+      if (this.namespaces.has(namespace)) continue;
+      await deleteWorkloadAndWait(this.kubeConfig(), namespace, workload).catch((error: unknown) => failures.push(`${key}: ${String(error)}`));
+    }
+    this.workloads.clear();
     for (const key of this.pods) {
       const [namespace, name] = key.split('/') as [string, string];
       if (this.namespaces.has(namespace)) continue;
@@ -178,7 +197,7 @@ async function startLoopback(options: TestClusterOptions): Promise<TestCluster> 
   const context = (user: TestUser) => `loopback-${user}`;
   const kubeConfig = (user: TestUser = 'admin') => loadKubeConfig(loopback.kubeconfigYaml(), context(user));
   const version = await serverVersion(kubeConfig());
-  const created = new Created(() => kubeConfig().makeApiClient(k8s.CoreV1Api));
+  const created = new Created(() => kubeConfig().makeApiClient(k8s.CoreV1Api), () => kubeConfig());
   return {
     kind: 'loopback',
     description: `loopback cluster, Kubernetes ${version}`,
@@ -192,6 +211,7 @@ async function startLoopback(options: TestClusterOptions): Promise<TestCluster> 
     loopback,
     createPod: (namespace, pod) => created.createPod(namespace, pod),
     createNamespace: (name, labels) => created.createNamespace(name, labels),
+    createWorkload: (namespace, workload) => created.createWorkload(namespace, workload),
     track: () => undefined, // everything goes with the cluster
     stop: async () => {
       await loopback.stop();
@@ -242,7 +262,7 @@ async function connectShared(kind: 'real' | 'kubeconfig', options: TestClusterOp
     const changes = await resetDemoWorkloads(admin);
     if (changes.length > 0) console.log(`      demo workloads reset: ${changes.join(', ')}`);
   }
-  const created = new Created(() => admin.makeApiClient(k8s.CoreV1Api));
+  const created = new Created(() => admin.makeApiClient(k8s.CoreV1Api), () => admin);
   const nodeVersion = process.env.EPHEMERAL_DEBUG_NODE_VERSION;
   return {
     kind,
@@ -258,6 +278,7 @@ async function connectShared(kind: 'real' | 'kubeconfig', options: TestClusterOp
     loopback: undefined,
     createPod: (namespace, pod) => created.createPod(namespace, pod),
     createNamespace: (name, labels) => created.createNamespace(name, labels),
+    createWorkload: (namespace, workload) => created.createWorkload(namespace, workload),
     track: (namespace, pod) => created.trackPod(namespace, pod),
     stop: () => created.deleteAll(),
   };

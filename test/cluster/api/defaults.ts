@@ -10,7 +10,7 @@ export function randomSuffix(n = 5): string {
   return [...randomBytes(n)].map((b) => SUFFIX_CHARS[b % SUFFIX_CHARS.length]).join('');
 }
 
-function defaultMetadata(obj: Obj, namespace?: string): void {
+export function defaultMetadata(obj: Obj, namespace?: string): void {
   obj.metadata ??= {};
   const m = obj.metadata;
   if (!m.name && m.generateName) m.name = `${m.generateName}${randomSuffix()}`;

@@ -35,7 +35,20 @@ export function coreResources(ephemeralContainersEnabled: boolean) {
   };
 }
 
+/** The kind of an object served here (the `kind` of a list is this plus `List`). */
+export type ApiKind = string;
+
+const workload = (name: string, singularName: string, kind: string, shortNames: string[]) =>
+  ({ name, singularName, namespaced: true, kind, verbs: ['create', 'delete', 'get', 'list', 'watch', ...(kind === 'Job' ? [] : ['update'])], shortNames, categories: ['all'] });
+
 const GROUPS = {
+  apps: [
+    workload('daemonsets', 'daemonset', 'DaemonSet', ['ds']),
+    workload('deployments', 'deployment', 'Deployment', ['deploy']),
+    workload('replicasets', 'replicaset', 'ReplicaSet', ['rs']),
+    workload('statefulsets', 'statefulset', 'StatefulSet', ['sts']),
+  ],
+  batch: [workload('jobs', 'job', 'Job', [])],
   'authorization.k8s.io': [
     { name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] },
     { name: 'selfsubjectrulesreviews', singularName: 'selfsubjectrulesreview', namespaced: false, kind: 'SelfSubjectRulesReview', verbs: ['create'] },

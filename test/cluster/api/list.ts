@@ -8,7 +8,9 @@ import { serveWatch } from './watch';
 
 export interface ListSpec {
   resource: Resource;
-  kind: 'Pod' | 'Namespace' | 'Node';
+  kind: string;
+  /** Of the list (default v1). */
+  apiVersion?: string;
   namespace?: string;
   fields: Record<string, (o: Obj) => string>;
 }
@@ -89,7 +91,7 @@ export function serveList(ctx: RequestContext, spec: ListSpec): void {
   }
   // Items in a list carry no kind/apiVersion, as from the real server.
   for (const o of items) { delete o.kind; delete o.apiVersion; }
-  sendJson(ctx.res, 200, { kind: `${spec.kind}List`, apiVersion: 'v1', metadata, items });
+  sendJson(ctx.res, 200, { kind: `${spec.kind}List`, apiVersion: spec.apiVersion ?? 'v1', metadata, items });
 }
 
 /** A single object, or its one-row Table for kubectl. */

@@ -52,6 +52,9 @@ export const ROLES: Record<UserName, { role: string; rules: PolicyRule[] }> = {
     role: 'loopback-debugger',
     rules: [
       { verbs: READ, apiGroups: [''], resources: ['pods', 'pods/log', 'namespaces'] },
+      // The workloads the Clusters view shows pods under, and debug actions on a workload resolve through.
+      { verbs: READ, apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'] },
+      { verbs: READ, apiGroups: ['batch'], resources: ['jobs'] },
       { verbs: ['patch'], apiGroups: [''], resources: ['pods/ephemeralcontainers'] },
       // get: the WebSocket upgrade (a GET) as every API server authorizes it; create: checked as well since 1.35.
       { verbs: ['get', 'create'], apiGroups: [''], resources: ['pods/attach', 'pods/exec', 'pods/portforward'] },

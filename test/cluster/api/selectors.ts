@@ -94,6 +94,11 @@ export const POD_FIELDS: Record<string, (pod: Obj) => string> = {
   'status.podIP': (p) => p.status?.podIP ?? '',
 };
 
+export const WORKLOAD_FIELDS: Record<string, (obj: Obj) => string> = {
+  'metadata.name': (o) => o.metadata?.name ?? '',
+  'metadata.namespace': (o) => o.metadata?.namespace ?? '',
+};
+
 export const NAMESPACE_FIELDS: Record<string, (ns: Obj) => string> = {
   'metadata.name': (n) => n.metadata?.name ?? '',
   'status.phase': (n) => n.status?.phase ?? '',

@@ -16,7 +16,7 @@ import { sendObject, serveList } from './list';
 import * as pods from './pods';
 import { authorizeNonResource, authorizeResource, forbiddenMessage, forbiddenPathMessage, type ResourceAttributes } from './rbac';
 import { reviewHandler } from './reviews';
-import { NAMESPACE_FIELDS, POD_FIELDS } from './selectors';
+import { NAMESPACE_FIELDS, POD_FIELDS, WORKLOAD_FIELDS } from './selectors';
 import { NODE_FIELDS } from './nodes';
 import { ApiError, forbidden, methodNotAllowed, noSuchResource, notFound, status, unauthorized } from './status';
 import { ClusterStore, type Obj } from './store';
@@ -24,6 +24,8 @@ import { generateServerTls } from './tls';
 import { applyPatch } from './patch';
 import { handleUpgrade } from './upgrade';
 import { validateNamespaceCreate } from './validation';
+import { WorkloadControllers } from './controllers';
+import { createWorkload, deleteWorkload, getWorkload, replaceWorkload, workloadType } from './workloads';
 
 export interface ApiServerOptions {
   kubelet?: KubeletApi;
@@ -83,6 +85,7 @@ export class ApiServer {
   private readonly log: (line: string) => void;
   private readonly onAuthorized?: (record: AuthorizationRecord) => void;
   private server?: Server;
+  private controllers?: WorkloadControllers;
   private caCert = '';
   private url = '';
   private readonly sockets = new Set<Socket>();
@@ -121,6 +124,7 @@ export class ApiServer {
 
   async start(port = 0): Promise<{ url: string; port: number }> {
     if (this.server) throw new Error('already started');
+    this.controllers = new WorkloadControllers(this.clusterStore, this.log);
     const tls = await generateServerTls();
     this.caCert = tls.caCert;
     const server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => void this.handle(req, res));
@@ -159,6 +163,8 @@ export class ApiServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.controllers?.stop();
+    this.controllers = undefined;
     for (const close of [...this.streams]) close();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
@@ -224,6 +230,7 @@ export class ApiServer {
       if (parts.length === 2) return readOnly(ok(groupDoc(group)));
       if (parts[2] !== 'v1') return { run: () => { throw noSuchResource(); } };
       if (parts.length === 3) return readOnly(ok(groupResources(group)));
+      if (group === 'apps' || group === 'batch') return this.workloadRoute(method, url, group, parts.slice(3));
       if (parts.length === 4) {
         const handler = reviewHandler(group, parts[3]);
         if (method !== 'POST') return { run: () => { throw methodNotAllowed('POST'); } };
@@ -257,6 +264,36 @@ export class ApiServer {
       };
     }
     return { run: () => { throw methodNotAllowed('GET, POST'); } };
+  }
+
+  /** /apis/{apps,batch}/v1/...: list and watch (cluster-wide or in a namespace), create, get, delete, replace (apps). */
+  private workloadRoute(method: string, url: URL, group: 'apps' | 'batch', p: string[]): Route {
+    const nf = (): Route => ({ run: () => { throw noSuchResource(); } });
+    const notAllowed = (allow: string): Route => ({ run: () => { throw methodNotAllowed(allow); } });
+    const listVerb = boolParam(url, 'watch') ? 'watch' : 'list';
+    const namespaced = p[0] === 'namespaces' && p.length >= 3;
+    const type = workloadType(group, namespaced ? p[2] : p[0]);
+    if (!type || (!namespaced && p.length !== 1) || p.length > 4) return nf();
+    const attrs = (verb: string, namespace?: string, name?: string): ResourceAttributes => ({ verb, group, resource: type.resource, namespace, name });
+    const list = (namespace?: string) => (ctx: RequestContext) =>
+      serveList(ctx, { resource: type.resource, kind: type.kind, apiVersion: `${group}/v1`, namespace, fields: WORKLOAD_FIELDS });
+    if (!namespaced) return method === 'GET' ? { attrs: attrs(listVerb), run: list() } : notAllowed('GET');
+    const ns = p[1];
+    if (p.length === 3) {
+      if (method === 'GET') return { attrs: attrs(listVerb, ns), run: list(ns) };
+      if (method === 'POST') return { attrs: attrs('create', ns), run: (ctx) => createWorkload(ctx, type, ns) };
+      return notAllowed('GET, POST');
+    }
+    const name = p[3];
+    if (method === 'GET' && boolParam(url, 'watch')) {
+      url.searchParams.set('fieldSelector', `metadata.name=${name}`);
+      return { attrs: attrs('watch', ns, name), run: list(ns) };
+    }
+    if (method === 'GET') return { attrs: attrs('get', ns, name), run: (ctx) => getWorkload(ctx, type, ns, name) };
+    if (method === 'DELETE') return { attrs: attrs('delete', ns, name), run: (ctx) => deleteWorkload(ctx, type, ns, name) };
+    // A Job's template and selector are immutable: no PUT for it here.
+    if (method === 'PUT' && group === 'apps') return { attrs: attrs('update', ns, name), run: (ctx) => replaceWorkload(ctx, type, ns, name) };
+    return notAllowed(group === 'apps' ? 'GET, DELETE, PUT' : 'GET, DELETE');
   }
 
   /** /api/v1/... : namespaces, pods (and subresources), events; `watch/` prefixed legacy paths too. */

@@ -10,7 +10,10 @@ import { loopbackNode } from './nodes';
 import { alreadyExists, ApiError, forbidden, gone, notFound } from './status';
 import { validatePodCreate } from './validation';
 
-export type Resource = 'pods' | 'namespaces' | 'nodes';
+/** The apps/v1 and batch/v1 resources the loopback serves (see workloads.ts and controllers.ts). */
+export type WorkloadResource = 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'jobs';
+export const WORKLOAD_RESOURCES: readonly WorkloadResource[] = ['deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs'];
+export type Resource = 'pods' | 'namespaces' | 'nodes' | WorkloadResource;
 
 /** Plain JSON (what goes over the wire); typed loosely because handlers edit arbitrary fields of it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- decoded JSON of any shape
@@ -35,7 +38,9 @@ export class ClusterStore implements PodStore {
   /** Every event with rv > compactedRv is still in history. */
   private compactedRv = 1;
   private readonly history: StoreEvent[] = [];
-  private readonly objects: Record<Resource, Map<string, Obj>> = { pods: new Map(), namespaces: new Map(), nodes: new Map() };
+  private readonly objects: Record<Resource, Map<string, Obj>> = {
+    pods: new Map(), namespaces: new Map(), nodes: new Map(), deployments: new Map(), statefulsets: new Map(), daemonsets: new Map(), replicasets: new Map(), jobs: new Map(),
+  };
   private readonly listeners = new Set<(e: StoreEvent) => void>();
   /** Events committed while listeners run (a kubelet reacting to an event): delivered after, in order. */
   private readonly undelivered: StoreEvent[] = [];
@@ -174,6 +179,10 @@ export class ClusterStore implements PodStore {
       next.metadata.deletionTimestamp = now();
       next.status = { ...(next.status ?? {}), phase: 'Terminating' };
       this.commit('MODIFIED', 'namespaces', next, clone(ns));
+      // Workloads first, so that no controller makes new pods while they go.
+      for (const resource of WORKLOAD_RESOURCES) {
+        for (const workload of this.listObjects(resource).filter((w) => w.metadata.namespace === name)) this.deleteObject(resource, name, workload.metadata.name);
+      }
       for (const pod of this.listPods().filter((p) => p.metadata!.namespace === name)) {
         this.deletePod(name, pod.metadata!.name!);
       }
@@ -188,6 +197,42 @@ export class ClusterStore implements PodStore {
     if (!ns?.metadata.deletionTimestamp) return;
     if ([...this.objects.pods.values()].some((p) => p.metadata.namespace === name)) return;
     this.commit('DELETED', 'namespaces', clone(ns), clone(ns));
+  }
+
+  // ---- workloads (stored as they come: defaulting and validation are workloads.ts's) ----
+
+  createObject(resource: WorkloadResource, obj: Obj): Obj {
+    const ns = this.objects.namespaces.get(obj.metadata.namespace);
+    if (!ns) throw notFound('namespaces', obj.metadata.namespace);
+    if (ns.metadata.deletionTimestamp) {
+      throw forbidden(`${resource} "${obj.metadata.name}" is forbidden: unable to create new content in namespace ${obj.metadata.namespace} because it is being terminated`,
+        { name: obj.metadata.name, kind: resource });
+    }
+    if (this.objects[resource].has(keyOf(obj))) throw alreadyExists(resource, obj.metadata.name);
+    return this.commit('ADDED', resource, clone(obj));
+  }
+
+  getObject(resource: WorkloadResource, namespace: string, name: string): Obj | undefined {
+    const obj = this.objects[resource].get(`${namespace}/${name}`);
+    return obj ? clone(obj) : undefined;
+  }
+
+  listObjects(resource: WorkloadResource): Obj[] {
+    return this.snapshot(resource)!;
+  }
+
+  /** Replaces a stored workload (its controller's status, a scale); emits MODIFIED. */
+  replaceObject(resource: WorkloadResource, obj: Obj): Obj {
+    const old = this.objects[resource].get(keyOf(obj));
+    if (!old) throw notFound(resource, obj.metadata?.name ?? '');
+    return this.commit('MODIFIED', resource, clone(obj), clone(old));
+  }
+
+  /** Removed at once; what it owns is the controllers' garbage collection (background propagation). */
+  deleteObject(resource: WorkloadResource, namespace: string, name: string): Obj {
+    const old = this.objects[resource].get(`${namespace}/${name}`);
+    if (!old) throw notFound(resource, name);
+    return this.commit('DELETED', resource, clone(old), clone(old));
   }
 
   // ---- pods (admin and API) ----

@@ -41,18 +41,22 @@ function nodeReady(node: Obj): string {
   return (node.status?.conditions ?? []).some((c: Obj) => c.type === 'Ready' && c.status === 'True') ? 'Ready' : 'NotReady';
 }
 
-export function toTable(kind: 'Pod' | 'Namespace' | 'Node', items: Obj[], resourceVersion: string, includeObject: string | null) {
+/** Pods, namespaces and nodes as kubectl prints them; other kinds (workloads) with their name and age only. */
+export function toTable(kind: string, items: Obj[], resourceVersion: string, includeObject: string | null) {
   const columns = kind === 'Pod'
     ? [col('Name', 'string', 0, 'name'), col('Ready', 'string'), col('Status', 'string'), col('Restarts', 'string'), col('Age', 'string'),
       col('IP', 'string', 1), col('Node', 'string', 1), col('Nominated Node', 'string', 1), col('Readiness Gates', 'string', 1)]
-    : [col('Name', 'string', 0, 'name'), col('Status', 'string'), col('Age', 'string')];
+    : kind === 'Namespace' || kind === 'Node' ? [col('Name', 'string', 0, 'name'), col('Status', 'string'), col('Age', 'string')]
+      : [col('Name', 'string', 0, 'name'), col('Age', 'string')];
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata: { resourceVersion },
     columnDefinitions: columns,
     rows: items.map((o) => ({
-      cells: kind === 'Pod' ? podRow(o) : kind === 'Node' ? [o.metadata.name, nodeReady(o), age(o.metadata.creationTimestamp)] : [o.metadata.name, o.status?.phase ?? '', age(o.metadata.creationTimestamp)],
+      cells: kind === 'Pod' ? podRow(o) : kind === 'Namespace' ? [o.metadata.name, o.status?.phase ?? '', age(o.metadata.creationTimestamp)]
+        : kind === 'Node' ? [o.metadata.name, nodeReady(o), age(o.metadata.creationTimestamp)]
+        : [o.metadata.name, age(o.metadata.creationTimestamp)],
       object: includeObject === 'None' ? undefined : includeObject === 'Object' ? o
         : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
     })),

@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import * as vscode from 'vscode';
-import { clusterContext, kubeConfig, onDidWriteTerminalData, plain, ui, waitFor } from './support';
+import { clusterContext, copiedKubectlCommand, kubeConfig, onDidWriteTerminalData, plain, ui, waitFor } from './support';
 
 interface AttachResult {
   readonly namespace: string;
@@ -71,12 +71,7 @@ describe('Attach Debug Container', () => {
     // Issue #14: "Copy kubectl Command" on the debug container's node puts the kubectl line that adds it again
     // on the clipboard.
     const node = { id: 'host-test', descriptor: { kind: 'container', contextName: clusterContext('admin'), namespace: 'demo', pod: 'node-app', container: result.container, containerKind: 'ephemeral' } };
-    await vscode.env.clipboard.writeText('');
-    await vscode.commands.executeCommand('ephemeralDebug.copyKubectlCommand', node);
-    const copied = await waitFor('the kubectl command on the clipboard', async () => {
-      const text = await vscode.env.clipboard.readText();
-      return text.includes('kubectl') ? text : undefined;
-    }, 10_000);
+    const copied = await copiedKubectlCommand(node);
     assert.match(copied, new RegExp(`kubectl --context=\\S+ debug -n 'demo' 'node-app' -it --image='busybox:1\\.36'.* --target='app' .*-c '${result.container}'`), copied);
 
     // `exit` in the terminal ends the debug container's shell: the container terminates (it stays in the

@@ -102,3 +102,13 @@ export function onDidWriteTerminalData(): vscode.Event<TerminalDataEvent> {
 export function plain(text: string): string {
   return text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '');
 }
+
+/** Runs "Copy kubectl Command" on a container node and returns what it put on the clipboard. */
+export async function copiedKubectlCommand(node: unknown): Promise<string> {
+  await vscode.env.clipboard.writeText('');
+  await vscode.commands.executeCommand('ephemeralDebug.copyKubectlCommand', node);
+  return waitFor('the kubectl command on the clipboard', async () => {
+    const text = await vscode.env.clipboard.readText();
+    return text.includes('kubectl') ? text : undefined;
+  }, 10_000);
+}

@@ -40,6 +40,9 @@ class ControlledApi {
         this.handles.add(handle);
         return handle;
       },
+      listWorkloads: (k, ns, o) => inner.listWorkloads(k, ns, o),
+      readWorkload: (k, ns, n) => inner.readWorkload(k, ns, n),
+      watchWorkloads: (k, ns, o, e) => inner.watchWorkloads(k, ns, o, e),
       listEvents: (ns, o) => inner.listEvents(ns, o),
       createEvent: (ns, e) => inner.createEvent(ns, e),
       addEphemeralContainer: (p, c) => inner.addEphemeralContainer(p, c),

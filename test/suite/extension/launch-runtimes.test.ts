@@ -228,7 +228,7 @@ describe('launch: debugger attach on the test cluster', function () {
     const parsed = parseLaunchConfiguration({ type: 'kubernetes-ephemeral', request: 'attach', name: 'x', context: 'c', namespace: 'demo', pod: 'p', runtime: 'go', process: '12', port: '2345' });
     assert.equal(parsed.context, 'c');
     assert.deepEqual({ runtime: parsed.request.runtime, process: parsed.request.process, port: parsed.request.port }, { runtime: 'go', process: 12, port: 2345 });
-    assert.throws(() => parseLaunchConfiguration({ request: 'attach', namespace: 'demo' }), /"pod" or "labelSelector"/);
+    assert.throws(() => parseLaunchConfiguration({ request: 'attach', namespace: 'demo' }), /set "pod", a workload \("deployment", "statefulSet", "daemonSet", "replicaSet", "job"\) or "labelSelector"/);
     assert.throws(() => parseLaunchConfiguration({ request: 'attach', namespace: 'demo', pod: 'p', runtime: 'ruby' }), /node, java, python or go/);
     assert.throws(() => parseLaunchConfiguration({ request: 'launch', namespace: 'demo', pod: 'p' }), /"request" must be "attach"/);
   });

@@ -10,6 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { clusterNode, containerNodes, messageNode, namespaceNode, podNode } from '../../../src/explorer/descriptors';
+import { workloadNode } from '../../../src/explorer/workloads';
 
 const root = join(__dirname, '..', '..', '..');
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -68,7 +69,17 @@ function producedContextValues(): string[] {
   for (const pod of fixtures()) {
     values.push(podNode('a', pod).contextValue, ...containerNodes('a', pod).map((n) => n.contextValue));
   }
+  values.push(...workloadFixtures().map((n) => n.contextValue));
   return values;
+}
+
+/** A Deployment with a ready pod, and one without. */
+function workloadFixtures() {
+  const ready: V1Pod = { metadata: { name: 'web-1', namespace: 'demo' }, spec: { containers: [{ name: 'app' }] },
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [running('app')] } };
+  const ref = { kind: 'Deployment' as const, namespace: 'demo', name: 'web' };
+  const deployment = { metadata: { name: 'web', namespace: 'demo' }, spec: { replicas: 1, selector: {}, template: {} }, status: { readyReplicas: 1 } };
+  return [workloadNode('a', ref, deployment, [ready]), workloadNode('a', ref, deployment, [fixtures()[1]!])];
 }
 
 /** `viewItem =~ /re/flags` clauses of menu entries shown in a given view. */
@@ -117,6 +128,10 @@ describe('package.json contributions', () => {
     assert.ok(app!.has('ephemeralDebug.attach') && !app!.has('ephemeralDebug.stopDebugContainer'));
     assert.ok(targeted!.has('ephemeralDebug.shellInTargetRoot') && targeted!.has('ephemeralDebug.stopDebugContainer') && targeted!.has('ephemeralDebug.reattach'));
     assert.ok(!untargeted!.has('ephemeralDebug.shellInTargetRoot'), 'Shell in Target Root needs a target');
+    const [withReady, withoutReady] = workloadFixtures().map((n) => commandsFor(n.contextValue));
+    assert.deepEqual([...withReady!].sort(), ['ephemeralDebug.attach', 'ephemeralDebug.attachDebugger', 'ephemeralDebug.collectDiagnostics', 'ephemeralDebug.debugCopy'],
+      'a workload offers the debug actions that pick one of its ready pods');
+    assert.deepEqual([...withoutReady!], [], 'no ready pod: nothing to act on');
   });
 
   it('offers Attach on the Kubernetes extension\'s pod nodes', () => {
