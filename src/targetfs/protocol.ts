@@ -8,7 +8,8 @@
  *   `%f %s %Y %Z %u %g %a <name>\n` in argument order, or (GNU find) the same fields NUL-terminated with
  *   sub-second times; then `\0`.
  * - errors: `!ERR <ERRNO> <text>` on stderr and exit 3. Other stderr is a tool's message (errnoFromMessage).
- * - readFile: raw bytes on stdout; `!SIZE n` before them and `!SUM hex` after on stderr.
+ * - readFile: raw bytes on stdout; `!SIZE n` before them and `!SUM hex` after on stderr, the checksum of the bytes
+ *   that left, computed in the same pass (read.sh).
  *
  * Symlinks are resolved by the script itself (`rs`), re-anchoring absolute targets at `/proc/<pid>/root`: the
  * kernel would resolve them against the debug container's root instead.
@@ -27,9 +28,9 @@ import writeOperation from './write.sh';
 
 /** Tools the probe found: how to run a checksum, whether GNU find's -printf works. */
 export interface ToolSet {
-  /** e.g. `sha256sum`, `busybox sha256sum`, `md5sum`; undefined when none. */
+  /** e.g. `sha1sum`, `busybox sha1sum`, `md5sum`, `sha256sum`; undefined when none. */
   readonly sum?: string;
-  readonly sumKind?: 'sha256' | 'md5';
+  readonly sumKind?: 'sha1' | 'md5' | 'sha256';
   readonly gnuFind: boolean;
 }
 
@@ -72,6 +73,11 @@ export interface ProbeResult {
   readonly mounts: readonly { readonly path: string; readonly readonly: boolean }[];
 }
 
+function sumKindOf(tool: string | undefined): ToolSet['sumKind'] {
+  if (tool === undefined) return undefined;
+  return tool.includes('sha1') ? 'sha1' : tool.includes('sha256') ? 'sha256' : 'md5';
+}
+
 export function parseProbe(text: string): ProbeResult {
   const values = new Map<string, string>();
   const mounts: { path: string; readonly: boolean }[] = [];
@@ -89,7 +95,7 @@ export function parseProbe(text: string): ProbeResult {
     targetUid: num('tuid'),
     pid1IsSelf: values.get('self') === '1',
     rootReadable: values.get('root') === 'ok',
-    tools: { sum, sumKind: sum === undefined ? undefined : sum.includes('sha256') ? 'sha256' : 'md5', gnuFind: values.get('gnufind') === '1' },
+    tools: { sum, sumKind: sumKindOf(sum), gnuFind: values.get('gnufind') === '1' },
     hasStat: values.get('stat') === '1',
     hasReadlink: values.get('readlink') === '1',
     mounts,
