@@ -20,7 +20,8 @@ else
   rc=${out%%"
 "*}; rc=${rc#rc }; s=${out#*"
 "}; s=${s%% *}
-  case $rc in ''|*[!0-9]*) rc=4;; esac
+  # No status: the group's shell itself was ended by a signal (e.g. blocked opening a FIFO when stopped).
+  case $rc in ''|*[!0-9]*) rc=143;; esac
   case $s in ''|*[!0-9a-f]*) ;; *) printf '!SUM %s\n' "$s" >&2;; esac
 fi
 if [ "$rc" -ne 0 ]; then
