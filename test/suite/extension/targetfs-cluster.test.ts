@@ -108,14 +108,14 @@ function alteredInFlight(api: ClusterApi, tamper: { stdout?: (chunk: Buffer, off
       }
       return async (namespace: string, pod: string, container: string, command: readonly string[], streams: Parameters<ClusterApi['exec']>[4]) => {
         if (command[2] !== TARGETFS_SCRIPTS.read) return target.exec(namespace, pod, container, command, streams);
-        let connection: Awaited<ReturnType<ClusterApi['exec']>> | undefined;
-        const cut = (): void => connection?.close();
-        connection = await target.exec(namespace, pod, container, command, {
+        const opened: { connection?: Awaited<ReturnType<ClusterApi['exec']>> } = {};
+        const cut = (): void => opened.connection?.close();
+        opened.connection = await target.exec(namespace, pod, container, command, {
           ...streams,
           stdout: through(streams.stdout, tamper.stdout && ((chunk, offset) => tamper.stdout!(chunk, offset, cut))) ?? null,
           stderr: through(streams.stderr, tamper.stderr && ((chunk) => tamper.stderr!(chunk))),
         });
-        return connection;
+        return opened.connection;
       };
     },
   });
