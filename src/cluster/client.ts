@@ -47,6 +47,7 @@ import {
   type WatchOptions,
 } from './clusterApi';
 import { toClusterError, type CallDescription } from './errors';
+import { KeptAliveAuthentication } from './keptAlive';
 import { logCall, loggingHttpLibrary } from './requestLog';
 import { LoggedStreamSocket, UpgradeRefused, streamConnection } from './streamSocket';
 import { startWatch } from './watch';
@@ -96,7 +97,8 @@ class ClientNodeClusterApi implements ClusterApi {
     this.execCommand = kc.getCurrentUser()?.exec?.command;
     const configuration = createConfiguration({
       baseServer: new ServerConfiguration(this.server, {}),
-      authMethods: { default: kc },
+      // One kept-alive connection pool for all of this context's calls (client-node builds one per request).
+      authMethods: { default: new KeptAliveAuthentication(kc) },
       httpApi: loggingHttpLibrary(logger),
       middleware: [setHeaderMiddleware('User-Agent', USER_AGENT)],
     });

@@ -28,6 +28,10 @@ NET=/proc/$P/net
 [ -r "$NET/tcp" ] || NET=/proc/net
 if ls "$R/" >/dev/null 2>&1; then ROOT_OK=1; else ROOT_OK=; fi
 ROOT_WHY="cannot read /proc/$P/root: needs the target's uid or SYS_PTRACE"
+# The CPU sample's first half, taken now: the second comes in the last section (processes), at least a second later,
+# so the sampling interval overlaps the collection of every other section instead of adding a pause to it.
+UPTIME0=$(body < /proc/uptime)
+STAT0=$(cat /proc/[0-9]*/stat 2>/dev/null | body 4000)
 
 section system
 part tools
@@ -62,16 +66,6 @@ if [ -r "/proc/$P/status" ]; then
 else
   st unavailable "process $P is not visible: the debug container does not share the target's PID namespace"
 fi
-
-section processes
-part uptime0; body < /proc/uptime
-part stat0; cat /proc/[0-9]*/stat 2>/dev/null | body 4000
-sleep 1
-part uptime1; body < /proc/uptime
-part stat1; cat /proc/[0-9]*/stat 2>/dev/null | body 4000
-part rss; grep -H '^VmRSS:' /proc/[0-9]*/status 2>/dev/null | body 4000
-part cmdline
-for d in /proc/[0-9]*; do p=${d#/proc/}; printf '%s ' "$p"; tr '\000\n' '  ' 2>/dev/null < "$d/cmdline"; echo; done | body 4000
 
 section network
 part interfaces
@@ -199,6 +193,21 @@ elif [ "$ENVMODE" = values ]; then
 else
   part names; tr '\n\000' ' \n' < "/proc/$P/environ" | sed 's/=.*//' | body
 fi
+
+section processes
+part uptime0; printf '%s\n' "$UPTIME0"
+part stat0; printf '%s\n' "$STAT0"
+# Wait only for what is left of the sample's second (uptime in hundredths); sleep without fractions sleeps it whole.
+t0=${UPTIME0#|}; t0=${t0%% *}; t1=$(cut -d ' ' -f 1 < /proc/uptime)
+left=100
+case $t0$t1 in *.*.*) case $t0$t1 in *[!0-9.]*) ;; *) left=$(( 100 - (${t1%.*}${t1#*.} - ${t0%.*}${t0#*.}) )) ;; esac ;; esac
+if [ "$left" -ge 100 ]; then sleep 1
+elif [ "$left" -gt 0 ]; then sleep "$(printf '0.%02d' "$left")" 2>/dev/null || sleep 1; fi
+part uptime1; body < /proc/uptime
+part stat1; cat /proc/[0-9]*/stat 2>/dev/null | body 4000
+part rss; grep -H '^VmRSS:' /proc/[0-9]*/status 2>/dev/null | body 4000
+part cmdline
+for d in /proc/[0-9]*; do p=${d#/proc/}; printf '%s ' "$p"; tr '\000\n' '  ' 2>/dev/null < "$d/cmdline"; echo; done | body 4000
 
 mark end
 exit 0

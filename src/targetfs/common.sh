@@ -1,6 +1,6 @@
 # The target filesystem's shared prelude; each operation's script (list.sh, stat.sh, …) is appended to it.
 # sh -c "$script" sh PID SUM GNU ARG…: PID the target's main process (or a root path, see below), SUM the checksum tool the probe found (one of
-# md5sum, sha256sum, busybox md5sum, busybox sha256sum; - for none), GNU 1 when find has -printf. Paths arrive as
+# sha1sum, md5sum, sha256sum or their busybox forms; - for none), GNU 1 when find has -printf. Paths arrive as
 # octal printf formats (names.ts: only [A-Za-z0-9/._-] and \ooo escapes), so any byte string survives the exec URL.
 # Sets R (the target root), d (decode an octal argument into $v), e (fail), rs (resolve), lk (link kind), sum.
 # G is read by list.sh and stat.sh.
@@ -35,8 +35,8 @@ r=$t${r:+/$r}
 else P=$P/$c; fi
 done; }
 lk(){ if rs "$1" 1; then if [ -d "$R$P" ]; then l=d; elif [ -f "$R$P" ]; then l=f; elif [ -e "$R$P" ]; then l=o; else l=N; fi; else l=L; fi; }
-# The checksum of stdin with the probe's tool (SUM is data: only these four run).
-sum(){ case $SUMTOOL in md5sum) md5sum;; sha256sum) sha256sum;; 'busybox md5sum') busybox md5sum;; 'busybox sha256sum') busybox sha256sum;; *) echo -;; esac; }
+# The checksum of stdin with the probe's tool (SUM is data: only these six run).
+sum(){ case $SUMTOOL in sha1sum) sha1sum;; 'busybox sha1sum') busybox sha1sum;; md5sum) md5sum;; sha256sum) sha256sum;; 'busybox md5sum') busybox md5sum;; 'busybox sha256sum') busybox sha256sum;; *) echo -;; esac; }
 # Busybox entries: for the names in "$@" (relative to the cwd, whose target path is $B), one record each, then
 # their `stat -c` lines in one process.
 emb(){ for f; do

@@ -6,9 +6,12 @@
  * - entries: `<w|r><type><linktype><name>\0` per entry (type d f l o; linktype d f o for a symlink's resolved
  *   target, N dangling, L loop, - not a link), then an empty record `\0`; then (busybox) `stat -c` lines
  *   `%f %s %Y %Z %u %g %a <name>\n` in argument order, or (GNU find) the same fields NUL-terminated with
- *   sub-second times; then `\0`.
+ *   sub-second times; then `\0`. A busybox listing with stat comes in its own form, tagged by a first record
+ *   `s\0`: names, stat lines, then per-entry exceptions (parseListing), so that no entry costs a process or a
+ *   printf.
  * - errors: `!ERR <ERRNO> <text>` on stderr and exit 3. Other stderr is a tool's message (errnoFromMessage).
- * - readFile: raw bytes on stdout; `!SIZE n` before them and `!SUM hex` after on stderr.
+ * - readFile: raw bytes on stdout; `!SIZE n` before them and `!SUM hex` after on stderr, the checksum of the bytes
+ *   that left, computed in the same pass (read.sh).
  *
  * Symlinks are resolved by the script itself (`rs`), re-anchoring absolute targets at `/proc/<pid>/root`: the
  * kernel would resolve them against the debug container's root instead.
@@ -27,9 +30,9 @@ import writeOperation from './write.sh';
 
 /** Tools the probe found: how to run a checksum, whether GNU find's -printf works. */
 export interface ToolSet {
-  /** e.g. `sha256sum`, `busybox sha256sum`, `md5sum`; undefined when none. */
+  /** e.g. `sha1sum`, `busybox sha1sum`, `md5sum`, `sha256sum`; undefined when none. */
   readonly sum?: string;
-  readonly sumKind?: 'sha256' | 'md5';
+  readonly sumKind?: 'sha1' | 'md5' | 'sha256';
   readonly gnuFind: boolean;
 }
 
@@ -73,6 +76,11 @@ export interface ProbeResult {
   readonly mounts: readonly { readonly path: string; readonly readonly: boolean }[];
 }
 
+function sumKindOf(tool: string | undefined): ToolSet['sumKind'] {
+  if (tool === undefined) return undefined;
+  return tool.includes('sha1') ? 'sha1' : tool.includes('sha256') ? 'sha256' : 'md5';
+}
+
 export function parseProbe(text: string): ProbeResult {
   const values = new Map<string, string>();
   const mounts: { path: string; readonly: boolean }[] = [];
@@ -90,7 +98,7 @@ export function parseProbe(text: string): ProbeResult {
     targetUid: num('tuid'),
     pid1IsSelf: values.get('self') === '1',
     rootReadable: values.get('root') === 'ok',
-    tools: { sum, sumKind: sum === undefined ? undefined : sum.includes('sha256') ? 'sha256' : 'md5', gnuFind: values.get('gnufind') === '1' },
+    tools: { sum, sumKind: sumKindOf(sum), gnuFind: values.get('gnufind') === '1' },
     hasStat: values.get('stat') === '1',
     hasReadlink: values.get('readlink') === '1',
     mounts,
@@ -185,50 +193,80 @@ export function parseEntryBlock(buf: Buffer, pos: number, gnu: boolean): { entri
     return { entries, pos: links.pos };
   }
   const first = readRecords(buf, pos);
+  // An entry record is at least 4 bytes: a 1-byte first record is list.sh's tag of its listing form.
+  if (first.records[0]?.length === 1 && first.records[0][0] === 0x73) return parseListing(first.records.slice(1), buf, first.pos);
   const names = first.records.map((r) => ({ w: r[0] === 0x77, kind: r.toString('latin1', 1, 2) as EntryKind, link: r.toString('latin1', 2, 3) as LinkKind, name: Buffer.from(r.subarray(3)) }));
   const statEnd = buf.indexOf(NUL, first.pos);
   if (statEnd < 0) throw new Error('truncated stat section');
-  const stats = buf.subarray(first.pos, statEnd);
-  const entries: RawEntry[] = [];
+  const stats = matchStatLines(names.map((n) => n.name), buf.subarray(first.pos, statEnd));
+  const entries = names.map((n, i) => ({ name: n.name, kind: n.kind, link: n.link, writable: n.w, ...statFields(stats[i]) }));
+  return { entries, pos: statEnd + 1 };
+}
+
+/** `stat -c '%f %s %Y %Z %u %g %a %n'` fields: raw mode (hex), size, mtime, ctime, uid, gid, permissions (octal). */
+const STAT_LINE = /^([0-9a-f]+) (\d+) (\d+) (\d+) (\d+) (\d+) ([0-7]+) /;
+
+/**
+ * Matches busybox `stat -c` lines to `names` in argument order; a name gets undefined when stat printed no line for
+ * it (it vanished, or is an unmatched glob). Names may hold newlines: each line is matched by the exact bytes of the
+ * name it must carry. Lines for `.` and `..` (arguments of a listing, or skipped by the caller) are passed over.
+ */
+function matchStatLines(names: readonly Buffer[], stats: Buffer): (RegExpExecArray | undefined)[] {
+  const matched: (RegExpExecArray | undefined)[] = [];
   let p = 0;
-  const fieldRe = /^([0-9a-f]+) (\d+) (\d+) (\d+) (\d+) (\d+) ([0-7]+) /;
-  for (const n of names) {
+  for (const name of names) {
     let stat: RegExpExecArray | undefined;
     while (p < stats.length) {
-      const head = stats.toString('latin1', p, Math.min(stats.length, p + 96));
-      const m = fieldRe.exec(head);
+      const m = STAT_LINE.exec(stats.toString('latin1', p, Math.min(stats.length, p + 96)));
       if (!m) break;
       const nameStart = p + m[0].length;
-      const candidate = stats.subarray(nameStart, nameStart + n.name.length);
-      if (candidate.equals(n.name) && stats[nameStart + n.name.length] === LF) {
+      if (stats.subarray(nameStart, nameStart + name.length).equals(name) && stats[nameStart + name.length] === LF) {
         stat = m;
-        p = nameStart + n.name.length + 1;
+        p = nameStart + name.length + 1;
         break;
       }
-      // `.`/`..` (or an argument that vanished): skip this stat line if it is one of those, else this name had none.
       const dots = ['.\n', '..\n'].find((d) => stats.toString('latin1', nameStart, nameStart + d.length) === d);
-      if (dots !== undefined) {
-        p = nameStart + dots.length;
-        continue;
-      }
-      break;
+      if (dots === undefined) break;
+      p = nameStart + dots.length;
     }
-    entries.push({
-      name: n.name,
-      kind: n.kind,
-      link: n.link,
-      writable: n.w,
-      ...(stat ? {
-        size: Number(stat[2]),
-        mtime: Number(stat[3]) * 1000,
-        ctime: Number(stat[4]) * 1000,
-        mode: parseInt(stat[7], 8),
-        uid: Number(stat[5]),
-        gid: Number(stat[6]),
-      } : {}),
-    });
+    matched.push(stat);
   }
-  return { entries, pos: statEnd + 1 };
+  return matched;
+}
+
+function statFields(stat: RegExpExecArray | undefined): Pick<RawEntry, 'size' | 'mtime' | 'ctime' | 'mode' | 'uid' | 'gid'> {
+  if (stat === undefined) return {};
+  return { size: Number(stat[2]), mtime: Number(stat[3]) * 1000, ctime: Number(stat[4]) * 1000, mode: parseInt(stat[7], 8), uid: Number(stat[5]), gid: Number(stat[6]) };
+}
+
+const S_IFMT = 0o170000;
+const KIND_OF_FORMAT: Record<number, EntryKind> = { 0o040000: 'd', 0o100000: 'f', 0o120000: 'l' };
+
+/**
+ * list.sh's busybox listing form (the records after its `s` tag): names, stat lines in the same order, then `r<name>` for
+ * each entry we cannot write and `l<linkkind><name>` for each symlink. The type comes from the raw mode; an entry
+ * stat printed nothing for (vanished, or a glob that matched nothing) is left out, and so are `.` and `..`.
+ */
+function parseListing(names: readonly Buffer[], buf: Buffer, pos: number): { entries: RawEntry[]; pos: number } {
+  const statEnd = buf.indexOf(NUL, pos);
+  if (statEnd < 0) throw new Error('truncated stat section');
+  const stats = matchStatLines(names, buf.subarray(pos, statEnd));
+  const marks = readRecords(buf, statEnd + 1);
+  const readOnly = new Set<string>();
+  const links = new Map<string, LinkKind>();
+  for (const r of marks.records) {
+    if (r[0] === 0x72) readOnly.add(r.toString('latin1', 1));
+    else if (r[0] === 0x6c) links.set(r.toString('latin1', 2), r.toString('latin1', 1, 2) as LinkKind);
+  }
+  const entries: RawEntry[] = [];
+  names.forEach((name, i) => {
+    const stat = stats[i];
+    const key = name.toString('latin1');
+    if (stat === undefined || key === '.' || key === '..') return;
+    const kind = KIND_OF_FORMAT[parseInt(stat[1], 16) & S_IFMT] ?? 'o';
+    entries.push({ name: Buffer.from(name), kind, link: kind === 'l' ? (links.get(key) ?? 'N') : '-', writable: !readOnly.has(key), ...statFields(stat) });
+  });
+  return { entries, pos: marks.pos };
 }
 
 /** `!ERR ERRNO text` from stderr, if the script reported one. */

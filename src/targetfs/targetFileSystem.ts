@@ -419,7 +419,8 @@ export class TargetFileSystem {
 
   /**
    * Streams a file's bytes to `onChunk` as they arrive (no accumulation). Checks the size and, where the debug
-   * image has sha256sum/md5sum, the checksum. Returns the size and checksum.
+   * image has a checksum tool, the checksum: hashed here chunk by chunk as the bytes arrive, and compared with the
+   * one the container computed in the same pass as it sent them (read.sh), which must come. Returns the size and checksum.
    */
   async readFileStream(path: string, onChunk: (chunk: Buffer) => void, options: ReadOptions & { onSize?: (size: number) => void } = {}): Promise<{ size: number; sum?: string }> {
     path = normalizeTargetPath(path);
@@ -452,15 +453,18 @@ export class TargetFileSystem {
     if (error) throw error;
     if (expected === undefined) throw new TargetFsError('Unknown', `readFile ${path}: no size header from the debug container`, path);
     if (received !== expected.size) {
-      throw new TargetFsError('Unknown', `readFile ${path}: received ${received} of ${expected.size} bytes (the file changed while it was read?)`, path);
+      throw new TargetFsError('Unknown', `readFile ${path}: received ${received} of ${expected.size} bytes (the file changed while it was read, or the stream was cut; retry)`, path);
     }
     const localSum = hash?.digest('hex');
     const remoteSum = stderrValue(outcome.stderr.toString('utf8'), 'SUM');
-    if (localSum !== undefined && remoteSum !== undefined && localSum !== remoteSum) {
-      throw new TargetFsError('Unknown', `readFile ${path}: ${kind} mismatch (received ${localSum}, file has ${remoteSum}; the file changed while it was read?)`, path);
+    if (localSum !== undefined && remoteSum === undefined) {
+      throw new TargetFsError('Unknown', `readFile ${path}: no ${kind} checksum from the debug container (the stream was cut?); retry`, path);
     }
-    this.fingerprints.set(path, { size: expected.size, mtime: expected.mtime, sum: remoteSum !== undefined ? localSum : undefined });
-    return { size: received, sum: remoteSum !== undefined ? localSum : undefined };
+    if (localSum !== undefined && localSum !== remoteSum) {
+      throw new TargetFsError('Unknown', `readFile ${path}: ${kind} mismatch (received ${localSum}, sent ${remoteSum}: the bytes were altered in transit); retry`, path);
+    }
+    this.fingerprints.set(path, { size: expected.size, mtime: expected.mtime, sum: localSum });
+    return { size: received, sum: localSum };
   }
 
   /** The whole file in one buffer, allocated once from the size header (no chunk list, no concatenation). */

@@ -205,6 +205,15 @@ async function uiAction(page: Page, request: Record<string, string>): Promise<un
         const document = (globalThis as unknown as { document: DomElement }).document;
         return Array.from(document.querySelectorAll('.repl .monaco-list-row')).map((row) => row.innerText).join('\n');
       });
+    case 'runningExtensions':
+      // The Running Extensions editor (workbench.action.showRuntimeExtensions): VS Code's own activation figures.
+      return page.evaluate(() => {
+        const document = (globalThis as unknown as { document: DomElement }).document;
+        return Array.from(document.querySelectorAll('.runtime-extensions-editor .monaco-list-row')).map((row) => ({
+          name: row.querySelector('.name')?.textContent?.trim() ?? '',
+          activation: row.querySelector('.activation-time')?.textContent?.trim() ?? '',
+        }));
+      });
     case 'screenshot': {
       mkdirSync(screenshotDir, { recursive: true });
       const file = join(screenshotDir, `${basename(request.name)}.png`);
@@ -259,6 +268,10 @@ async function main(): Promise<number> {
   const report = await startReportServer((event) => {
     if (event.kind === 'end') {
       end = event;
+      return;
+    }
+    if (event.kind === 'note') {
+      console.log(`  · ${event.title}`);
       return;
     }
     results.push(event);

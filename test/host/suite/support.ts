@@ -39,13 +39,18 @@ export interface UiRow {
 }
 
 /** Asks the runner, which drives the browser showing this workbench, about or to act on the DOM. */
-export async function ui<T>(request: { action: 'viewRows'; viewId: string } | { action: 'clickRow'; viewId: string; label: string } | { action: 'terminalText' } | { action: 'debugConsoleText' } | { action: 'screenshot'; name: string }): Promise<T> {
+export async function ui<T>(request: { action: 'viewRows'; viewId: string } | { action: 'clickRow'; viewId: string; label: string } | { action: 'terminalText' } | { action: 'debugConsoleText' } | { action: 'runningExtensions' } | { action: 'screenshot'; name: string }): Promise<T> {
   const response = await fetch(`${hostTestConfig().reportUrl}/ui`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
   const body = (await response.json()) as { ok: boolean; value?: T; error?: string };
   if (!body.ok) {
     throw new Error(`runner could not ${request.action}: ${body.error}`);
   }
   return body.value as T;
+}
+
+/** A figure a test measured, printed by the runner as it comes (not a result). */
+export async function note(text: string): Promise<void> {
+  await fetch(`${hostTestConfig().reportUrl}/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'note', title: text }) });
 }
 
 /** Polls `probe` until it returns a value other than undefined; rejects with `what` and the last state. */

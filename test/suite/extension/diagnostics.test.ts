@@ -53,6 +53,9 @@ describe('diagnostics: Collect Diagnostics on the test cluster', function () {
     const pid = report.target.pid;
 
     assert.match(section(report, 'processes').body, new RegExp(`^\\s*${pid} /nodejs/bin/node /app/server\\.js  ← target$`, 'm'));
+    // Issue 16: the CPU sample overlaps the other sections, yet its two readings stay at least a second apart.
+    const sampled = /Top by CPU \(sampled over (\d+\.\d+) s\)/.exec(section(report, 'processes').body);
+    assert.ok(sampled && Number(sampled[1]) >= 1, `CPU sampled over ${sampled?.[1]} s`);
     assert.match(section(report, 'target').body, /^Name:\s+node$/m);
     assert.match(section(report, 'sockets').body, /^ {2}tcp6?\s+\S*:8080\s.*node \/app\/server\.js/m, 'the server listens on :8080, owned by the node process');
     const env = section(report, 'environment');

@@ -5,12 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { createClusterApi } from '../../../src/cluster/client';
 import type { ClusterApi } from '../../../src/cluster/clusterApi';
 import { attachDebugContainer } from '../../../src/debug/attachFlow';
 import { execCapture } from '../../../src/debug/execCapture';
 import { TargetFsError } from '../../../src/targetfs/errors';
+import { TARGETFS_SCRIPTS } from '../../../src/targetfs/protocol';
 import { bytesToName } from '../../../src/targetfs/names';
 import { TargetFileSystem, TargetFileType } from '../../../src/targetfs/targetFileSystem';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -81,6 +82,45 @@ async function createPod(cluster: TestCluster, name: string, spec: Record<string
   await waitForPod(cluster.kubeConfig(), 'demo', name, isRunning('app'));
 }
 
+/**
+ * The same API, except that the stdout (and stderr) of each readFile exec pass through `tamper` on their way in:
+ * the network between the container and the extension, altered. `tamper` returns what to deliver of each chunk;
+ * `cut` closes the connection. Everything else (the probe, other operations) passes untouched.
+ */
+function alteredInFlight(api: ClusterApi, tamper: { stdout?: (chunk: Buffer, offset: number, cut: () => void) => Buffer; stderr?: (chunk: Buffer) => Buffer }): ClusterApi {
+  const through = (sink: Writable | null | undefined, alter: ((chunk: Buffer, offset: number) => Buffer) | undefined): Writable | null | undefined => {
+    if (!sink || !alter) return sink;
+    let offset = 0;
+    return new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        const delivered = alter(chunk, offset);
+        offset += chunk.length;
+        if (delivered.length > 0) sink.write(delivered, callback);
+        else callback();
+      },
+    });
+  };
+  return new Proxy(api, {
+    get(target, property) {
+      if (property !== 'exec') {
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      }
+      return async (namespace: string, pod: string, container: string, command: readonly string[], streams: Parameters<ClusterApi['exec']>[4]) => {
+        if (command[2] !== TARGETFS_SCRIPTS.read) return target.exec(namespace, pod, container, command, streams);
+        const opened: { connection?: Awaited<ReturnType<ClusterApi['exec']>> } = {};
+        const cut = (): void => opened.connection?.close();
+        opened.connection = await target.exec(namespace, pod, container, command, {
+          ...streams,
+          stdout: through(streams.stdout, tamper.stdout && ((chunk, offset) => tamper.stdout!(chunk, offset, cut))) ?? null,
+          stderr: through(streams.stderr, tamper.stderr && ((chunk) => tamper.stderr!(chunk))),
+        });
+        return opened.connection;
+      };
+    },
+  });
+}
+
 /** Resolves when `check` returns true, re-asking after each answer (a condition, not a sleep). */
 async function until(check: () => Promise<boolean>, what: string, attempts = 400): Promise<void> {
   for (let i = 0; i < attempts; i++) {
@@ -122,7 +162,7 @@ describe('targetfs: the target filesystem on the test cluster', function () {
         const session = await fs.connect();
         assert.equal(session.debugContainer, name);
         assert.equal(session.probe.tools.gnuFind, image === 'ubuntu:24.04', 'GNU find -printf detected only in the GNU image');
-        assert.equal(session.probe.tools.sumKind, 'md5');
+        assert.equal(session.probe.tools.sumKind, 'sha1', 'sha1sum found first (the fastest on both ends)');
       });
 
       it('lists 10,000 entries in one exec', async () => {
@@ -173,6 +213,37 @@ describe('targetfs: the target filesystem on the test cluster', function () {
         const data = await fs.readFile('/fixture/random.bin');
         assert.equal(data.length, 64 * 1024 * 1024);
         assert.equal(sha256(data), randomSha);
+      });
+
+      it('rejects a read whose bytes were altered, dropped or cut in flight, or whose checksum never came, and keeps no short file', async () => {
+        const { debugContainer } = await fs.connect();
+        const through = (tamper: Parameters<typeof alteredInFlight>[1]): TargetFileSystem =>
+          new TargetFileSystem(alteredInFlight(api, tamper), { context: api.contextName, namespace: 'demo', pod: 'node-app', container: 'app' }, { debugContainer, cacheTtlMs: 0 });
+        const half = 32 * 1024 * 1024;
+        const spans = (chunk: Buffer, offset: number): boolean => offset <= half && half < offset + chunk.length;
+        const flipped = through({ stdout: (chunk, offset) => {
+          if (!spans(chunk, offset)) return chunk;
+          const altered = Buffer.from(chunk);
+          altered[half - offset] ^= 0x01;
+          return altered;
+        } });
+        await expectFsError(flipped.readFile('/fixture/random.bin'), 'Unknown', /sha1 mismatch .*altered in transit/);
+        const dropped = through({ stdout: (chunk, offset) => (spans(chunk, offset) ? Buffer.alloc(0) : chunk) });
+        await expectFsError(dropped.readFile('/fixture/random.bin'), 'Unknown', /received \d+ of 67108864 bytes/);
+        let delivered = 0;
+        const cutHalfway = through({ stdout: (chunk, offset, cut) => {
+          if (offset >= half) {
+            cut();
+            return Buffer.alloc(0);
+          }
+          delivered += chunk.length;
+          return chunk;
+        } });
+        await assert.rejects(cutHalfway.readFile('/fixture/random.bin'), (error: unknown) => error instanceof TargetFsError, 'a cut stream is an error, not a short file');
+        assert.ok(delivered > 0 && delivered < 64 * 1024 * 1024, `the cut came mid-file (${delivered} bytes delivered)`);
+        const noTrailer = through({ stderr: (chunk) => Buffer.from(chunk.toString('utf8').replace(/^!SUM .*\n/m, '')) });
+        await expectFsError(noTrailer.readFile('/fixture/weird/dir with space/inner'), 'Unknown', /no sha1 checksum/);
+        assert.equal(Buffer.from(await through({}).readFile('/fixture/weird/dir with space/inner')).toString(), 'hello', 'the same path untouched reads');
       });
 
       it('maps errors to codes', async () => {

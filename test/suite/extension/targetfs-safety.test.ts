@@ -73,14 +73,14 @@ describe('targetfs: failures under the target filesystem (test cluster)', functi
     const reader = await addDebugContainer();
     const fs = targetFs(reader);
     await fs.connect();
-    // A FIFO without a writer: the read's cat (and checksum) block until the container is stopped.
+    // A FIFO without a writer: the read (its shell opening the FIFO for tee, and the checksum) blocks until the container is stopped.
     const read = fs.readFile('/safety/fifo').then(() => undefined, (error: unknown) => error);
-    for (let i = 0; i < 400 && !/\bcat\b/.test(await sh('cat /proc/[0-9]*/comm')); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    for (let i = 0; i < 400 && !/\bsha1sum\b/.test(await sh('cat /proc/[0-9]*/comm')); i++) await new Promise((resolve) => setTimeout(resolve, 25));
     await stopDebugContainer(api, 'demo', 'node-app', reader);
     const error = await read;
     assert.ok(error instanceof TargetFsError, `the read failed with a TargetFsError: ${String(error)}`);
     assert.match(error.message, new RegExp(`debug container ${reader} was stopped`), error.message);
     assert.doesNotMatch(error.message, /\n/, 'one line');
-    assert.equal(await zombies(), '', 'no zombie cat or md5sum under the target\'s main process');
+    assert.equal(await zombies(), '', 'no zombie shell, tee or sha1sum under the target\'s main process');
   });
 });

@@ -47,6 +47,24 @@ describe('targetfs: names, URIs and the listing protocol', () => {
     assert.equal(entries[1].mtime, 3000);
   });
 
+  it('parses the busybox listing form: names, one stat for all, only exceptions per entry; hostile names stay data', () => {
+    // Names an attacker chose: a newline, one that reads as a stat line, one that reads as the form's tag, an
+    // unmatched glob (no stat line: left out) and the dot entries (left out).
+    const names = ['.', '..', 'a b', 'new\n81a4 9 9 9 0 0 644 fake', 's', 'link', '*', '.hidden'];
+    const stats = '41ed 4096 1 1 0 0 755 .\n41ed 4096 1 1 0 0 755 ..\n81a4 3 2 2 0 0 644 a b\n81a4 5 3 3 1000 1000 600 new\n81a4 9 9 9 0 0 644 fake\n'
+      + '41ed 4096 4 4 0 0 755 s\na1ff 4 4 4 0 0 777 link\n8124 0 6 6 0 0 444 .hidden\n';
+    const block = Buffer.concat([Buffer.from('s\0'), ...names.map((n) => Buffer.from(n + '\0')), Buffer.from('\0'), Buffer.from(stats + '\0'),
+      Buffer.from('r.hidden\0ldlink\0\0')]);
+    const { entries, pos } = parseEntryBlock(block, 0, false);
+    assert.equal(pos, block.length);
+    assert.deepEqual(entries.map((e) => [e.name.toString(), e.kind, e.link, e.writable, e.size]), [
+      ['a b', 'f', '-', true, 3], ['new\n81a4 9 9 9 0 0 644 fake', 'f', '-', true, 5], ['s', 'd', '-', true, 4096], ['link', 'l', 'd', true, 4],
+      ['.hidden', 'f', '-', false, 0],
+    ]);
+    assert.equal(entries[1].mode, 0o600);
+    assert.equal(entries[1].mtime, 3000);
+  });
+
   it('parses GNU find listings and the probe', () => {
     const block = Buffer.from('wf 5 1700000000.5 1700000000.25 644 0 0 a\nb\0wl 4 1 1 777 0 0 lnk\0\0dlnk\0\0');
     const { entries } = parseEntryBlock(block, 0, true);
