@@ -147,6 +147,8 @@ interface Fingerprint {
   readonly size: number;
   readonly mtime: string;
   readonly sum?: string;
+  /** The content's SHA-256 when known (sha256 was the checksum, or writes are on and audited). */
+  readonly sha256?: string;
 }
 
 interface Cached<T> {
@@ -427,6 +429,8 @@ export class TargetFileSystem {
     const session = await this.connect();
     const kind = session.probe.tools.sumKind;
     const hash = kind !== undefined ? createHash(kind) : undefined;
+    // The write audit names the SHA-256 of the content a save replaces: only worth its cost while writes are on.
+    const auditHash = kind !== 'sha256' && this.options.allowWrites?.() === true && this.options.onWrite !== undefined ? createHash('sha256') : undefined;
     let expected: { size: number; mtime: string } | undefined;
     let received = 0;
     let stderrText = '';
@@ -445,6 +449,7 @@ export class TargetFileSystem {
       onStdout: (chunk) => {
         received += chunk.length;
         hash?.update(chunk);
+        auditHash?.update(chunk);
         onChunk(chunk);
         options.onProgress?.(received, expected?.size ?? received);
       },
@@ -463,7 +468,8 @@ export class TargetFileSystem {
     if (localSum !== undefined && localSum !== remoteSum) {
       throw new TargetFsError('Unknown', `readFile ${path}: ${kind} mismatch (received ${localSum}, sent ${remoteSum}: the bytes were altered in transit); retry`, path);
     }
-    this.fingerprints.set(path, { size: expected.size, mtime: expected.mtime, sum: localSum });
+    const sha256 = kind === 'sha256' ? localSum : auditHash?.digest('hex');
+    this.fingerprints.set(path, { size: expected.size, mtime: expected.mtime, sum: localSum, ...(sha256 !== undefined ? { sha256 } : {}) });
     return { size: received, sum: localSum };
   }
 
@@ -509,13 +515,13 @@ export class TargetFileSystem {
     const read = this.fingerprints.get(path);
     const audit: WriteAudit = {
       operation: 'write', path, size, sha256: contentSha256,
-      ...(read ? { previous: { size: read.size, ...(kind === 'sha256' && read.sum ? { sha256: read.sum } : {}) } } : {}),
+      ...(read ? { previous: { size: read.size, ...(read.sha256 !== undefined ? { sha256: read.sha256 } : {}) } } : {}),
       ...(options.origin !== undefined ? { origin: options.origin } : {}),
     };
-    await this.audited(audit, () => this.writeChecked(session, path, content, size, sum, options));
+    await this.audited(audit, () => this.writeChecked(session, path, content, size, sum, contentSha256, options));
   }
 
-  private async writeChecked(session: SessionInfo, path: string, content: WriteContent, size: number, sum: string, options: WriteOptions): Promise<void> {
+  private async writeChecked(session: SessionInfo, path: string, content: WriteContent, size: number, sum: string, contentSha256: string, options: WriteOptions): Promise<void> {
     const open = (): Readable => {
       let sent = 0;
       const source = content instanceof Uint8Array ? Readable.from(chunks(content)) : content.open();
@@ -541,7 +547,7 @@ export class TargetFileSystem {
       if (error) throw error;
       const stat = stderrValue(outcome.stderr.toString('utf8'), 'STAT');
       const [newSize, mtime] = (stat ?? `${size}:0`).split(':');
-      this.fingerprints.set(path, { size: Number(newSize), mtime, sum: sum !== '-' ? sum : undefined });
+      this.fingerprints.set(path, { size: Number(newSize), mtime, sum: sum !== '-' ? sum : undefined, sha256: contentSha256 });
       return;
     }
   }

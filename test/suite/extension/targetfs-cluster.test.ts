@@ -13,7 +13,7 @@ import { execCapture } from '../../../src/debug/execCapture';
 import { TargetFsError } from '../../../src/targetfs/errors';
 import { TARGETFS_SCRIPTS } from '../../../src/targetfs/protocol';
 import { bytesToName } from '../../../src/targetfs/names';
-import { TargetFileSystem, TargetFileType } from '../../../src/targetfs/targetFileSystem';
+import { TargetFileSystem, TargetFileType, type WriteAudit } from '../../../src/targetfs/targetFileSystem';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
 import { isRunning, waitForPod } from '../loopback/helpers/client';
@@ -380,6 +380,34 @@ describe('targetfs: the target filesystem on the test cluster', function () {
       await fs.delete('/fixture/atomic/e', { recursive: true });
       await expectFsError(fs.stat('/fixture/atomic/e'), 'FileNotFound');
       await expectFsError(fs.delete('/fixture/atomic/e', { recursive: true }), 'FileNotFound');
+    });
+
+    it('issue #17: tells the write audit every change, with the SHA-256 of the new content and of the content it replaced, and failures', async () => {
+      const audits: WriteAudit[] = [];
+      const audited = new TargetFileSystem(api, { context: api.contextName, namespace: 'demo', pod: 'node-app', container: 'app' }, {
+        debugContainer: rootBusybox, allowWrites: () => true, onWrite: (a) => audits.push(a),
+      });
+      const file = '/fixture/atomic/audited.txt';
+      await audited.writeFile(file, Buffer.from('first'), { create: true, overwrite: false });
+      await audited.readFile(file);
+      await audited.writeFile(file, Buffer.from('second'), { create: false, overwrite: true, origin: 'upload of /tmp/x' });
+      await audited.rename(file, '/fixture/atomic/audited-2.txt', { overwrite: false });
+      await expectFsError(audited.delete('/fixture/atomic/no-such-file', { recursive: false }), 'FileNotFound');
+      await audited.delete('/fixture/atomic/audited-2.txt', { recursive: false });
+      assert.deepEqual(audits.map((a) => [a.operation, a.path, a.error === undefined ? 'ok' : 'failed']), [
+        ['write', file, 'ok'], ['write', file, 'ok'], ['rename', file, 'ok'], ['delete', '/fixture/atomic/no-such-file', 'failed'], ['delete', '/fixture/atomic/audited-2.txt', 'ok'],
+      ]);
+      assert.equal(audits[0]!.sha256, sha256(Buffer.from('first')));
+      assert.equal(audits[0]!.previous, undefined, 'nothing was read before the first write');
+      assert.equal(audits[1]!.sha256, sha256(Buffer.from('second')));
+      assert.deepEqual(audits[1]!.previous, { size: 5, sha256: sha256(Buffer.from('first')) });
+      assert.equal(audits[1]!.origin, 'upload of /tmp/x');
+      assert.equal(audits[2]!.to, '/fixture/atomic/audited-2.txt');
+      assert.match(audits[3]!.error ?? '', /no-such-file/);
+      // A write refused because writes are off changes nothing, so it is no audit entry.
+      const off = new TargetFileSystem(api, { context: api.contextName, namespace: 'demo', pod: 'node-app', container: 'app' }, { debugContainer: rootBusybox, onWrite: (a) => audits.push(a) });
+      await expectFsError(off.writeFile('/fixture/atomic/x', Buffer.from('x'), { create: true, overwrite: false }), 'NoPermissions');
+      assert.equal(audits.length, 5);
     });
 
     it('reports changes through a polling watch', async () => {
