@@ -51,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
   const view = vscode.window.createTreeView('ephemeralDebug.explorer', { treeDataProvider: tree, showCollapseAll: true });
   const features: FeatureDependencies = { clusters, settings, errors, terminals, sessions, timeLimits, tree, clusterExplorer, logger: log, workloadPods };
   const capture = new CaptureRules(features, context.workspaceState);
-  tree.setPodBadge((contextName, namespace, pod) => capture.badge(contextName, namespace, pod));
+  tree.setPodBadge((contextName, namespace, name, workloadKind) => capture.badge(contextName, namespace, name, workloadKind));
 
   context.subscriptions.push(
     settings,

@@ -22,6 +22,13 @@ export interface CaptureBaseline {
   readonly restartCounts: Readonly<Record<string, number>>;
 }
 
+/** A workload rule's baselines: each pod it had when armed, by uid (pods created later start from zero). */
+export type WorkloadBaseline = Readonly<Record<string, Readonly<Record<string, number>>>>;
+
+export function workloadBaseline(pods: readonly V1Pod[]): WorkloadBaseline {
+  return Object.fromEntries(pods.map((pod) => [pod.metadata?.uid ?? '', captureBaseline(pod).restartCounts]));
+}
+
 export type ConditionVerdict =
   | { readonly fired: true; readonly reason: string }
   | { readonly fired: false; readonly notReadySince?: number; readonly checkAgainAt?: number };

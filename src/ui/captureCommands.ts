@@ -7,7 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { CaptureMonitor, type CaptureAction, type CaptureRule } from '../capture/captureMonitor';
-import { CAPTURE_CONDITION_KINDS, captureBaseline, describeCondition, type CaptureCondition } from '../capture/conditions';
+import { CAPTURE_CONDITION_KINDS, captureBaseline, describeCondition, workloadBaseline, type CaptureBaseline, type CaptureCondition } from '../capture/conditions';
+import type { WorkloadKind, WorkloadRef } from '../cluster/workloadKinds';
+import type { ClusterApi } from '../cluster/clusterApi';
+import { labelSelectorString, podsOfWorkload } from '../debug/workloadPods';
+import { isExplorerNode } from './attachCommand';
+import { workloadArguments } from './workloadTarget';
 import { checkNamespaceAllowed } from '../debug/debugContainerSpec';
 import type { SessionRecord } from '../session';
 import type { DiagnosticsCommandResult } from './diagnosticsCommands';
@@ -41,7 +46,7 @@ export class CaptureRules implements vscode.Disposable {
   constructor(private readonly deps: FeatureDependencies, private readonly state: vscode.Memento) {
     this.monitor = new CaptureMonitor({
       api: (context) => deps.clusters.api(context),
-      onFire: (rule, reason) => void this.fire(rule, reason),
+      onFire: (rule, reason, pod) => void this.fire(rule, reason, pod),
       onEnd: (rule, why) => void this.ended(rule, why),
       onError: (rule, error, retryInMs) => deps.logger.warn(`capture ${rule.id} on ${rule.namespace}/${rule.pod}: ${error.message}; retrying in ${Math.round(retryInMs / 1000)} s`),
     });
@@ -58,9 +63,9 @@ export class CaptureRules implements vscode.Disposable {
     return this.monitor.rules();
   }
 
-  /** The pod's tree description suffix while rules are armed on it. */
-  badge(context: string, namespace: string, pod: string): string | undefined {
-    const armed = this.rules().filter((r) => r.context === context && r.namespace === namespace && r.pod === pod);
+  /** The tree description suffix of a pod (or, with `workloadKind`, a workload) while rules are armed on it. */
+  badge(context: string, namespace: string, name: string, workloadKind?: WorkloadKind): string | undefined {
+    const armed = this.rules().filter((r) => r.context === context && r.namespace === namespace && r.pod === name && r.workload?.kind === workloadKind);
     if (armed.length === 0) return undefined;
     return `capture armed: ${armed.map((r) => describeCondition(r.condition)).join(', ')}`;
   }
@@ -76,7 +81,7 @@ export class CaptureRules implements vscode.Disposable {
     }));
     this.monitor.arm(withSession);
     await this.save();
-    this.deps.tree.redrawPod(rule.context, rule.namespace, rule.pod);
+    this.deps.tree.redrawPod(rule.context, rule.namespace, rule.pod, rule.workload?.kind);
   }
 
   async disarm(id: string): Promise<CaptureRule | undefined> {
@@ -84,7 +89,7 @@ export class CaptureRules implements vscode.Disposable {
     if (rule === undefined) return undefined;
     await this.endSession(rule, { status: 'cancelled', message: 'disarmed' });
     await this.save();
-    this.deps.tree.redrawPod(rule.context, rule.namespace, rule.pod);
+    this.deps.tree.redrawPod(rule.context, rule.namespace, rule.pod, rule.workload?.kind);
     return rule;
   }
 
@@ -93,17 +98,17 @@ export class CaptureRules implements vscode.Disposable {
     this.fired.dispose();
   }
 
-  private async fire(rule: CaptureRule, reason: string): Promise<void> {
+  private async fire(rule: CaptureRule, reason: string, pod: string): Promise<void> {
     await this.save();
-    this.deps.tree.redrawPod(rule.context, rule.namespace, rule.pod);
+    this.deps.tree.redrawPod(rule.context, rule.namespace, rule.pod, rule.workload?.kind);
     const record = await this.sessionOf(rule);
     await this.deps.sessions.note(record, (r) => r.action(`fired: ${reason}`, { ruleId: rule.id }));
-    const where = `${rule.namespace}/${rule.pod}`;
+    const where = `${rule.namespace}/${pod}`;
     let event: CaptureFiredEvent;
     try {
       // Governance as it is now, not as it was when the rule was armed.
       checkNamespaceAllowed(rule.namespace, this.deps.settings.current.policy);
-      const args = { context: rule.context, namespace: rule.namespace, pod: rule.pod, ...(rule.container !== undefined ? { container: rule.container } : {}), interactive: false };
+      const args = { context: rule.context, namespace: rule.namespace, pod, ...(rule.container !== undefined ? { container: rule.container } : {}), interactive: false };
       let artifact: string | undefined;
       if (rule.action.kind === 'diagnostics') {
         const result = await vscode.commands.executeCommand<DiagnosticsCommandResult | undefined>('ephemeralDebug.collectDiagnostics', args);
@@ -131,7 +136,7 @@ export class CaptureRules implements vscode.Disposable {
   private async ended(rule: CaptureRule, why: string): Promise<void> {
     await this.endSession(rule, { status: 'cancelled', message: why });
     await this.save();
-    this.deps.tree.redrawPod(rule.context, rule.namespace, rule.pod);
+    this.deps.tree.redrawPod(rule.context, rule.namespace, rule.pod, rule.workload?.kind);
     void vscode.window.showWarningMessage(`Capture on ${rule.namespace}/${rule.pod} disarmed: ${why}.`);
   }
 
@@ -181,7 +186,7 @@ function parseCondition(kind: unknown, seconds: unknown): CaptureCondition {
  */
 async function captureWhenCommand(deps: FeatureDependencies, rules: CaptureRules, arg: unknown): Promise<CaptureWhenResult | undefined> {
   try {
-    const target = await resolvePodTarget(arg, deps, TITLE);
+    const target = await captureSubject(deps, arg);
     if (target === undefined) return undefined;
     const interactive = target.args.interactive !== false;
     let condition: CaptureCondition;
@@ -189,7 +194,7 @@ async function captureWhenCommand(deps: FeatureDependencies, rules: CaptureRules
     if (interactive) {
       const picked = await vscode.window.showQuickPick(
         CAPTURE_CONDITION_KINDS.map((condition) => ({ label: describeCondition(condition === 'notReady' ? { kind: condition, seconds: 30 } : { kind: condition }).replace('30 s', 'N seconds'), condition })),
-        { title: `${TITLE} (${target.namespace}/${target.podName})`, placeHolder: `When should it capture? ${WHILE_OPEN}` },
+        { title: `${TITLE} (${target.namespace}/${target.label})`, placeHolder: `When should it capture? ${WHILE_OPEN}` },
       );
       if (picked === undefined) return undefined;
       let seconds: number | undefined;
@@ -212,20 +217,71 @@ async function captureWhenCommand(deps: FeatureDependencies, rules: CaptureRules
       id: randomBytes(6).toString('hex'),
       context: target.api.contextName,
       namespace: target.namespace,
-      pod: target.podName,
+      pod: target.name,
       ...(target.container !== undefined ? { container: target.container } : {}),
+      ...(target.workload !== undefined ? { workload: target.workload } : {}),
       condition,
       action,
       armedAt: new Date().toISOString(),
-      baseline: captureBaseline(target.pod),
+      baseline: target.baseline,
     };
     await rules.arm(rule);
-    if (interactive) void vscode.window.showInformationMessage(`Armed on ${target.namespace}/${target.podName}: when ${describeCondition(condition)}, run ${describeAction(action)} once. ${WHILE_OPEN}`);
+    if (interactive) void vscode.window.showInformationMessage(`Armed on ${target.namespace}/${target.label}: when ${describeCondition(condition)}, run ${describeAction(action)} once. ${WHILE_OPEN}`);
     return { ruleId: rule.id };
   } catch (error) {
     void deps.errors.show(error, TITLE);
     return undefined;
   }
+}
+
+interface CaptureSubject {
+  readonly api: ClusterApi;
+  readonly namespace: string;
+  /** The pod's or the workload's name. */
+  readonly name: string;
+  /** For messages: `web-7d4b9c-x2x9q`, `Deployment web`. */
+  readonly label: string;
+  readonly container?: string;
+  readonly baseline: CaptureBaseline;
+  readonly workload?: CaptureRule['workload'];
+  readonly args: Readonly<Record<string, unknown>>;
+}
+
+/** A pod (node, arguments or pickers), or a workload (its node, or arguments such as `{ "deployment": "web" }`). */
+async function captureSubject(deps: FeatureDependencies, arg: unknown): Promise<CaptureSubject | undefined> {
+  let ref: WorkloadRef | undefined;
+  let context: string | undefined;
+  let args: Record<string, unknown> = {};
+  if (isExplorerNode(arg) && arg.descriptor.kind === 'workload' && arg.descriptor.workload !== undefined && arg.descriptor.namespace !== undefined) {
+    context = arg.descriptor.contextName;
+    ref = { ...arg.descriptor.workload, namespace: arg.descriptor.namespace };
+  } else {
+    const named = workloadArguments(arg);
+    if (named !== undefined) {
+      const api = await deps.clusters.api(named.context);
+      context = api.contextName;
+      ref = { ...named.workload, namespace: named.namespace ?? api.defaultNamespace };
+      args = named.rest;
+    }
+  }
+  if (ref === undefined) {
+    const target = await resolvePodTarget(arg, deps, TITLE);
+    if (target === undefined) return undefined;
+    return {
+      api: target.api, namespace: target.namespace, name: target.podName, label: target.podName, baseline: captureBaseline(target.pod), args: target.args,
+      ...(target.container !== undefined && target.containerKind !== 'ephemeral' ? { container: target.container } : {}),
+    };
+  }
+  const api = await deps.clusters.api(context);
+  const { workload, pods } = await podsOfWorkload(api, ref);
+  const labelSelector = labelSelectorString(workload.spec?.selector);
+  if (labelSelector === '') throw new Error(`${TITLE}: ${ref.kind} ${ref.name} has no label selector to follow its pods`);
+  return {
+    api, namespace: ref.namespace, name: ref.name, label: `${ref.kind} ${ref.name}`, args,
+    baseline: { podUid: '', restartCounts: {} },
+    workload: { kind: ref.kind, labelSelector, baselines: workloadBaseline(pods) },
+    ...(typeof args.container === 'string' ? { container: args.container } : {}),
+  };
 }
 
 /** `ephemeralDebug.disarmCapture`: `{ rule: id }`, or a pick of the armed rules. */

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { createClusterApi } from '../cluster/client';
 import { ClusterError, type ClusterApi, type Logger } from '../cluster/clusterApi';
 import type { LoadedKubeconfig } from '../cluster/kubeconfig';
+import type { WorkloadKind } from '../cluster/workloadKinds';
 import { clusterId, messageNode, namespaceId, podId, type NodeDescriptor } from '../explorer/descriptors';
 import { workloadId } from '../explorer/workloads';
 import { ExplorerModel, type ExplorerChange, type ExplorerContext } from '../explorer/explorerModel';
@@ -25,7 +26,7 @@ export interface ExplorerNode {
 
 export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<ExplorerNode | ExplorerNode[] | undefined>();
-  private podBadge?: (contextName: string, namespace: string, pod: string) => string | undefined;
+  private podBadge?: (contextName: string, namespace: string, name: string, workloadKind?: WorkloadKind) => string | undefined;
   readonly onDidChangeTreeData = this.changeEmitter.event;
 
   private readonly nodes = new Map<string, ExplorerNode>();
@@ -68,7 +69,9 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
     const state = d.collapsible === 'none' ? vscode.TreeItemCollapsibleState.None : d.collapsible === 'expanded' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
     const item = new vscode.TreeItem(d.label, state);
     item.id = d.id;
-    const badge = d.kind === 'pod' && d.namespace !== undefined && d.pod !== undefined ? this.podBadge?.(d.contextName, d.namespace, d.pod) : undefined;
+    const badge = d.namespace === undefined ? undefined
+      : d.kind === 'pod' && d.pod !== undefined ? this.podBadge?.(d.contextName, d.namespace, d.pod)
+        : d.kind === 'workload' && d.workload !== undefined ? this.podBadge?.(d.contextName, d.namespace, d.workload.name, d.workload.kind) : undefined;
     item.description = badge !== undefined ? [d.description, `⏱ ${badge}`].filter(Boolean).join(' · ') : d.description;
     item.tooltip = new vscode.MarkdownString(badge !== undefined ? `${d.tooltip}\n\n**${badge}** (runs while this window is open; Disarm Capture to remove)` : d.tooltip, true);
     item.iconPath = new vscode.ThemeIcon(d.icon.id, d.icon.color !== undefined ? new vscode.ThemeColor(d.icon.color) : undefined);
@@ -231,14 +234,14 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
     this.model?.refresh(node.descriptor.contextName);
   }
 
-  /** A suffix for a pod's description (armed capture rules); the tree asks it for every pod item it draws. */
-  setPodBadge(badge: (contextName: string, namespace: string, pod: string) => string | undefined): void {
+  /** A suffix for a pod's or workload's description (armed capture rules); asked for every such item drawn. */
+  setPodBadge(badge: (contextName: string, namespace: string, name: string, workloadKind?: WorkloadKind) => string | undefined): void {
     this.podBadge = badge;
   }
 
-  /** Redraws one pod's item (its badge changed), without relisting anything. */
-  redrawPod(contextName: string, namespace: string, pod: string): void {
-    const node = this.nodes.get(podId(contextName, namespace, pod));
+  /** Redraws one pod's (or workload's) item: its badge changed. Nothing is relisted. */
+  redrawPod(contextName: string, namespace: string, name: string, workloadKind?: WorkloadKind): void {
+    const node = this.nodes.get(workloadKind !== undefined ? workloadId(contextName, { kind: workloadKind, namespace, name }) : podId(contextName, namespace, name));
     if (node !== undefined) this.changeEmitter.fire(node);
   }
 

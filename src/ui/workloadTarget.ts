@@ -102,7 +102,7 @@ function namesWorkload(arg: unknown): boolean {
 }
 
 /** An arguments object naming exactly one workload and no pod; undefined for anything else (the command decides). */
-function workloadArguments(arg: unknown): { workload: Omit<WorkloadRef, 'namespace'>; context?: string; namespace?: string; rest: Record<string, unknown> } | undefined {
+export function workloadArguments(arg: unknown): { workload: Omit<WorkloadRef, 'namespace'>; context?: string; namespace?: string; rest: Record<string, unknown> } | undefined {
   if (typeof arg !== 'object' || arg === null || Array.isArray(arg) || isExplorerNode(arg)) return undefined;
   const raw = arg as Record<string, unknown>;
   const named = WORKLOAD_KINDS.filter((kind) => raw[WORKLOAD_RESOURCES[kind].attribute] !== undefined);

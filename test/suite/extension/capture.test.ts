@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { CaptureMonitor, type CaptureRule } from '../../../src/capture/captureMonitor';
-import { captureBaseline } from '../../../src/capture/conditions';
+import { captureBaseline, workloadBaseline } from '../../../src/capture/conditions';
+import { labelSelectorString, podsOfWorkload } from '../../../src/debug/workloadPods';
+import { waitForPods } from '../../cluster/testWorkloads';
 import { createClusterApi } from '../../../src/cluster/client';
 import type { ClusterApi } from '../../../src/cluster/clusterApi';
 import { attachDebugContainer } from '../../../src/debug/attachFlow';
@@ -103,6 +105,35 @@ describe('capture on a condition', function () {
     const report = sessions.at(-1)!.artifacts.find((a) => a.fileName === 'diagnostics.md');
     assert.ok(report && report.size > 0 && path.endsWith('diagnostics.md'));
     assert.equal(fired.length, 1, 'fired once');
+    monitor.dispose();
+  });
+
+  it('a rule on a Deployment follows its pods: a pod deleted by a rollout does not end it, a pod\'s restart fires it on that pod', async () => {
+    const labels = { app: 'capture-deploy' };
+    await cluster.createWorkload(NAMESPACE, {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'capture-deploy' },
+      spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: {
+        terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: 'busybox:1.36', command: ['sh', '-c', 'echo up; sleep 20; exit 3'] }],
+      } } },
+    });
+    const [first] = await waitForPods(cluster.kubeConfig('admin'), NAMESPACE, 'app=capture-deploy', (pods) => pods.length === 1 && pods[0]!.status?.containerStatuses?.[0]?.state?.running !== undefined, 'the Deployment\'s pod running');
+    const { workload, pods } = await podsOfWorkload(api, { kind: 'Deployment', namespace: NAMESPACE, name: 'capture-deploy' });
+    assert.deepEqual(pods.map((p) => p.metadata?.name), [first!.metadata?.name]);
+    const fired: { reason: string; pod: string }[] = [];
+    const ended: string[] = [];
+    const monitor = new CaptureMonitor({ api: async () => api, onFire: (_r, reason, pod) => fired.push({ reason, pod }), onEnd: (_r, why) => ended.push(why) });
+    monitor.arm({
+      id: 'deployment-rule', context: api.contextName, namespace: NAMESPACE, pod: 'capture-deploy', condition: { kind: 'restart' }, action: { kind: 'diagnostics' },
+      armedAt: new Date().toISOString(), baseline: { podUid: '', restartCounts: {} },
+      workload: { kind: 'Deployment', labelSelector: labelSelectorString(workload.spec?.selector), baselines: workloadBaseline(pods) },
+    });
+    // A rollout's deletion: the ReplicaSet makes a new pod, the rule goes on.
+    await api.deletePod(NAMESPACE, first!.metadata!.name!, { gracePeriodSeconds: 0 });
+    const fire = await waitUntil('the rule to fire on the new pod', async () => fired[0], 120_000);
+    assert.deepEqual(ended, []);
+    assert.notEqual(fire.pod, first!.metadata!.name, 'fired on the replacement pod');
+    assert.match(fire.reason, new RegExp(`^pod ${fire.pod}: app restarted \\(restart count 0 → 1; last exit 3`));
+    assert.equal(monitor.rules().length, 0);
     monitor.dispose();
   });
 
