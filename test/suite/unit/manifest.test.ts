@@ -129,9 +129,9 @@ describe('package.json contributions', () => {
     assert.ok(targeted!.has('ephemeralDebug.shellInTargetRoot') && targeted!.has('ephemeralDebug.stopDebugContainer') && targeted!.has('ephemeralDebug.reattach'));
     assert.ok(!untargeted!.has('ephemeralDebug.shellInTargetRoot'), 'Shell in Target Root needs a target');
     const [withReady, withoutReady] = workloadFixtures().map((n) => commandsFor(n.contextValue));
-    assert.deepEqual([...withReady!].sort(), ['ephemeralDebug.attach', 'ephemeralDebug.attachDebugger', 'ephemeralDebug.collectDiagnostics', 'ephemeralDebug.debugCopy'],
-      'a workload offers the debug actions that pick one of its ready pods');
-    assert.deepEqual([...withoutReady!], [], 'no ready pod: nothing to act on');
+    assert.deepEqual([...withReady!].sort(), ['ephemeralDebug.attach', 'ephemeralDebug.attachDebugger', 'ephemeralDebug.captureWhen', 'ephemeralDebug.collectDiagnostics', 'ephemeralDebug.debugCopy', 'ephemeralDebug.disarmCapture'],
+      'a workload offers the debug actions that pick one of its ready pods, and capture rules');
+    assert.deepEqual([...withoutReady!].sort(), ['ephemeralDebug.captureWhen', 'ephemeralDebug.disarmCapture'], 'no ready pod: only a capture rule, for when one comes up or fails');
   });
 
   it('offers Attach on the Kubernetes extension\'s pod nodes', () => {
