@@ -79,6 +79,11 @@ export interface RuntimeRecipe {
    */
   readonly speaksDap: boolean;
   prepare(context: RuntimeContext, options: RuntimeOptions): Promise<PreparedRuntime>;
+  /**
+   * Where the sources are as the debug server knows them, asked through the forward, when the configuration
+   * names no remoteRoot (Go: the folder the binary was built in). Undefined: keep prepare's answer.
+   */
+  detectRemoteRoot?(server: { readonly host: string; readonly port: number }, localRoot: string | undefined, signal?: AbortSignal): Promise<string | undefined>;
   debugConfiguration(target: AttachTarget): DebugConfigurationLike;
 }
 

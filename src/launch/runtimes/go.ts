@@ -3,12 +3,13 @@
  * started in the background of the delve debug image (dlv.sh; SYS_PTRACE needed), so the program keeps running
  * until the editor sets breakpoints. Attach with golang.go (`type: go`, `mode: remote`); without it, VS Code speaks
  * DAP to the same headless dlv (it answers DAP and JSON-RPC on one port) with this configuration as the `attach`
- * arguments (`mode: remote`, `substitutePath` local → remote). The session's end stops that dlv, which detaches and
- * leaves the program running.
+ * arguments (`mode: remote`, `substitutePath` local → remote). Without a remoteRoot, dlv's own source list names
+ * the build folder (goSources.ts). The session's end stops that dlv, which detaches and leaves the program running.
  */
 import { shellScript } from '../../shell/shellScript';
 import { LaunchError } from '../launchError';
 import { isListening, requirePtrace, stopDebugServer, waitUntilListening, workingDirectory, type AttachTarget, type RuntimeRecipe } from './common';
+import { goBuildRoot, listDlvSources, localGoFiles } from './goSources';
 import dlvAliveScript from './dlvAlive.sh';
 import dlvScript from './dlv.sh';
 
@@ -63,6 +64,11 @@ export const goRecipe: RuntimeRecipe = {
     }
     const remoteRoot = options.remoteRoot ?? (await workingDirectory(context));
     return { remotePort: port, remoteRoot, notes, cleanup };
+  },
+
+  async detectRemoteRoot(server, localRoot, signal) {
+    const sources = await listDlvSources(server.host, server.port, undefined, signal);
+    return goBuildRoot(sources, localRoot !== undefined ? await localGoFiles(localRoot) : []);
   },
 
   debugConfiguration(target: AttachTarget) {
