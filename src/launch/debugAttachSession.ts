@@ -17,7 +17,7 @@ import { LaunchError } from './launchError';
 import { startPortForward, type ActivePortForward } from './portForward';
 import { LIST_PROCESSES_SCRIPT, parseProcessListing } from '../terminal/targetProcess';
 import { chooseProcess, type ProcessInfo, type ProcessSelector, type RuntimeKind } from './processes';
-import type { DebugConfigurationLike, PreparedRuntime, RuntimeRecipe, Shell } from './runtimes/common';
+import type { DebugConfigurationLike, PreparedRuntime, Shell } from './runtimes/common';
 import { recipeFor } from './runtimes/index';
 
 export interface DebugAttachRequest {
@@ -130,7 +130,7 @@ export async function startDebugAttachSession(api: ClusterApi, request: DebugAtt
   try {
     prepared = await recipe.prepare(
       { shell, process: choice.process, progress, signal: options.signal, profileLabel, listenTimeoutMs: options.listenTimeoutMs },
-      { port: request.port, remoteRoot: request.remoteRoot },
+      { port: request.port, remoteRoot: request.remoteRoot, localRoot: request.localRoot },
     );
   } catch (error) {
     if (error instanceof LaunchError && error.code === 'ptrace-denied' && profileLabel !== undefined && request.profile === undefined) {
@@ -147,7 +147,7 @@ export async function startDebugAttachSession(api: ClusterApi, request: DebugAtt
     await prepared.cleanup?.().catch(() => undefined);
     throw error;
   }
-  const remoteRoot = request.remoteRoot ?? (await detectedRemoteRoot(recipe, forward, request.localRoot, notes, options.signal)) ?? prepared.remoteRoot;
+  const remoteRoot = request.remoteRoot ?? prepared.remoteRoot;
   const debugConfiguration = recipe.debugConfiguration({
     name: request.name ?? `${recipe.label}: ${namespace}/${podName} PID ${choice.process.pid}`,
     host: forward.localAddress,
@@ -230,15 +230,3 @@ function profileOf(pod: V1Pod, container: string): string | undefined {
   return 'baseline';
 }
 
-/** The debug server's own idea of where the sources are (Go's build folder); a failure keeps prepare's answer, with a note. */
-async function detectedRemoteRoot(recipe: RuntimeRecipe, forward: ActivePortForward, localRoot: string | undefined, notes: string[], signal?: AbortSignal): Promise<string | undefined> {
-  if (recipe.detectRemoteRoot === undefined) return undefined;
-  try {
-    const root = await recipe.detectRemoteRoot({ host: forward.localAddress, port: forward.localPort }, localRoot, signal);
-    if (root !== undefined) notes.push(`remoteRoot ${root}: where the ${recipe.label} debug server knows the sources from (set remoteRoot to choose another)`);
-    return root;
-  } catch (error) {
-    notes.push(`could not ask the ${recipe.label} debug server where the sources are (${error instanceof Error ? error.message : String(error)}): remoteRoot is the process's working directory; set remoteRoot if breakpoints do not bind`);
-    return undefined;
-  }
-}

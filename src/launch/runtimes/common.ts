@@ -33,6 +33,8 @@ export interface RuntimeOptions {
   /** Remote debug port to use/open instead of the runtime's default or the one found in the process. */
   readonly port?: number;
   readonly remoteRoot?: string;
+  /** The local copy of the sources (where the recipe may look to match the remote ones). */
+  readonly localRoot?: string;
 }
 
 export interface PreparedRuntime {
@@ -79,11 +81,6 @@ export interface RuntimeRecipe {
    */
   readonly speaksDap: boolean;
   prepare(context: RuntimeContext, options: RuntimeOptions): Promise<PreparedRuntime>;
-  /**
-   * Where the sources are as the debug server knows them, asked through the forward, when the configuration
-   * names no remoteRoot (Go: the folder the binary was built in). Undefined: keep prepare's answer.
-   */
-  detectRemoteRoot?(server: { readonly host: string; readonly port: number }, localRoot: string | undefined, signal?: AbortSignal): Promise<string | undefined>;
   debugConfiguration(target: AttachTarget): DebugConfigurationLike;
 }
 

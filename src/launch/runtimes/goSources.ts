@@ -1,60 +1,27 @@
 /**
  * Go's remoteRoot when the launch configuration gives none: dlv knows every source file by the path it had when
  * the binary was **built** (rarely the process's working directory), so a breakpoint in the local copy binds only
- * when `substitutePath` maps the local folder onto that build folder. dlv lists those paths
- * (`RPCServer.ListSources`, JSON-RPC on the same port as DAP); the build folder is where the local files'
- * relative paths end, else the common folder of the program's own files (not the Go root's, not the module
- * cache's). The file names come from the target's binary: they are only compared and returned as a path, never
- * run or opened.
+ * when `substitutePath` maps the local folder onto that build folder. The binary's file table holds those paths
+ * (read from /proc/<pid>/exe; asking dlv instead, `RPCServer.ListSources`, waits while the program runs); the
+ * build folder is where the local files' relative paths end, else the common folder of the program's own files
+ * (not the Go root's, not the module cache's). The names come from the target's binary: they are only compared
+ * and returned as a path, never run or opened.
  */
-import { connect } from 'node:net';
 import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { shellScript } from '../../shell/shellScript';
+import type { Shell } from './common';
+import goSourcesScript from './goSources.sh';
 
-/** An answer larger than this is not a source list worth waiting for. */
-const MAX_REPLY_BYTES = 32 * 1024 * 1024;
+const GO_SOURCES_SCRIPT = shellScript(goSourcesScript);
 /** Folders of the local copy never compared (they hold no files of the program's build). */
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules', 'vendor', 'testdata']);
 const MAX_LOCAL_FILES = 2000;
 
-/** `RPCServer.ListSources` through the forward: the absolute source paths dlv read from the binary. */
-export function listDlvSources(host: string, port: number, timeoutMs = 15_000, signal?: AbortSignal): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, host);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const finish = (error?: Error, sources?: string[]): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (error !== undefined) reject(error);
-      else resolve(sources ?? []);
-    };
-    const onAbort = (): void => finish(new Error('cancelled'));
-    const timer = setTimeout(() => finish(new Error(`dlv did not list its sources within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    socket.on('error', (error) => finish(error));
-    socket.on('close', () => finish(new Error('dlv closed the connection before listing its sources')));
-    socket.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size > MAX_REPLY_BYTES) return finish(new Error('dlv\'s source list is larger than 32 MB'));
-      // Go's JSON encoder ends each reply with a newline.
-      if (!chunk.includes(0x0a)) return;
-      try {
-        const reply = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: unknown; result?: { Sources?: unknown } };
-        if (reply.error !== null && reply.error !== undefined) return finish(new Error(`dlv: ${String(reply.error)}`));
-        const sources = reply.result?.Sources;
-        finish(undefined, Array.isArray(sources) ? sources.filter((s): s is string => typeof s === 'string') : []);
-      } catch (error) {
-        finish(error as Error);
-      }
-    });
-    socket.write(`${JSON.stringify({ method: 'RPCServer.ListSources', params: [{ Filter: '' }], id: 1 })}\n`);
-  });
+/** The source file names compiled into the target's binary, read through /proc/<pid>/exe from the debug container. */
+export async function binarySources(shell: Shell, pid: number, signal?: AbortSignal): Promise<string[]> {
+  const listed = await shell(GO_SOURCES_SCRIPT, [String(pid)], signal);
+  return listed.stdout.split('\n').filter((line) => line.startsWith('/'));
 }
 
 /** The `.go` files of the local copy, relative to it with `/` separators (bounded; vendored and test data skipped). */

@@ -1,6 +1,6 @@
 /**
  * Issue #15, Go's remoteRoot: a launch configuration without one gets the folder the binary was built in, as dlv
- * lists its sources, so a breakpoint in the local copy binds (substitutePath local → build folder). On the test
+ * lists its sources (the binary's file table), so a breakpoint in the local copy binds (substitutePath local → build folder). On the test
  * cluster: demo/go-app's binary was built elsewhere than its working directory (/app).
  */
 import assert from 'node:assert/strict';
@@ -18,7 +18,7 @@ import { requireRealPods } from '../loopback/helpers/requirePods';
 const repoRoot = join(__dirname, '..', '..', '..');
 const goAppSource = join(repoRoot, 'test', 'cluster', 'demo', 'go-app');
 
-describe('issue #15: Go remoteRoot from dlv\'s sources', () => {
+describe('issue #15: Go remoteRoot from the binary\'s file table', () => {
   describe('choosing the build folder', () => {
     const sources = [
       '/usr/local/go/src/runtime/proc.go',
