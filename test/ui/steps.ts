@@ -288,6 +288,7 @@ async function continueUntilAnswered(ctx: StepContext, held: Promise<string>, ap
 async function openSourceFile(wb: Workbench, folder: string, file: string, text: RegExp): Promise<void> {
   await wb.openActivity(/^Explorer/);
   await collapseExpanded(wb, 1, folder);
+  await wb.clearHover();
   await wb.expand(wb.row(folder, 1), `the ${folder} folder`);
   await wb.row(file, 2).click();
   await waitFor(`${folder}/${file} in the active editor`, async () => squash(await wb.breadcrumbs()).includes(squash(`${folder}${file}`)) && text.test(await wb.editorText()), 60_000);
@@ -301,6 +302,8 @@ async function collapseExpanded(wb: Workbench, level: number, keep: string): Pro
     const other = labels.find((l) => l.trim() !== keep);
     if (other === undefined) return;
     const row = wb.row(other.trim(), level);
+    // The activity bar's tooltip, left by openActivity, would take the click.
+    await wb.clearHover();
     await row.click();
     await waitFor(`${other} to collapse`, async () => (await row.getAttribute('aria-expanded')) !== 'true', 15_000);
   }
