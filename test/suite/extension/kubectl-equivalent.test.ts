@@ -18,6 +18,7 @@ import { createClusterApi } from '../../../src/cluster/client';
 import type { ClusterApi } from '../../../src/cluster/clusterApi';
 import { attachDebugContainer } from '../../../src/debug/attachFlow';
 import { debugCopyOfPod, type CopyRequest } from '../../../src/debug/copyFlow';
+import { COPY_DELETE_GRACE_SECONDS } from '../../../src/debug/debugCopies';
 import { kubectlCopyCommand, kubectlDebugCommand, kubectlDeletePodsCommand, kubectlPortForwardCommand, kubectlStopCommand } from '../../../src/debug/kubectlEquivalent';
 import { shellQuote } from '../../../src/shell/shellScript';
 import { startTestCluster, testKubectl, type TestCluster } from '../../cluster/testCluster';
@@ -160,8 +161,8 @@ describe('issue #14: the equivalent kubectl command (test cluster)', function ()
 
   it('delete: kubectl delete pod of the printed copies deletes them', async () => {
     const copy = await debugCopyOfPod(admin, { namespace: 'demo', podName: 'node-app' }, { skipPrivilegedConfirmation: true }, {});
-    const command = kubectlDeletePodsCommand({ namespace: 'demo', pods: [copy.copyName], gracePeriodSeconds: 0 });
-    assert.equal(command, `kubectl -n 'demo' delete pod '${copy.copyName}' --grace-period=0`);
+    const command = kubectlDeletePodsCommand({ namespace: 'demo', pods: [copy.copyName], gracePeriodSeconds: COPY_DELETE_GRACE_SECONDS });
+    assert.equal(command, `kubectl -n 'demo' delete pod '${copy.copyName}' --grace-period=1`);
     await runScript(command);
     await assert.rejects(admin.readPod('demo', copy.copyName), (error: unknown) => (error as { code?: number }).code === 404);
   });
