@@ -121,6 +121,11 @@ describe('package.json contributions', () => {
     assert.ok(!untargeted!.has('ephemeralDebug.shellInTargetRoot'), 'Shell in Target Root needs a target');
   });
 
+  it('lets breakpoints be set in Python and Go files when their own extensions (which would allow it) are absent', () => {
+    const languages = ((manifest.contributes as { breakpoints?: { language: string }[] }).breakpoints ?? []).map((b) => b.language);
+    assert.deepEqual(languages.sort(), ['go', 'python']);
+  });
+
   it('offers Attach on the Kubernetes extension\'s pod nodes', () => {
     const patterns = viewItemPatterns('extension.vsKubernetesExplorer');
     assert.ok(patterns.some((p) => p.command === 'ephemeralDebug.attach' && p.pattern.test('vsKubernetes.resource.podk8s-watchable')));
