@@ -262,7 +262,7 @@ async function stopAtBreakpoint(ctx: StepContext, stop: DapStop): Promise<{ held
   const frame = (await page.locator('.part.sidebar .monaco-list-row', { hasText: stop.file }).first().innerText()).replace(/\s+/g, ' ');
   if (!frame.includes(`${stop.line}:`)) throw new Error(`the top stack frame is "${frame}", not ${stop.file}:${stop.line}`);
   await waitFor(`the editor's cursor on line ${stop.line}`, async () => (await page.locator('#status\\.editor\\.selection').innerText()).includes(`Ln ${stop.line},`), 15_000);
-  const variable = page.locator('.part.sidebar .monaco-list-row', { has: page.locator('.name', { hasText: new RegExp(`^${stop.variable}:?$`) }) }).first();
+  const variable = page.locator('.part.sidebar .monaco-list-row', { hasText: new RegExp(`^\\s*${stop.variable}\\s*[=:]`) }).first();
   const shown = await waitFor(`"${stop.variable}" in the Variables view`, async () => ((await variable.count()) > 0 ? (await variable.innerText()).replace(/\s+/g, ' ') : undefined), 30_000);
   ctx.log(`paused: frame "${frame}"; variable ${shown.slice(0, 160)}`);
   await wb.runCommand('Debug Console: Focus on Debug Console View');
@@ -332,6 +332,31 @@ async function openTargetFile(ctx: StepContext, answered: string[]): Promise<voi
 async function startLaunchConfiguration(wb: Workbench, name: string): Promise<void> {
   await wb.runCommand('Debug: Select and Start Debugging');
   await wb.pickInQuickInput(name, 'Select and Start Debugging');
+}
+
+/**
+ * A language without its VS Code extension, from the app's checkout in the workspace: a breakpoint (F9) in the local
+ * file, its launch configuration started, a request stops there, the variable in Variables, Continue answers.
+ */
+function localSourceBreakpointStep(o: { name: string; language: string; app: string; file: string; lineText: string; fileText: RegExp; image: string; port: number; variable: string; route: string; answer: RegExp; note?: string }): Step {
+  return {
+    name: o.name,
+    title: `${o.language} without its extension: a breakpoint in the local ${o.file}, the launch configuration${o.note ?? ''} started, a request stops there, "${o.variable}" in Variables, Continue answers`,
+    timeoutMs: 360_000,
+    run: async (ctx) => {
+      const { wb } = ctx;
+      const folder = `${o.app} (source)`;
+      const line = lineOf(ctx.sourcePath(o.app, o.file), o.lineText);
+      await openSourceFile(wb, folder, o.file, o.fileText);
+      await toggleBreakpoint(wb, line);
+      await startLaunchConfiguration(wb, `Kubernetes: ${o.app} (local source)`);
+      const { held } = await stopAtBreakpoint(ctx, { pod: o.app, image: o.image, port: o.port, file: o.file, line, variable: o.variable, route: o.route });
+      if (!squash(await wb.breadcrumbs()).includes(squash(`${folder}${o.file}`))) throw new Error(`stopped in ${await wb.breadcrumbs()}, not the local ${o.file}`);
+      await wb.dismissUnrelatedToasts();
+      await wb.page.screenshot({ path: ctx.screenshotPath });
+      await continueUntilAnswered(ctx, held, o.answer);
+    },
+  };
 }
 
 export const steps: Step[] = [
@@ -762,23 +787,7 @@ export const steps: Step[] = [
       await wb.page.screenshot({ path: ctx.screenshotPath });
     },
   },
-  {
-    name: 'python-breakpoint',
-    title: 'Python without its extension: a breakpoint in the local app.py, the launch configuration started, a request stops there, "body" in Variables, Continue answers',
-    timeoutMs: 360_000,
-    run: async (ctx) => {
-      const { wb } = ctx;
-      const line = lineOf(ctx.sourcePath('python-app', 'app.py'), 'self.send_response(200)');
-      await openSourceFile(wb, 'python-app (source)', 'app.py', /send_response/);
-      await toggleBreakpoint(wb, line);
-      await startLaunchConfiguration(wb, 'Kubernetes: python-app (local source)');
-      const { held } = await stopAtBreakpoint(ctx, { pod: 'python-app', image: 'python:3.12', port: 8000, file: 'app.py', line, variable: 'body', route: 'speaks DAP to debugpy directly' });
-      if (!squash(await wb.breadcrumbs()).includes(squash('python-app (source)app.py'))) throw new Error(`stopped in ${await wb.breadcrumbs()}, not the local app.py`);
-      await wb.dismissUnrelatedToasts();
-      await wb.page.screenshot({ path: ctx.screenshotPath });
-      await continueUntilAnswered(ctx, held, /"app": "python-app"/);
-    },
-  },
+  localSourceBreakpointStep({ name: 'python-breakpoint', language: 'Python', app: 'python-app', file: 'app.py', lineText: 'self.send_response(200)', fileText: /send_response/, image: 'python:3.12', port: 8000, variable: 'body', route: 'speaks DAP to debugpy directly', answer: /"app": "python-app"/ }),
   {
     name: 'python-remote-breakpoint',
     title: 'Python without its extension: a breakpoint in the pod\'s own /app/app.py (k8s-target editor), Attach Debugger… from the tree, stopped there, Continue answers',
@@ -793,8 +802,13 @@ export const steps: Step[] = [
       await collapseExpanded(wb, 3, 'python-app');
       await wb.expand(wb.row('python-app', 3), 'pod python-app');
       await wb.contextMenu(wb.row('app', 4), 'Open Target Filesystem');
-      await wb.pickInQuickInput('Add to Workspace', 'Open Target Filesystem');
+      // The fresh pod has no debug container to read files with: the question to add one comes first.
       const answered: string[] = [];
+      await waitFor('the Open Target Filesystem choices', async () => {
+        await answerDialogs(ctx, answered);
+        return wb.quickInputVisible();
+      }, 120_000, 500);
+      await wb.pickInQuickInput('Add to Workspace', 'Open Target Filesystem');
       await openTargetFile(ctx, answered);
       const line = lineOf(ctx.sourcePath('python-app', 'app.py'), 'self.send_response(200)');
       await toggleBreakpoint(wb, line);
@@ -808,23 +822,7 @@ export const steps: Step[] = [
       await continueUntilAnswered(ctx, held, /"app": "python-app"/);
     },
   },
-  {
-    name: 'go-breakpoint',
-    title: 'Go without its extension: a breakpoint in the local main.go, the launch configuration (no remoteRoot) started, a request stops there, "n" in Variables, Continue answers',
-    timeoutMs: 360_000,
-    run: async (ctx) => {
-      const { wb } = ctx;
-      const line = lineOf(ctx.sourcePath('go-app', 'main.go'), 'w.Header().Set(');
-      await openSourceFile(wb, 'go-app (source)', 'main.go', /ListenAndServe/);
-      await toggleBreakpoint(wb, line);
-      await startLaunchConfiguration(wb, 'Kubernetes: go-app (local source)');
-      const { held } = await stopAtBreakpoint(ctx, { pod: 'go-app', image: 'ghcr.io/go-delve/delve:v1.20', port: 8080, file: 'main.go', line, variable: 'n', route: 'speaks DAP to dlv directly' });
-      if (!squash(await wb.breadcrumbs()).includes(squash('go-app (source)main.go'))) throw new Error(`stopped in ${await wb.breadcrumbs()}, not the local main.go`);
-      await wb.dismissUnrelatedToasts();
-      await wb.page.screenshot({ path: ctx.screenshotPath });
-      await continueUntilAnswered(ctx, held, /"app":"go-app"/);
-    },
-  },
+  localSourceBreakpointStep({ name: 'go-breakpoint', language: 'Go', app: 'go-app', file: 'main.go', lineText: 'w.Header().Set(', fileText: /ListenAndServe/, image: 'ghcr.io/go-delve/delve:v1.20', port: 8080, variable: 'n', route: 'speaks DAP to dlv directly', answer: /"app":"go-app"/, note: ' (no remoteRoot)' }),
 ];
 
 /** After the last step (or a failure): continue and disconnect a paused session, so nothing waits on it. */
