@@ -258,7 +258,12 @@ async function stopAtBreakpoint(ctx: StepContext, stop: DapStop): Promise<{ held
     if (polls++ % 8 === 0) send();
     return false;
   }, 90_000, 500);
-  await page.locator('.part.sidebar').getByText(/paused on breakpoint/i).first().waitFor({ state: 'visible', timeout: 30_000 });
+  // Among the threads' labels (dlv lists every goroutine, the hidden rows too), a visible one.
+  const pausedLabels = page.locator('.part.sidebar').getByText(/paused on breakpoint/i);
+  await waitFor('"Paused on breakpoint" in the call stack', async () => {
+    for (const label of await pausedLabels.all()) if (await label.isVisible()) return true;
+    return false;
+  }, 30_000);
   const frame = (await page.locator('.part.sidebar .monaco-list-row', { hasText: stop.file }).first().innerText()).replace(/\s+/g, ' ');
   // "app.py 16:1", or "main.go 17" where the adapter gives no column.
   if (!new RegExp(`${stop.file.replace('.', '\\.')} ${stop.line}(:\\d+)?$`).test(frame.trim())) throw new Error(`the top stack frame is "${frame}", not ${stop.file}:${stop.line}`);
