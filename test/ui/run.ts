@@ -15,7 +15,7 @@
  *
  * Every process started here (cluster, code-server's process group, Chromium) is ended by pid and the temp
  * dir removed, on success, failure and Ctrl-C.
- * Usage: tsx test/ui/run.ts [--keep] [--verbose] [--headed-size WxH]
+ * Usage: tsx test/ui/run.ts [--keep] [--verbose] [--headed-size WxH]; UI_STEPS=name,name runs only those steps.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
