@@ -65,6 +65,8 @@ export interface CopyResult {
   readonly deadline?: Date;
   /** The copy once it runs. */
   readonly pod: V1Pod;
+  /** The pod copied, as read before copying (for the equivalent kubectl command). */
+  readonly source: V1Pod;
   readonly originalDeleted: boolean;
   readonly warnings: readonly string[];
 }
@@ -148,6 +150,7 @@ export async function debugCopyOfPod(
     createdAt: built.createdAt,
     deadline: built.deadline,
     pod: running,
+    source: checks.pod,
     originalDeleted,
     warnings,
   };

@@ -9,6 +9,9 @@ import { DebugFlowError } from './debugFlowError';
 import { isNodeDebugPod, NODE_DEBUG_LABEL, NODE_DEBUG_SELECTOR, nodeOfDebugPod } from './nodeDebugPods';
 import { COPIED_FROM_ANNOTATION, COPY_LABEL, COPY_OF_LABEL, CREATED_AT_ANNOTATION, CREATED_BY_ANNOTATION, DEBUG_COPY_SELECTOR } from './podCopy';
 
+/** A copy is deleted at once (it holds nothing worth a graceful stop). */
+export const COPY_DELETE_GRACE_SECONDS = 1;
+
 export interface DebugCopy {
   readonly namespace: string;
   readonly name: string;
@@ -112,7 +115,7 @@ async function deleteOne(api: ClusterApi, namespace: string, name: string): Prom
       return { namespace, name, outcome: 'refused', message: `Pod ${namespace}/${name} is not labelled ${COPY_LABEL}=true or ${NODE_DEBUG_LABEL}=true, so it is not a debug pod of ours: it was not deleted` };
     }
     // A debug copy holds nothing worth a graceful stop, and its interactive shell ignores SIGTERM: 1 s, not 30.
-    await api.deletePod(namespace, name, { gracePeriodSeconds: 1 });
+    await api.deletePod(namespace, name, { gracePeriodSeconds: COPY_DELETE_GRACE_SECONDS });
     return { namespace, name, outcome: 'deleted' };
   } catch (error) {
     if (error instanceof ClusterError && error.code === 404) {

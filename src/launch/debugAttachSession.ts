@@ -145,7 +145,7 @@ export async function startDebugAttachSession(api: ClusterApi, request: DebugAtt
   try {
     prepared = await recipe.prepare(
       { shell, process: choice.process, progress, signal: options.signal, profileLabel, listenTimeoutMs: options.listenTimeoutMs },
-      { port: request.port, remoteRoot: request.remoteRoot },
+      { port: request.port, remoteRoot: request.remoteRoot, localRoot: request.localRoot },
     );
   } catch (error) {
     if (error instanceof LaunchError && error.code === 'ptrace-denied' && profileLabel !== undefined && request.profile === undefined) {
@@ -258,3 +258,4 @@ function profileOf(pod: V1Pod, container: string): string | undefined {
   if (sc?.runAsNonRoot === true || (sc?.capabilities?.drop ?? []).includes('ALL')) return 'restricted';
   return 'baseline';
 }
+

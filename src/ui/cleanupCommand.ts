@@ -7,9 +7,10 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import * as vscode from 'vscode';
-import type { ClusterApi } from '../cluster/clusterApi';
+import type { ClusterApi, Logger } from '../cluster/clusterApi';
 import { DebugFlowError } from '../debug/debugFlowError';
-import { deleteDebugCopies, listDebugCopies, type DebugCopy, type DeleteCopyResult } from '../debug/debugCopies';
+import { COPY_DELETE_GRACE_SECONDS, deleteDebugCopies, listDebugCopies, type DebugCopy, type DeleteCopyResult } from '../debug/debugCopies';
+import { kubectlDeletePodsCommand, kubectlStopCommand } from '../debug/kubectlEquivalent';
 import type { LimitedDebugContainer } from '../debug/sessionTimeLimit';
 import { stopDebugContainer } from '../debug/stopDebugContainer';
 import { isExplorerNode } from './attachCommand';
@@ -129,6 +130,7 @@ export async function cleanupDebugPods(deps: FeatureDependencies, arg: unknown):
   const summary = summarizeCleanup(deleted, stopped);
   deleted.forEach((r) => deps.logger.info(`clean up: ${r.namespace}/${r.name}: ${r.outcome}${r.message !== undefined ? ` (${r.message})` : ''}`));
   stopped.forEach((r) => deps.logger.info(`clean up: ${r.namespace}/${r.pod}/${r.container}: ${r.outcome}${r.message !== undefined ? ` (${r.message})` : ''}`));
+  logCleanupKubectl(deps.logger, api.contextName, deleted, stopped);
   if (scope.interactive) {
     if (summary.ok) {
       void vscode.window.showInformationMessage(summary.message);
@@ -204,4 +206,13 @@ async function confirm(copies: readonly CleanupCandidate[], expired: readonly Li
   const button = copies.length > 0 ? 'Delete' : 'Stop';
   const answer = await vscode.window.showWarningMessage(`${what.charAt(0).toUpperCase()}${what.slice(1)}?`, { modal: true, detail: `${shown}\n\nDeleted copies cannot be restored.` }, button);
   return answer === button;
+}
+
+/** What Clean Up did, as kubectl commands: one delete per namespace, one stop exec per container. */
+function logCleanupKubectl(logger: Logger, context: string, deleted: readonly DeleteCopyResult[], stopped: readonly StopResult[]): void {
+  const byNamespace = new Map<string, string[]>();
+  for (const r of deleted.filter((d) => d.outcome === 'deleted')) byNamespace.set(r.namespace, [...(byNamespace.get(r.namespace) ?? []), r.name]);
+  const lines = [...byNamespace].map(([namespace, pods]) => kubectlDeletePodsCommand({ context, namespace, pods, gracePeriodSeconds: COPY_DELETE_GRACE_SECONDS }));
+  lines.push(...stopped.filter((s) => s.outcome === 'stopped').map((s) => kubectlStopCommand({ context, namespace: s.namespace, pod: s.pod, container: s.container })));
+  if (lines.length > 0) logger.info(`clean up, the same with kubectl:\n${lines.join('\n')}`);
 }

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../cluster/clusterApi';
 import { checkReuse } from '../debug/attachFlow';
 import { debugContainerReach } from '../debug/debugContainers';
-import { kubectlDebugCommand } from '../debug/kubectlEquivalent';
+import { kubectlDebugCommand, kubectlStopCommand } from '../debug/kubectlEquivalent';
 import { stopDebugContainer } from '../debug/stopDebugContainer';
 import { AttachTerminal } from '../terminal/attachTerminal';
 import { ExecTerminal } from '../terminal/execTerminal';
@@ -21,6 +21,7 @@ import type { Terminals } from './terminals';
 import type { DebugSessions } from './debugSessions';
 import { containerFacts } from './sessionDetails';
 import type { WorkloadPods } from './workloadTarget';
+import { copyKubectl, copyKubectlForDebugCopy } from './kubectlCommands';
 
 export interface CommandDependencies {
   readonly attach: AttachCommand;
@@ -82,6 +83,7 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
     vscode.commands.registerCommand('ephemeralDebug.attach', deps.workloadPods.command('Attach Debug Container', (arg?: unknown) => deps.attach.run(arg))),
 
     vscode.commands.registerCommand('ephemeralDebug.copyKubectlCommand', async (node?: unknown) => {
+      if (isExplorerNode(node) && node.descriptor.kind === 'pod') return copyKubectlForDebugCopy({ clusters, errors, logger: deps.logger }, node);
       const ref = needContainer(node, 'Copy kubectl Command');
       if (ref === undefined) {
         return;
@@ -91,10 +93,7 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
         if (spec === undefined) {
           throw new Error(`${ref.container} is not a debug container of ${ref.pod}; choose an ephemeral container in the Clusters view`);
         }
-        const command = kubectlDebugCommand({ context: ref.context, namespace: ref.namespace, pod: ref.pod, container: spec });
-        await vscode.env.clipboard.writeText(command);
-        deps.logger.info(`kubectl command that adds ${ref.pod}/${ref.container} again (env values left out):\n${command}`);
-        void vscode.window.showInformationMessage(`Copied the kubectl command that adds a debug container like ${ref.container} (env values left out; see the log).`);
+        await copyKubectl(deps.logger, kubectlDebugCommand({ context: ref.context, namespace: ref.namespace, pod: ref.pod, container: spec }), `adds a debug container like ${ref.container} to ${ref.pod}`);
       } catch (error) {
         void errors.show(error, `Copy kubectl Command for ${ref.pod}/${ref.container}`);
       }
@@ -194,7 +193,7 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
             subscription.dispose();
           }
         });
-        deps.logger.info(`stopped debug container ${ref.container} in ${ref.namespace}/${ref.pod}`);
+        deps.logger.info(`stopped debug container ${ref.container} in ${ref.namespace}/${ref.pod}; the same with kubectl:\n${kubectlStopCommand({ context: ref.context, namespace: ref.namespace, pod: ref.pod, container: ref.container })}`);
       } catch (error) {
         void errors.show(error, `Stop ${ref.container}`);
       }

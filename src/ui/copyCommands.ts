@@ -8,6 +8,7 @@
 import * as vscode from 'vscode';
 import { debugCopyOfPod, type CopyCallbacks, type CopyResult, type CopySettings } from '../debug/copyFlow';
 import { crashingContainers, describeCrash, summarizeCrash, type CrashInfo } from '../debug/crashInfo';
+import { kubectlCopyCommand, kubectlDeletePodsCommand } from '../debug/kubectlEquivalent';
 import { generateCopyName } from '../debug/podCopy';
 import { AttachTerminal } from '../terminal/attachTerminal';
 import { attachSettings, isExplorerNode, openAttachTerminal } from './attachCommand';
@@ -120,6 +121,8 @@ export async function debugCopyCommand(deps: FeatureDependencies, lifecycle: Cop
   await sessions.note(record, (r) => r.update({ profile: result.profile }));
   lifecycle.enforceDeadline(api, result);
   logger.info(`copy ${result.namespace}/${result.copyName} of ${podName} runs (profile ${result.profile}; terminal container ${result.containerName})`);
+  logger.info(`the same with kubectl (env values left out):\n${kubectlCopyCommand({ context: api.contextName, source: result.source, copy: result.pod, profile: result.profile, sameNode: choices.sameNode })}`);
+  if (result.originalDeleted) logger.info(`the original's deletion with kubectl: ${kubectlDeletePodsCommand({ context: api.contextName, namespace, pods: [podName] })}`);
   result.warnings.forEach((w) => logger.warn(`copy: ${w}`));
   if (result.warnings.length > 0) {
     void vscode.window.showWarningMessage(result.warnings[0] + (result.warnings.length > 1 ? ` (+${result.warnings.length - 1} more in the log)` : ''));

@@ -7,7 +7,8 @@
 import * as vscode from 'vscode';
 import { ClusterError, type ClusterApi } from '../cluster/clusterApi';
 import type { CopyResult } from '../debug/copyFlow';
-import { deleteDebugCopies, isDebugCopy } from '../debug/debugCopies';
+import { COPY_DELETE_GRACE_SECONDS, deleteDebugCopies, isDebugCopy } from '../debug/debugCopies';
+import { kubectlDeletePodsCommand } from '../debug/kubectlEquivalent';
 import type { SessionRecord } from '../session';
 import type { FeatureDependencies } from './featureDependencies';
 import { copyKey } from './pure/cleanupPlan';
@@ -72,7 +73,7 @@ export class CopyLifecycle implements vscode.Disposable {
   private async delete(api: ClusterApi, namespace: string, name: string, why: string): Promise<void> {
     const [result] = await deleteDebugCopies(api, [{ namespace, name }]);
     if (result.outcome === 'deleted') {
-      this.deps.logger.info(`copy ${namespace}/${name} ${why}`);
+      this.deps.logger.info(`copy ${namespace}/${name} ${why}; the same with kubectl: ${kubectlDeletePodsCommand({ context: api.contextName, namespace, pods: [name], gracePeriodSeconds: COPY_DELETE_GRACE_SECONDS })}`);
       void vscode.window.showInformationMessage(`Debug copy ${namespace}/${name} ${why}.`);
     } else if (result.outcome !== 'gone') {
       void this.deps.errors.show(new Error(result.message ?? `Deleting copy ${namespace}/${name} failed`), `Delete copy ${namespace}/${name}`);

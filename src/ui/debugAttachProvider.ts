@@ -245,7 +245,7 @@ export class DebugAttachProvider implements vscode.DebugConfigurationProvider, v
     await this.deps.sessions.note(record, async (r) => {
       for (const note of session.notes) await r.action(note);
     });
-    this.deps.forwards.add(session.forward, session.debugConfiguration.name);
+    this.deps.forwards.add(session.forward, session.debugConfiguration.name, api.contextName);
     session.notes.forEach((note) => this.deps.logger.info(`debug attach: ${note}`));
     session.forward.onDidEnd((end) => {
       // The pod went away: end the language session too (PortForwards shows the message).

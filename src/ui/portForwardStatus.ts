@@ -5,15 +5,21 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../cluster/clusterApi';
 import { PortForwardError, startPortForward, type ActivePortForward } from '../launch/portForward';
+import { kubectlPortForwardCommand } from '../debug/kubectlEquivalent';
 import { isExplorerNode } from './attachCommand';
 import type { Clusters } from './clusters';
 import type { ErrorPresenter } from './errorPresenter';
+import { copyKubectl } from './kubectlCommands';
 
 interface Entry {
   readonly forward: ActivePortForward;
   /** What it is for: `Port Forward`, or the debug session's name. */
   readonly purpose: string;
+  /** The same forward with kubectl. */
+  readonly kubectl: string;
 }
+
+const COPY_KUBECTL_BUTTON: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('copy'), tooltip: 'Copy kubectl Command' };
 
 export class PortForwards implements vscode.Disposable {
   private readonly entries = new Set<Entry>();
@@ -27,10 +33,11 @@ export class PortForwards implements vscode.Disposable {
   }
 
   /** Tracks a forward until it ends; says so when it ends because the pod went away. */
-  add(forward: ActivePortForward, purpose: string): void {
-    const entry = { forward, purpose };
+  add(forward: ActivePortForward, purpose: string, context?: string): void {
+    const kubectl = kubectlPortForwardCommand({ context, namespace: forward.namespace, pod: forward.pod, localPort: forward.localPort, remotePort: forward.remotePort });
+    const entry = { forward, purpose, kubectl };
     this.entries.add(entry);
-    this.logger.debug(`tracking port-forward ${forward.description} (${purpose})`);
+    this.logger.info(`port-forward ${forward.description} (${purpose}); the same with kubectl: ${kubectl}`);
     this.update();
     forward.onDidEnd((end) => {
       this.entries.delete(entry);
@@ -59,10 +66,33 @@ export class PortForwards implements vscode.Disposable {
       entry,
     }));
     if (entries.length > 1) items.push({ label: '$(close-all) Stop All' });
-    const picked = await vscode.window.showQuickPick(items, { title: 'Kubernetes Port Forwards', placeHolder: 'Choose a forward to stop' });
+    const picked = await this.pick(items);
     if (picked === undefined) return;
     const stopping = picked.entry !== undefined ? [picked.entry] : entries;
     await Promise.all(stopping.map((e) => e.forward.stop()));
+  }
+
+  /** The quick pick of forwards; each item's button copies its kubectl command (the pick stays open). */
+  private pick<T extends vscode.QuickPickItem & { entry?: Entry }>(items: T[]): Promise<T | undefined> {
+    const quickPick = vscode.window.createQuickPick<T>();
+    quickPick.title = 'Kubernetes Port Forwards';
+    quickPick.placeholder = 'Choose a forward to stop';
+    quickPick.items = items.map((item) => (item.entry !== undefined ? { ...item, buttons: [COPY_KUBECTL_BUTTON] } : item));
+    return new Promise<T | undefined>((resolve) => {
+      let picked: T | undefined;
+      quickPick.onDidTriggerItemButton(({ item }) => {
+        if (item.entry !== undefined) void copyKubectl(this.logger, item.entry.kubectl, `forwards ${item.entry.forward.description}`);
+      });
+      quickPick.onDidAccept(() => {
+        picked = quickPick.selectedItems[0];
+        quickPick.hide();
+      });
+      quickPick.onDidHide(() => {
+        quickPick.dispose();
+        resolve(picked);
+      });
+      quickPick.show();
+    });
   }
 
   private update(): void {
@@ -121,7 +151,7 @@ export function registerPortForwardCommands(deps: PortForwardCommandDependencies
         });
         if (local === undefined) return;
         const forward = await startPortForward(api, { namespace, pod, remotePort: Number(remote), localPort: local === '' ? 0 : Number(local), logger: deps.logger });
-        deps.forwards.add(forward, 'Port Forward');
+        deps.forwards.add(forward, 'Port Forward', contextName);
         forward.onConnectionFailure((failure) => deps.logger.warn(`port-forward ${forward.description}: ${failure.message}`));
         const address = `127.0.0.1:${forward.localPort}`;
         const answer = await vscode.window.showInformationMessage(`Forwarding ${address} → ${namespace}/${pod}:${remote}`, 'Copy Address', 'Open in Browser', 'Stop');

@@ -10,11 +10,12 @@
  *
  * The window opens a multi-root workspace whose first folder is a copy of the demo app's source
  * (test/cluster/demo/node-app: the debugger's localRoot), so "Add to Workspace" of Open Target Filesystem adds
- * a folder without reloading the window.
+ * a folder without reloading the window. The Python and Go apps' sources are folders of it too, with launch
+ * configurations for them.
  *
  * Every process started here (cluster, code-server's process group, Chromium) is ended by pid and the temp
  * dir removed, on success, failure and Ctrl-C.
- * Usage: tsx test/ui/run.ts [--keep] [--verbose] [--headed-size WxH]
+ * Usage: tsx test/ui/run.ts [--keep] [--verbose] [--headed-size WxH]; UI_STEPS=name,name runs only those steps.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -32,10 +33,17 @@ const repoRoot = join(__dirname, '..', '..');
 const codeServerEntry = join(repoRoot, '.cache', 'code-server', 'prefix', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const resultsDir = join(repoRoot, 'test-results', 'ui');
 const readmeScreenshotsDir = join(repoRoot, 'media', 'screenshots');
-const demoSource = join(repoRoot, 'test', 'cluster', 'demo', 'node-app');
+const demoDir = join(repoRoot, 'test', 'cluster', 'demo');
+const demoSource = join(demoDir, 'node-app');
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const VIEWPORT = { width: 1280, height: 800 };
+
+/** What a user writes in launch.json to debug the Python and Go apps from their local checkouts. */
+const LAUNCH_CONFIGURATIONS = [
+  { type: 'kubernetes-ephemeral', request: 'attach', name: 'Kubernetes: python-app (local source)', namespace: 'demo', pod: 'python-app', runtime: 'python', localRoot: '${workspaceFolder:python-app (source)}', remoteRoot: '/app' },
+  { type: 'kubernetes-ephemeral', request: 'attach', name: 'Kubernetes: go-app (local source)', namespace: 'demo', pod: 'go-app', runtime: 'go', localRoot: '${workspaceFolder:go-app (source)}' },
+];
 
 const argv = process.argv.slice(2);
 const keep = argv.includes('--keep');
@@ -218,8 +226,15 @@ async function main(): Promise<number> {
   // The user's checkout of the app: a copy of the demo source, first folder of a multi-root workspace.
   const sourceDir = join(temp, 'src', 'node-app');
   cpSync(demoSource, sourceDir, { recursive: true });
+  // The Python and Go apps' checkouts too, with the launch configurations a user writes for them (Go's without
+  // remoteRoot: the session finds the build folder).
+  for (const app of ['python-app', 'go-app']) cpSync(join(demoDir, app), join(temp, 'src', app), { recursive: true });
   const workspaceFile = join(temp, 'ui.code-workspace');
-  writeFileSync(workspaceFile, JSON.stringify({ folders: [{ path: sourceDir, name: 'node-app (source)' }], settings: {} }, null, 2));
+  writeFileSync(workspaceFile, JSON.stringify({
+    folders: [{ path: sourceDir, name: 'node-app (source)' }, { path: join(temp, 'src', 'python-app'), name: 'python-app (source)' }, { path: join(temp, 'src', 'go-app'), name: 'go-app (source)' }],
+    settings: {},
+    launch: { version: '0.2.0', configurations: LAUNCH_CONFIGURATIONS },
+  }, null, 2));
   rmSync(resultsDir, { recursive: true, force: true });
   mkdirSync(resultsDir, { recursive: true });
 
@@ -285,6 +300,7 @@ async function main(): Promise<number> {
     wb,
     cluster: cluster.context('admin'),
     serverJsPath: join(sourceDir, 'server.js'),
+    sourcePath: (app: string, file: string) => join(temp, 'src', app, file),
     request: (path: string) => httpGet(forward.port, path),
     get: httpGet,
     kubeConfig: cluster.kubeConfig('admin'),
@@ -296,7 +312,10 @@ async function main(): Promise<number> {
   const readmeLines: string[] = [];
   let passed = 0;
   let failed = 0;
+  // UI_STEPS=name,name runs only those steps (each of the later ones sets up what it needs); for working on them.
+  const only = process.env.UI_STEPS?.split(',').map((n) => n.trim()).filter(Boolean);
   for (const [index, step] of steps.entries()) {
+    if (only !== undefined && only.length > 0 && !only.includes(step.name)) continue;
     if (failed > 0) {
       console.log(`  - ${step.title} (not run: an earlier step failed)`);
       failed++;

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import { deletePodAndWait, demoManifest } from '../cluster/demoReset';
 import { execCollect } from '../suite/loopback/helpers/client';
 import { squash, waitFor, type QuickInputStep, type Workbench } from './workbench';
 import { testClusterKind } from '../cluster/testCluster';
@@ -17,6 +18,8 @@ export interface StepContext {
   readonly cluster: string;
   /** The demo app's source, as the workspace's first folder holds it (localRoot of the debugger). */
   readonly serverJsPath: string;
+  /** A file of a demo app's checkout in the workspace (`python-app`, `go-app`). */
+  readonly sourcePath: (app: string, file: string) => string;
   /** GET on the demo node-app's port 8080 through a port-forward the runner holds. */
   readonly request: (path: string) => Promise<string>;
   /** GET on a local port of this machine (where the extension host runs, so its port-forwards listen). */
@@ -183,6 +186,184 @@ async function answerFileDialog(wb: Workbench, path: string, what: string): Prom
     await ok.click({ timeout: 2000 }).catch(() => undefined);
     return false;
   }, 30_000, 1000);
+}
+
+
+/** The line (1-based) of `file` holding `text`. */
+function lineOf(file: string, text: string): number {
+  const line = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+  if (line <= 0) throw new Error(`${file} has no line with ${text}`);
+  return line;
+}
+
+/** Deletes a demo pod and creates it again from workloads.yaml: a Python process takes debugpy once. */
+async function recreateDemoPod(ctx: StepContext, name: string): Promise<void> {
+  const core = ctx.kubeConfig.makeApiClient(k8s.CoreV1Api);
+  const pod = demoManifest().pods.find((p) => p.metadata?.namespace === 'demo' && p.metadata.name === name);
+  if (pod === undefined) throw new Error(`workloads.yaml has no demo/${name}`);
+  await deletePodAndWait(core, 'demo', name);
+  await core.createNamespacedPod({ namespace: 'demo', body: pod });
+  await waitFor(`demo/${name} to run`, async () => (await core.readNamespacedPod({ namespace: 'demo', name })).status?.containerStatuses?.some((c) => c.state?.running !== undefined) === true, 120_000, 500);
+}
+
+/** The newest running debug container of `image` in a demo pod (the one the debugger added). */
+async function runningDebugContainer(ctx: StepContext, pod: string, image: string): Promise<string | undefined> {
+  const read = await ctx.kubeConfig.makeApiClient(k8s.CoreV1Api).readNamespacedPod({ namespace: 'demo', name: pod });
+  const running = new Set((read.status?.ephemeralContainerStatuses ?? []).filter((s) => s.state?.running !== undefined).map((s) => s.name));
+  return (read.spec?.ephemeralContainers ?? []).filter((c) => c.image === image && running.has(c.name)).pop()?.name;
+}
+
+interface DapStop {
+  readonly pod: string;
+  /** The debug image the runtime's attach uses: its container sends the request from inside the pod. */
+  readonly image: string;
+  readonly port: number;
+  /** The file name shown in the call stack, and the line the breakpoint is on. */
+  readonly file: string;
+  readonly line: number;
+  /** A local of the stopped frame the Variables view must show. */
+  readonly variable: string;
+  /** What the Debug Console's first line says about the way the session went. */
+  readonly route: string;
+}
+
+/**
+ * Once the debug toolbar is up (answering the privilege question), a request from inside the pod until the
+ * debugger stops on `stop.line` of `stop.file`: "Paused on breakpoint", that frame on top, the cursor there,
+ * the variable in the Variables view, the route in the Debug Console. Returns the held request.
+ */
+async function stopAtBreakpoint(ctx: StepContext, stop: DapStop): Promise<{ held: Promise<string> }> {
+  const { wb } = ctx;
+  const page = wb.page;
+  const toolbar = page.locator('.debug-toolbar');
+  const answered: string[] = [];
+  await waitFor('the debug toolbar', async () => {
+    await answerDialogs(ctx, answered);
+    return toolbar.isVisible();
+  }, 240_000, 500);
+  ctx.log(`debug toolbar up${answered.length > 0 ? `; dialogs: ${answered.join('; ')}` : ''}`);
+  const container = await waitFor(`the ${stop.image} debug container in ${stop.pod}`, () => runningDebugContainer(ctx, stop.pod, stop.image), 30_000);
+  // A request sent before the breakpoint is bound answers at once; send again until one is held.
+  const pending: { answer: Promise<string>; answered: boolean }[] = [];
+  const send = (): void => {
+    const path = `/from-ui-test-${pending.length + 1}`;
+    const request = { answer: Promise.resolve(''), answered: false };
+    request.answer = execCollect(ctx.kubeConfig, 'demo', stop.pod, container, ['wget', '-q', '-O', '-', `http://127.0.0.1:${stop.port}${path}`])
+      .then((r) => r.stdout, (e: unknown) => `error: ${String(e)}`).finally(() => (request.answered = true));
+    pending.push(request);
+  };
+  let polls = 0;
+  await waitFor('the debugger to stop at the breakpoint', async () => {
+    const topFrame = await page.locator('.monaco-editor .debug-top-stack-frame-line').count();
+    if (topFrame > 0 && await toolbar.locator('.codicon-debug-continue').isVisible().catch(() => false)) return true;
+    if (polls++ % 8 === 0) send();
+    return false;
+  }, 90_000, 500);
+  // Among the threads' labels (dlv lists every goroutine, the hidden rows too), a visible one.
+  const pausedLabels = page.locator('.part.sidebar').getByText(/paused on breakpoint/i);
+  await waitFor('"Paused on breakpoint" in the call stack', async () => {
+    for (const label of await pausedLabels.all()) if (await label.isVisible()) return true;
+    return false;
+  }, 30_000);
+  const frame = (await page.locator('.part.sidebar .monaco-list-row', { hasText: stop.file }).first().innerText()).replace(/\s+/g, ' ');
+  // "app.py 16:1", or "main.go 17" where the adapter gives no column.
+  if (!new RegExp(`${stop.file.replace('.', '\\.')} ${stop.line}(:\\d+)?$`).test(frame.trim())) throw new Error(`the top stack frame is "${frame}", not ${stop.file}:${stop.line}`);
+  await waitFor(`the editor's cursor on line ${stop.line}`, async () => (await page.locator('#status\\.editor\\.selection').innerText()).includes(`Ln ${stop.line},`), 15_000);
+  const variable = page.locator('.part.sidebar .monaco-list-row', { hasText: new RegExp(`^\\s*${stop.variable}\\s*[=:]`) }).first();
+  const shown = await waitFor(`"${stop.variable}" in the Variables view`, async () => ((await variable.count()) > 0 ? (await variable.innerText()).replace(/\s+/g, ' ') : undefined), 30_000);
+  ctx.log(`paused: frame "${frame}"; variable ${shown.slice(0, 160)}`);
+  await wb.runCommand('Debug Console: Focus on Debug Console View');
+  const consoleLine = await waitFor(`"${stop.route}" in the Debug Console`, async () => (await page.locator('.repl .monaco-list-row').allInnerTexts()).find((l) => l.includes(stop.route)), 30_000);
+  ctx.log(`debug console: ${consoleLine.trim().slice(0, 200)}`);
+  // Held: the requests not answered while paused (one of them hit the breakpoint).
+  const held = pending.filter((r) => !r.answered);
+  if (held.length === 0) throw new Error('paused, but every request has answered: none is held by the breakpoint');
+  return { held: Promise.race(held.map((r) => r.answer)) };
+}
+
+/** Continue (F5): the held request answers as `app` does; then the session ends and the breakpoints go. */
+async function continueUntilAnswered(ctx: StepContext, held: Promise<string>, app: RegExp): Promise<void> {
+  await ctx.wb.page.locator('.debug-toolbar .codicon-debug-continue').click();
+  const answer = await Promise.race([held, new Promise<undefined>((resolve) => setTimeout(resolve, 30_000, undefined))]);
+  if (answer === undefined || !app.test(answer)) throw new Error(`no answer matching ${app.source} after Continue: ${String(answer)}`);
+  ctx.log(`after Continue: ${answer.trim()}`);
+  await releaseDebugger(ctx.wb);
+  await ctx.wb.runCommand('Remove All Breakpoints');
+}
+
+/** Opens a file of a source folder in the Explorer (folder row, then the file row). */
+async function openSourceFile(wb: Workbench, folder: string, file: string, text: RegExp): Promise<void> {
+  await wb.openActivity(/^Explorer/);
+  await collapseExpanded(wb, 1, folder);
+  await wb.clearHover();
+  await wb.expand(wb.row(folder, 1), `the ${folder} folder`);
+  await wb.row(file, 2).click();
+  await waitFor(`${folder}/${file} in the active editor`, async () => squash(await wb.breadcrumbs()).includes(squash(`${folder}${file}`)) && text.test(await wb.editorText()), 60_000);
+}
+
+/** Collapses the expanded rows of a tree level in the side bar (but `keep`), so same-named rows below them are out of the way. */
+async function collapseExpanded(wb: Workbench, level: number, keep: string): Promise<void> {
+  const expanded = wb.page.locator(`.part.sidebar .monaco-list-row[aria-level="${level}"][aria-expanded="true"]`);
+  for (let i = 0; i < 10; i++) {
+    const labels = await expanded.locator('.label-name').allInnerTexts();
+    const other = labels.find((l) => l.trim() !== keep);
+    if (other === undefined) return;
+    const row = wb.row(other.trim(), level);
+    // The activity bar's tooltip, left by openActivity, would take the click.
+    await wb.clearHover();
+    await row.click();
+    await waitFor(`${other} to collapse`, async () => (await row.getAttribute('aria-expanded')) !== 'true', 15_000);
+  }
+}
+
+/** In the Explorer: python-app's target filesystem folder → /app → app.py in an editor (answering a debug container question). */
+async function openTargetFile(ctx: StepContext, answered: string[]): Promise<void> {
+  const { wb } = ctx;
+  await wb.openActivity(/^Explorer/);
+  const root = wb.row('python-app/app', 1);
+  await waitFor('the python-app/app folder in the Explorer', async () => {
+    await answerDialogs(ctx, answered);
+    return (await root.count()) > 0;
+  }, 120_000, 500);
+  await collapseExpanded(wb, 1, 'python-app/app');
+  await wb.expand(root, 'the target filesystem folder python-app/app');
+  await wb.expand(wb.row('app', 2), 'the target\'s /app');
+  await wb.row('app.py', 3).click();
+  await waitFor('the k8s-target app.py in the active editor', async () => {
+    await answerDialogs(ctx, answered);
+    return squash(await wb.breadcrumbs()).includes('python-app/appappapp.py') && /send_response/.test(await wb.editorText());
+  }, 60_000, 500);
+}
+
+/** Starts a launch configuration by name (Debug: Select and Start Debugging). */
+async function startLaunchConfiguration(wb: Workbench, name: string): Promise<void> {
+  await wb.runCommand('Debug: Select and Start Debugging');
+  await wb.pickInQuickInput(name, 'Select and Start Debugging');
+}
+
+/**
+ * A language without its VS Code extension, from the app's checkout in the workspace: a breakpoint (F9) in the local
+ * file, its launch configuration started, a request stops there, the variable in Variables, Continue answers.
+ */
+function localSourceBreakpointStep(o: { name: string; language: string; app: string; file: string; lineText: string; fileText: RegExp; image: string; port: number; variable: string; route: string; answer: RegExp; note?: string }): Step {
+  return {
+    name: o.name,
+    title: `${o.language} without its extension: a breakpoint in the local ${o.file}, the launch configuration${o.note ?? ''} started, a request stops there, "${o.variable}" in Variables, Continue answers`,
+    timeoutMs: 360_000,
+    run: async (ctx) => {
+      const { wb } = ctx;
+      const folder = `${o.app} (source)`;
+      const line = lineOf(ctx.sourcePath(o.app, o.file), o.lineText);
+      await openSourceFile(wb, folder, o.file, o.fileText);
+      await toggleBreakpoint(wb, line);
+      await startLaunchConfiguration(wb, `Kubernetes: ${o.app} (local source)`);
+      const { held } = await stopAtBreakpoint(ctx, { pod: o.app, image: o.image, port: o.port, file: o.file, line, variable: o.variable, route: o.route });
+      if (!squash(await wb.breadcrumbs()).includes(squash(`${folder}${o.file}`))) throw new Error(`stopped in ${await wb.breadcrumbs()}, not the local ${o.file}`);
+      await wb.dismissUnrelatedToasts();
+      await wb.page.screenshot({ path: ctx.screenshotPath });
+      await continueUntilAnswered(ctx, held, o.answer);
+    },
+  };
 }
 
 export const steps: Step[] = [
@@ -625,6 +806,72 @@ export const steps: Step[] = [
       await wb.page.screenshot({ path: ctx.screenshotPath });
     },
   },
+  {
+    name: 'no-target-attach',
+    title: 'Attach Debug Container… on node-app with "No target container": the banner says it sees the network, not the processes; ps shows no node',
+    timeoutMs: 240_000,
+    run: async (ctx) => {
+      const { wb, cluster } = ctx;
+      await wb.openActivity(VIEW_CONTAINER);
+      await wb.expand(wb.row(cluster, 1), `cluster ${cluster}`);
+      await wb.expand(wb.row('demo', 2), 'namespace demo');
+      await wb.contextMenu(wb.row('node-app', 3), 'Attach Debug Container…');
+      const seen = await wb.walkQuickInput('Attach Debug Container', 12, ({ placeholder }) => (/^Target container/.test(placeholder) ? 'No target container' : undefined));
+      ctx.log(`picker: ${seen.map((s) => `${s.placeholder || s.message} → ${s.focused.split(',')[0] || '(input)'}`).join(' | ')}`);
+      if (!seen.some((s) => /^Target container/.test(s.placeholder) && s.focused.includes('No target container'))) throw new Error(`"No target container" was not chosen: ${JSON.stringify(seen)}`);
+      const answered: string[] = [];
+      const banner = "no target: sees the pod's network, IPC and hostname, not its processes or files";
+      await waitFor('the banner and the busybox prompt', async () => {
+        await answerDialogs(ctx, answered);
+        const text = await wb.activeTerminalText();
+        return squash(text).includes(squash(banner)) && PROMPT.test(text);
+      }, 180_000, 500);
+      ctx.log(`banner: ${banner}${answered.length > 0 ? `; dialogs: ${answered.join('; ')}` : ''}`);
+      // Its own processes only: ps lists sh and ps, not node-app's node.
+      const ps = await psInActiveTerminal(wb, /\bps\b/);
+      const text = await wb.activeTerminalText();
+      if (/node \/app\/server\.js|\bnode\b/.test(text.slice(text.lastIndexOf('# ps')))) throw new Error(`ps in a no-target container shows the app: ${ps}`);
+      ctx.log(`ps: ${ps}`);
+      await wb.dismissUnrelatedToasts();
+      await wb.page.screenshot({ path: ctx.screenshotPath });
+    },
+  },
+  localSourceBreakpointStep({ name: 'python-breakpoint', language: 'Python', app: 'python-app', file: 'app.py', lineText: 'self.send_response(200)', fileText: /send_response/, image: 'python:3.12', port: 8000, variable: 'body', route: 'speaks DAP to debugpy directly', answer: /"app": "python-app"/ }),
+  {
+    name: 'python-remote-breakpoint',
+    title: 'Python without its extension: a breakpoint in the pod\'s own /app/app.py (k8s-target editor), Attach Debugger… from the tree, stopped there, Continue answers',
+    timeoutMs: 420_000,
+    run: async (ctx) => {
+      const { wb, cluster } = ctx;
+      // A Python process takes debugpy once: a fresh python-app.
+      await recreateDemoPod(ctx, 'python-app');
+      await wb.openActivity(VIEW_CONTAINER);
+      await wb.expand(wb.row(cluster, 1), `cluster ${cluster}`);
+      await wb.expand(wb.row('demo', 2), 'namespace demo');
+      await collapseExpanded(wb, 3, 'python-app');
+      await wb.expand(wb.row('python-app', 3), 'pod python-app');
+      await wb.contextMenu(wb.row('app', 4), 'Open Target Filesystem');
+      // The fresh pod has no debug container to read files with: the question to add one comes first.
+      const answered: string[] = [];
+      await waitFor('the Open Target Filesystem choices', async () => {
+        await answerDialogs(ctx, answered);
+        return wb.quickInputVisible();
+      }, 120_000, 500);
+      await wb.pickInQuickInput('Add to Workspace', 'Open Target Filesystem');
+      await openTargetFile(ctx, answered);
+      const line = lineOf(ctx.sourcePath('python-app', 'app.py'), 'self.send_response(200)');
+      await toggleBreakpoint(wb, line);
+      await wb.openActivity(VIEW_CONTAINER);
+      await wb.contextMenu(wb.row('python-app', 3), 'Attach Debugger…');
+      await wb.pickInQuickInput('Python', 'Attach Debugger runtime');
+      const { held } = await stopAtBreakpoint(ctx, { pod: 'python-app', image: 'python:3.12', port: 8000, file: 'app.py', line, variable: 'body', route: 'speaks DAP to debugpy directly' });
+      if (!squash(await wb.breadcrumbs()).includes('python-app/appappapp.py')) throw new Error(`stopped in "${await wb.breadcrumbs()}", not the k8s-target app.py`);
+      await wb.dismissUnrelatedToasts();
+      await wb.page.screenshot({ path: ctx.screenshotPath });
+      await continueUntilAnswered(ctx, held, /"app": "python-app"/);
+    },
+  },
+  localSourceBreakpointStep({ name: 'go-breakpoint', language: 'Go', app: 'go-app', file: 'main.go', lineText: 'w.Header().Set(', fileText: /func\shandle/, image: 'ghcr.io/go-delve/delve:v1.20', port: 8080, variable: 'n', route: 'speaks DAP to dlv directly', answer: /"app":"go-app"/, note: ' (no remoteRoot)' }),
   // Registered only off the loopback, whose kubelet refuses host namespaces and hostPath (not a skip).
   ...(testClusterKind() === 'loopback' ? [] : [debugNodeStep()]),
 ];

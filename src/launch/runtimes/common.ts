@@ -33,6 +33,8 @@ export interface RuntimeOptions {
   /** Remote debug port to use/open instead of the runtime's default or the one found in the process. */
   readonly port?: number;
   readonly remoteRoot?: string;
+  /** The local copy of the sources (where the recipe may look to match the remote ones). */
+  readonly localRoot?: string;
 }
 
 export interface PreparedRuntime {

@@ -3,12 +3,13 @@
  * started in the background of the delve debug image (dlv.sh; SYS_PTRACE needed), so the program keeps running
  * until the editor sets breakpoints. Attach with golang.go (`type: go`, `mode: remote`); without it, VS Code speaks
  * DAP to the same headless dlv (it answers DAP and JSON-RPC on one port) with this configuration as the `attach`
- * arguments (`mode: remote`, `substitutePath` local → remote). The session's end stops that dlv, which detaches and
- * leaves the program running.
+ * arguments (`mode: remote`, `substitutePath` local → remote). Without a remoteRoot, the binary's file table names
+ * the build folder (goSources.ts). The session's end stops that dlv, which detaches and leaves the program running.
  */
 import { shellScript } from '../../shell/shellScript';
 import { LaunchError } from '../launchError';
-import { isListening, requirePtrace, stopDebugServer, waitUntilListening, workingDirectory, type AttachTarget, type RuntimeRecipe } from './common';
+import { isListening, requirePtrace, stopDebugServer, waitUntilListening, workingDirectory, type AttachTarget, type RuntimeContext, type RuntimeRecipe } from './common';
+import { binarySources, goBuildRoot, localGoFiles } from './goSources';
 import dlvAliveScript from './dlvAlive.sh';
 import dlvScript from './dlv.sh';
 
@@ -61,7 +62,7 @@ export const goRecipe: RuntimeRecipe = {
       // SIGTERM makes a headless dlv detach from a process it attached to, leaving it running.
       cleanup = () => stopDebugServer(shell, dlvPid, 'dlv');
     }
-    const remoteRoot = options.remoteRoot ?? (await workingDirectory(context));
+    const remoteRoot = options.remoteRoot ?? (await buildFolder(context, options.localRoot, notes)) ?? (await workingDirectory(context));
     return { remotePort: port, remoteRoot, notes, cleanup };
   },
 
@@ -79,3 +80,15 @@ export const goRecipe: RuntimeRecipe = {
     };
   },
 };
+
+/** The folder the binary was built in (dlv knows the sources by it), matched against the local copy; a failure is a note. */
+async function buildFolder(context: RuntimeContext, localRoot: string | undefined, notes: string[]): Promise<string | undefined> {
+  try {
+    const root = goBuildRoot(await binarySources(context.shell, context.process.pid, context.signal), localRoot !== undefined ? await localGoFiles(localRoot) : []);
+    if (root !== undefined) notes.push(`remoteRoot ${root}: the folder the binary was built in (set remoteRoot to choose another)`);
+    return root;
+  } catch (error) {
+    notes.push(`could not read the source names in PID ${context.process.pid}'s binary (${error instanceof Error ? error.message : String(error)}): remoteRoot is its working directory; set remoteRoot if breakpoints do not bind`);
+    return undefined;
+  }
+}

@@ -25,7 +25,7 @@ export function coreResources(ephemeralContainersEnabled: boolean) {
       { name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: ['list'], shortNames: ['ev'] },
       { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'], shortNames: ['ns'] },
       { name: 'nodes', singularName: 'node', namespaced: false, kind: 'Node', verbs: ['get', 'list', 'watch'], shortNames: ['no'] },
-      { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['create', 'delete', 'get', 'list', 'watch'], shortNames: ['po'], categories: ['all'] },
+      { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'], shortNames: ['po'], categories: ['all'] },
       sub('pods/attach', 'PodAttachOptions', ['create', 'get']),
       ...(ephemeralContainersEnabled ? [sub('pods/ephemeralcontainers', 'Pod', ['get', 'patch', 'update'])] : []),
       sub('pods/exec', 'PodExecOptions', ['create', 'get']),

@@ -50,6 +50,32 @@ export async function deletePod(ctx: RequestContext, ns: string, name: string): 
   sendJson(ctx.res, 200, ctx.store.deletePod(ns, name, grace));
 }
 
+/**
+ * PATCH of a pod: its labels and annotations (kubectl label / annotate); the loopback changes nothing else of a
+ * pod this way (the real server allows a few more fields: images, tolerations, activeDeadlineSeconds).
+ */
+export async function patchPodMetadata(ctx: RequestContext, ns: string, name: string): Promise<void> {
+  const body = await readBody(ctx.req);
+  const old = mustGet(ctx, ns, name);
+  const patched = applyPatch(ctx.req.headers['content-type'], old, body);
+  const rv = patched.metadata?.resourceVersion;
+  if (rv && rv !== old.metadata.resourceVersion) {
+    throw conflict('pods', name, 'the object has been modified; please apply your changes to the latest version and try again');
+  }
+  const { labels, annotations } = patched.metadata ?? {};
+  const fixed = (p: Obj): string => JSON.stringify({ ...p, metadata: { ...p.metadata, labels: undefined, annotations: undefined, resourceVersion: undefined } });
+  if (fixed(patched) !== fixed(old)) {
+    throw new ApiError(status(422, 'Invalid', `Pod "${name}" is invalid: the loopback cluster changes only metadata.labels and metadata.annotations of a pod by PATCH`));
+  }
+  for (const [key, value] of Object.entries({ ...labels, ...annotations })) {
+    if (typeof value !== 'string') throw new ApiError(status(422, 'Invalid', `Pod "${name}" is invalid: metadata: the value of ${key} must be a string`));
+  }
+  const next: Obj = JSON.parse(JSON.stringify(old));
+  next.metadata.labels = labels;
+  next.metadata.annotations = annotations;
+  sendObject(ctx, 'Pod', ctx.store.replacePod(next as V1Pod) as Obj);
+}
+
 // ---- pods/ephemeralcontainers ----
 
 function ensureEnabled(ctx: RequestContext): void {

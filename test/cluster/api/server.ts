@@ -396,7 +396,8 @@ export class ApiServer {
       }
       if (method === 'GET') return { attrs: attrs('get', 'pods', ns, name), run: (ctx) => pods.getPod(ctx, ns, name) };
       if (method === 'DELETE') return { attrs: attrs('delete', 'pods', ns, name), run: (ctx) => { ensureNs(ctx); return pods.deletePod(ctx, ns, name); } };
-      return notAllowed('GET, DELETE');
+      if (method === 'PATCH') return { attrs: attrs('patch', 'pods', ns, name), run: (ctx) => pods.patchPodMetadata(ctx, ns, name) };
+      return notAllowed('GET, DELETE, PATCH');
     }
     if (p.length !== 5) return nf();
     const sub = p[4];

@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { hostTestConfig, waitFor } from './support';
+import { hostTestConfig, ui, waitFor } from './support';
 
 describe('Debugger attach (kubernetes-ephemeral)', () => {
   const disposables: vscode.Disposable[] = [];
@@ -75,6 +75,10 @@ describe('Debugger attach (kubernetes-ephemeral)', () => {
     assert.equal(top.line, line + 1, 'stopped on the requests++ line');
     // In code-server the path comes back as a vscode-remote:// URI of the same file.
     assert.ok(top.source?.path?.endsWith(serverJs.fsPath), `mapped to the local server.js: ${top.source?.path}`);
+    // The debug console says which way the session went: handed to the built-in js-debug (issue 15).
+    await vscode.commands.executeCommand('workbench.panel.repl.view.focus');
+    const handed = 'Node.js session handed to VS Code\'s built-in debugger (type "node")';
+    await waitFor(`the debug console to say "${handed}"`, async () => ((await ui<string>({ action: 'debugConsoleText' })).includes(handed) ? true : undefined), 15_000);
 
     await target.customRequest('continue', { threadId: hit.threadId });
     await vscode.debug.stopDebugging(nodeSession);

@@ -212,7 +212,7 @@ describe('Python and Go attach over DAP without their extensions', () => {
     assert.equal((JSON.parse(await response) as { path: string }).path, '/from-remote-breakpoint');
   });
 
-  it('Go: dlv stops at a breakpoint in the local main.go, shows the locals, and Continue finishes the request', async function () {
+  it('Go: with no remoteRoot, dlv stops at a breakpoint in the local main.go (build folder from the binary\'s file table), shows the locals, and Continue finishes the request', async function () {
     this.timeout(300_000);
     assert.equal(vscode.extensions.getExtension('golang.go'), undefined, 'the Go extension is not installed here');
     const localRoot = join(demoDir(), 'go-app');
@@ -221,9 +221,10 @@ describe('Python and Go attach over DAP without their extensions', () => {
     assert.ok(line >= 0, 'main.go has the w.Header().Set line');
     vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(mainGo, new vscode.Position(line, 0)))]);
 
-    // dlv knows the files by the directory the binary was built in.
+    // dlv knows the files by the directory the binary was built in: with no remoteRoot given, the session reads
+    // the binary's file table and maps the local folder onto that one.
     const remoteRoot = goBuildDirectory();
-    const session = await startDirectSession({ name: 'Kubernetes: go-app', pod: 'go-app', runtime: 'go', localRoot, remoteRoot });
+    const session = await startDirectSession({ name: 'Kubernetes: go-app', pod: 'go-app', runtime: 'go', localRoot });
     assert.deepEqual(session.configuration.substitutePath, [{ from: localRoot, to: remoteRoot }]);
     await breakpointVerified(session);
     const container = await debugContainerOf('go-app', 'ghcr.io/go-delve/delve:v1.20');

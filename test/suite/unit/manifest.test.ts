@@ -32,7 +32,7 @@ function running(name: string) {
   return { name, image: 'img', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: new Date() } } };
 }
 
-/** Pods in the states the tree shows: healthy with a debug container, crash-looping, finished. */
+/** Pods in the states the tree shows: healthy with a debug container, crash-looping, finished, a debug copy. */
 function fixtures(): V1Pod[] {
   const healthy: V1Pod = {
     metadata: { name: 'web', namespace: 'demo' },
@@ -53,7 +53,12 @@ function fixtures(): V1Pod[] {
     spec: { containers: [{ name: 'main', image: 'app:1' }] },
     status: { phase: 'Succeeded', containerStatuses: [{ name: 'main', image: 'app:1', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0 } } }] },
   };
-  return [healthy, crashing, finished];
+  const copy: V1Pod = {
+    metadata: { name: 'web-debug-abcde', namespace: 'demo', labels: { 'ephemeral-debug.io/copy': 'true', 'ephemeral-debug.io/copy-of': 'web' } },
+    spec: { containers: [{ name: 'app', image: 'app:1' }, { name: 'debugger-fghij', image: 'busybox' }] },
+    status: { phase: 'Running', containerStatuses: [running('app'), running('debugger-fghij')] },
+  };
+  return [healthy, crashing, finished, copy];
 }
 
 function producedContextValues(): string[] {
@@ -120,7 +125,9 @@ describe('package.json contributions', () => {
   it('offers the right actions on the right nodes', () => {
     const patterns = viewItemPatterns('ephemeralDebug.explorer');
     const commandsFor = (contextValue: string) => new Set(patterns.filter((p) => p.pattern.test(contextValue)).map((p) => p.command));
-    const [healthy, crashing, finished] = fixtures().map((pod) => ({ pod: podNode('a', pod), containers: containerNodes('a', pod) }));
+    const [healthy, crashing, finished, copy] = fixtures().map((pod) => ({ pod: podNode('a', pod), containers: containerNodes('a', pod) }));
+    assert.ok(commandsFor(copy!.pod.contextValue).has('ephemeralDebug.copyKubectlCommand'), 'Copy kubectl Command on a debug copy');
+    assert.ok(!commandsFor(healthy!.pod.contextValue).has('ephemeralDebug.copyKubectlCommand'), 'no Copy kubectl Command on a pod the extension did not make');
     assert.ok(commandsFor(crashing!.pod.contextValue).has('ephemeralDebug.debugPod'), 'inline Debug on a crashing pod');
     assert.ok(!commandsFor(healthy!.pod.contextValue).has('ephemeralDebug.debugPod'), 'no inline Debug on a healthy pod');
     assert.ok(!commandsFor(finished!.pod.contextValue).has('ephemeralDebug.attach'), 'a finished pod cannot get a debug container');
@@ -132,6 +139,11 @@ describe('package.json contributions', () => {
     assert.deepEqual([...withReady!].sort(), ['ephemeralDebug.attach', 'ephemeralDebug.attachDebugger', 'ephemeralDebug.captureWhen', 'ephemeralDebug.collectDiagnostics', 'ephemeralDebug.debugCopy', 'ephemeralDebug.disarmCapture'],
       'a workload offers the debug actions that pick one of its ready pods, and capture rules');
     assert.deepEqual([...withoutReady!].sort(), ['ephemeralDebug.captureWhen', 'ephemeralDebug.disarmCapture'], 'no ready pod: only a capture rule, for when one comes up or fails');
+  });
+
+  it('lets breakpoints be set in Python and Go files when their own extensions (which would allow it) are absent', () => {
+    const languages = ((manifest.contributes as { breakpoints?: { language: string }[] }).breakpoints ?? []).map((b) => b.language);
+    assert.deepEqual(languages.sort(), ['go', 'python']);
   });
 
   it('offers Attach on the Kubernetes extension\'s pod nodes', () => {
