@@ -728,8 +728,8 @@ export const steps: Step[] = [
   },
   {
     name: 'capture-when',
-    title: 'Capture When… on a pod whose app exits after 15 s: restart → Collect Diagnostics; the tree shows the rule armed, it fires once on the restart, the report opens',
-    timeoutMs: 240_000,
+    title: 'Capture When… on a pod whose app exits after 60 s: restart → Collect Diagnostics; the tree shows the rule armed, still after reloading the window, and it fires on the restart',
+    timeoutMs: 360_000,
     run: async (ctx) => {
       const { wb, cluster } = ctx;
       const core = ctx.kubeConfig.makeApiClient(k8s.CoreV1Api);
@@ -738,7 +738,7 @@ export const steps: Step[] = [
       await waitFor(`no leftover ${name}`, async () => core.readNamespacedPod({ namespace: 'demo', name }).then(() => undefined, () => true), 60_000);
       await core.createNamespacedPod({ namespace: 'demo', body: {
         metadata: { name },
-        spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: 'busybox:1.36', command: ['sh', '-c', 'echo up; sleep 15; exit 3'] }] },
+        spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: 'busybox:1.36', command: ['sh', '-c', 'echo up; sleep 60; exit 3'] }] },
       } });
       try {
         await waitFor(`${name} running`, async () => ((await core.readNamespacedPod({ namespace: 'demo', name })).status?.containerStatuses?.[0]?.state?.running ? true : undefined), 90_000);
@@ -757,10 +757,24 @@ export const steps: Step[] = [
           return text.includes('capture armed: the container restarts') ? text : undefined;
         }, 30_000, 500);
         ctx.log(`armed: "${badge}"`);
+        // Rules live in the workspace's state: a reloaded window (a new extension host) re-arms them.
+        await wb.page.reload();
+        await wb.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+        await wb.openActivity(VIEW_CONTAINER);
+        await wb.expand(wb.row(cluster, 1), `cluster ${cluster}`);
+        await wb.expand(wb.row('demo', 2), 'namespace demo');
+        const reloaded = wb.row(name, 3);
+        await reloaded.waitFor({ state: 'visible', timeout: 60_000 });
+        const after = await waitFor('the armed badge after the reload', async () => {
+          const text = await reloaded.locator('.label-description').innerText();
+          return text.includes('capture armed: the container restarts') ? text : undefined;
+        }, 60_000, 500);
+        ctx.log(`after the reload: "${after}"`);
+        if ((await core.readNamespacedPod({ namespace: 'demo', name })).status?.containerStatuses?.[0]?.restartCount !== 0) throw new Error(`${name} restarted before the reload was checked: make its app run longer`);
         const fired = await waitFor('the capture to fire on the restart', async () => (await wb.notifications()).find((n) => n.startsWith(`Capture fired on demo/${name}`)), 150_000, 1000);
         if (!/app restarted \(restart count 0 → 1; last exit 3/.test(fired)) throw new Error(`the notification says "${fired}"`);
         ctx.log(`fired: ${fired}`);
-        await waitFor('the badge to go', async () => !(await row.locator('.label-description').innerText()).includes('capture armed'), 30_000, 500);
+        await waitFor('the badge to go', async () => !(await reloaded.locator('.label-description').innerText()).includes('capture armed'), 30_000, 500);
         await wb.page.screenshot({ path: ctx.screenshotPath });
         await wb.dismissUnrelatedToasts();
       } finally {
