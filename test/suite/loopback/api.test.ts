@@ -95,7 +95,7 @@ describe('loopback API server', () => {
         assert.ok(names.includes(n), n);
       }
       const groups = JSON.parse((await rawRequest(api, 'GET', '/apis')).body).groups.map((g: { name: string }) => g.name);
-      assert.deepEqual(groups.sort(), ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch']);
+      assert.deepEqual(groups.sort(), ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'events.k8s.io']);
       assert.equal(JSON.parse((await rawRequest(api, 'GET', '/version')).body).major, '1');
     });
 
