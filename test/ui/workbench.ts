@@ -50,8 +50,17 @@ export class Workbench {
   async openActivity(name: string | RegExp): Promise<void> {
     const tab = this.page.locator('.part.activitybar').getByRole('tab', { name }).first();
     await tab.waitFor({ state: 'visible', timeout: 60_000 });
-    if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
-    await waitFor(`the ${String(name)} side bar`, async () => (await tab.getAttribute('aria-selected')) === 'true', 15_000);
+    // Right after a window reload the workbench may still restore the last side bar: a click then can toggle it
+    // closed again. Click, and click again if it is still not selected a few seconds later.
+    let lastClick = 0;
+    await waitFor(`the ${String(name)} side bar`, async () => {
+      if ((await tab.getAttribute('aria-selected')) === 'true') return true;
+      if (Date.now() - lastClick > 4000) {
+        lastClick = Date.now();
+        await tab.click();
+      }
+      return undefined;
+    }, 30_000, 500);
   }
 
   /** A row of the side bar's trees (custom views and the Explorer), by its exact label and tree depth. */
