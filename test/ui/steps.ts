@@ -914,7 +914,7 @@ function debugNodeStep(): Step {
       const description = await node.locator('.label-description').innerText();
       if (!/^Ready · /.test(description)) throw new Error(`node ${nodeName} shows "${description}", not Ready`);
       await wb.clickInlineAction(node, 'Debug Node…');
-      const picker = await wb.walkQuickInput('Debug Node', 3);
+      const picker = await wb.walkQuickInput('Debug Node', 4);
       ctx.log(`picker: ${picker.map((s) => `${s.title} → ${s.focused || '(input)'}`).join(' | ')}`);
       if (picker.length !== 3 || !/^general/.test(picker[1]?.focused ?? '')) throw new Error(`the Debug Node picker: ${picker.map((s) => `${s.title}: ${s.focused}`).join(' | ')}`);
       const confirm = await waitFor('the host-access confirmation', () => wb.dialog(), 60_000);
