@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { deletePodAndWait, demoManifest } from '../cluster/demoReset';
+import { testClusterKind } from '../cluster/testCluster';
 import { execCollect } from '../suite/loopback/helpers/client';
 import { squash, waitFor, type QuickInputStep, type Workbench } from './workbench';
 
@@ -59,9 +60,10 @@ async function answerDialogs(ctx: StepContext, answered: string[]): Promise<void
 }
 
 /** Types `ps` into the active terminal; waits for a process matching `process` and the next prompt; returns the PID header and matching lines. */
-async function psInActiveTerminal(wb: Workbench, process: RegExp): Promise<string> {
+/** `command` narrows ps where the listing is longer than the terminal (a node's): the terminal holds only its last rows. */
+async function psInActiveTerminal(wb: Workbench, process: RegExp, command = 'ps'): Promise<string> {
   await wb.page.locator('.part.panel .terminal-wrapper.active .xterm').first().click();
-  await wb.page.keyboard.type('ps');
+  await wb.page.keyboard.type(command);
   await wb.page.keyboard.press('Enter');
   const ps = await waitFor(`${process.source} in ps and a new prompt`, async () => {
     const text = await wb.activeTerminalText();
@@ -111,7 +113,7 @@ async function attachAndStopAt(ctx: StepContext, line: number): Promise<Promise<
   const { wb } = ctx;
   const page = wb.page;
   await wb.openActivity(VIEW_CONTAINER);
-  await wb.contextMenu(wb.row('node-app', 3), 'Attach Debugger…');
+  await wb.contextMenu(wb.row('node-app', 3), 'Attach Debugger…', wb.quickInputOpened('the Attach Debugger runtime quick pick'));
   await wb.pickInQuickInput('Node.js', 'Attach Debugger runtime');
   const answered: string[] = [];
   const toolbar = page.locator('.debug-toolbar');
@@ -746,7 +748,7 @@ export const steps: Step[] = [
         await wb.expand(wb.row('demo', 2), 'namespace demo');
         const row = wb.row(name, 3);
         await row.waitFor({ state: 'visible', timeout: 30_000 });
-        await wb.contextMenu(row, 'Capture When…');
+        await wb.contextMenu(row, 'Capture When…', wb.quickInputOpened('the Capture When condition quick pick'));
         await wb.pickInQuickInput('the container restarts', 'Capture When condition');
         await wb.pickInQuickInput('Collect Diagnostics', 'Capture When action');
         const armed = await waitFor('the "Armed" notification', async () => (await wb.notifications()).find((n) => n.startsWith(`Armed on demo/${name}`)), 30_000);
@@ -875,7 +877,7 @@ export const steps: Step[] = [
       const line = lineOf(ctx.sourcePath('python-app', 'app.py'), 'self.send_response(200)');
       await toggleBreakpoint(wb, line);
       await wb.openActivity(VIEW_CONTAINER);
-      await wb.contextMenu(wb.row('python-app', 3), 'Attach Debugger…');
+      await wb.contextMenu(wb.row('python-app', 3), 'Attach Debugger…', wb.quickInputOpened('the Attach Debugger runtime quick pick'));
       await wb.pickInQuickInput('Python', 'Attach Debugger runtime');
       const { held } = await stopAtBreakpoint(ctx, { pod: 'python-app', image: 'python:3.12', port: 8000, file: 'app.py', line, variable: 'body', route: 'speaks DAP to debugpy directly' });
       if (!squash(await wb.breadcrumbs()).includes('python-app/appappapp.py')) throw new Error(`stopped in "${await wb.breadcrumbs()}", not the k8s-target app.py`);
@@ -885,8 +887,8 @@ export const steps: Step[] = [
     },
   },
   localSourceBreakpointStep({ name: 'go-breakpoint', language: 'Go', app: 'go-app', file: 'main.go', lineText: 'w.Header().Set(', fileText: /func\shandle/, image: 'ghcr.io/go-delve/delve:v1.20', port: 8080, variable: 'n', route: 'speaks DAP to dlv directly', answer: /"app":"go-app"/, note: ' (no remoteRoot)' }),
-  // Debug Node's step (debugNodeStep, below) is not registered yet: on the real node its `ps` check read the
-  // terminal's visible rows, which the node's many processes scroll past (session 5's note).
+  // The loopback cluster refuses host pods (it has no host to share): Debug Node runs on the real node only.
+  ...(testClusterKind() === 'loopback' ? [] : [debugNodeStep()]),
 ];
 
 /**
@@ -926,7 +928,7 @@ export function debugNodeStep(): Step {
         const name = /node-debugger-[a-z0-9.-]+-[a-z0-9]{5}/.exec(text)?.[0];
         return name !== undefined && PROMPT.test(text) ? name : undefined;
       }, 180_000, 500);
-      ctx.log(`node debug pod ${podName}; ps: ${await psInActiveTerminal(wb, /kubelet/)}`);
+      ctx.log(`node debug pod ${podName}; ps: ${await psInActiveTerminal(wb, /kubelet/, 'ps -o pid,comm | grep [k]ubelet')}`);
       await wb.dismissUnrelatedToasts();
       await wb.page.screenshot({ path: ctx.screenshotPath });
 
@@ -942,6 +944,7 @@ export function debugNodeStep(): Step {
       if (!sure.buttons.includes('Delete')) throw new Error(`the clean-up confirmation says "${sure.message}" [${sure.buttons.join(', ')}]`);
       await wb.clickDialogButton('Delete');
       await waitFor(`the notification that ${podName} was deleted`, async () => (await wb.notifications()).some((n) => n.includes(podName)), 60_000);
+      await waitFor(`${podName} to be gone from the API`, async () => core.readNamespacedPod({ namespace, name: podName }).then(() => false, (e: unknown) => (e as { code?: number }).code === 404), 90_000, 1000);
     },
   };
 }

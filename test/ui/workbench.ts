@@ -83,7 +83,27 @@ export class Workbench {
   }
 
   /** Right-clicks `row` and chooses `item` from its context menu. */
-  async contextMenu(row: Locator, item: string | RegExp): Promise<void> {
+  /**
+   * Runs a context menu entry. With `opened`, the entry's visible effect (its quick pick, say): a tree that re-renders
+   * under the open menu (a watch event) closes it without running the entry, so the menu is opened again, at most
+   * three times, until the effect shows.
+   */
+  async contextMenu(row: Locator, item: string | RegExp, opened?: { what: string; visible: () => Promise<boolean> }): Promise<void> {
+    if (opened === undefined) return this.runContextMenuEntry(row, item);
+    for (let attempt = 1; ; attempt++) {
+      await this.runContextMenuEntry(row, item);
+      const shown = await waitFor(opened.what, opened.visible, 10_000).then(() => true, () => false);
+      if (shown) return;
+      if (attempt === 3) throw new Error(`"${String(item)}" from the context menu did not open ${opened.what} (3 attempts, 10 s each)`);
+    }
+  }
+
+  /** The Attach Debugger… runtime quick pick (or any quick input) as the effect of a context menu entry. */
+  quickInputOpened(what: string): { what: string; visible: () => Promise<boolean> } {
+    return { what, visible: () => this.quickInputVisible() };
+  }
+
+  private async runContextMenuEntry(row: Locator, item: string | RegExp): Promise<void> {
     await row.click({ button: 'right' });
     const entry = this.page.getByRole('menuitem', { name: item }).first();
     await entry.waitFor({ state: 'visible', timeout: 15_000 });
