@@ -1,5 +1,5 @@
 /** Runs a short, non-interactive command through `api.exec` and collects its output and exit code. */
-import { Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import type { V1Status } from '@kubernetes/client-node';
 import type { ClusterApi } from '../cluster/clusterApi';
 import { closeOnAbort } from '../cluster/closeOnAbort';
@@ -23,10 +23,10 @@ class TextSink extends Writable {
   }
 }
 
-export async function execCapture(api: ClusterApi, namespace: string, pod: string, container: string, command: readonly string[], signal?: AbortSignal): Promise<CapturedExec> {
+export async function execCapture(api: ClusterApi, namespace: string, pod: string, container: string, command: readonly string[], signal?: AbortSignal, stdin?: Readable): Promise<CapturedExec> {
   const stdout = new TextSink();
   const stderr = new TextSink();
-  const connection = await api.exec(namespace, pod, container, command, { stdout, stderr, tty: false });
+  const connection = await api.exec(namespace, pod, container, command, { stdout, stderr, stdin: stdin ?? null, tty: false });
   const stopListening = closeOnAbort(connection, signal);
   try {
     const status = await connection.closed;

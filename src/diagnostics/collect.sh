@@ -1,4 +1,6 @@
 # Collect Diagnostics, run in the debug container: sh -c "$script" diagnostics BOUNDARY PID CAP ENVMODE MINUTES.
+# PID "-": the extension is still choosing the target (from a listing taken at the same time); the script takes the
+# CPU sample's first half, then reads that PID (or "none", which ends it) as a line on stdin.
 # One POSIX sh program that busybox ash, dash and bash all run, using only what busybox and GNU
 # coreutils/findutils/grep/sed share (no awk: the GNU debug image lacks it); raw /proc data is printed as-is and
 # decoded in TypeScript (report.ts), so it works without ps/ss/ip. Output grammar: see script.ts.
@@ -6,10 +8,8 @@
 # `cat FILE 2>&1 | body` on purpose: what cat says when it cannot read the file becomes the part's content.
 # shellcheck disable=SC2002
 B=$1 P=$2 CAP=$3 ENVMODE=$4 MINUTES=$5
-case $P in ''|*[!0-9]*) echo "diagnostics: bad target pid" >&2; exit 2;; esac
 case $CAP in ''|*[!0-9]*) CAP=200;; esac
 case $MINUTES in ''|*[!0-9]*) MINUTES=60;; esac
-R=/proc/$P/root
 W=400
 # A file name holding a newline (find -name pattern): such names are left out of line-based lists.
 NL_NAME=$(printf '*\n*')
@@ -24,14 +24,20 @@ TO=
 has timeout && TO=20
 # Runs "$@" with a 20 s limit where timeout exists.
 limited() { if [ -n "$TO" ]; then timeout "$TO" "$@"; else "$@"; fi; }
-NET=/proc/$P/net
-[ -r "$NET/tcp" ] || NET=/proc/net
-if ls "$R/" >/dev/null 2>&1; then ROOT_OK=1; else ROOT_OK=; fi
-ROOT_WHY="cannot read /proc/$P/root: needs the target's uid or SYS_PTRACE"
 # The CPU sample's first half, taken now: the second comes in the last section (processes), at least a second later,
 # so the sampling interval overlaps the collection of every other section instead of adding a pause to it.
 UPTIME0=$(body < /proc/uptime)
 STAT0=$(cat /proc/[0-9]*/stat 2>/dev/null | body 4000)
+if [ "$P" = - ]; then
+  P=
+  read -r P || true
+fi
+case $P in ''|*[!0-9]*) echo "diagnostics: no target pid (the extension did not choose one)" >&2; exit 2;; esac
+R=/proc/$P/root
+NET=/proc/$P/net
+[ -r "$NET/tcp" ] || NET=/proc/net
+if ls "$R/" >/dev/null 2>&1; then ROOT_OK=1; else ROOT_OK=; fi
+ROOT_WHY="cannot read /proc/$P/root: needs the target's uid or SYS_PTRACE"
 
 section system
 part tools

@@ -5,6 +5,7 @@
  * one PID namespace); otherwise it fails saying so.
  */
 import { randomBytes } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { ClusterApi } from '../cluster/clusterApi';
 import { defaultTargetContainer, ephemeralContainerSpec, isEphemeralContainerRunning } from '../debug/debugContainers';
@@ -38,14 +39,14 @@ const USER_SCRIPT_OUTPUT_LIMIT = 64 * 1024;
 const CONTAINER_LOG_LINES = 50;
 
 /** Runs one exec with a time limit on top of the caller's signal; resolves `undefined` on the time limit. */
-async function execWithin(api: ClusterApi, o: CollectOptions, argv: readonly string[]): Promise<CapturedExec | undefined> {
+async function execWithin(api: ClusterApi, o: CollectOptions, argv: readonly string[], stdin?: Readable): Promise<CapturedExec | undefined> {
   const limit = new AbortController();
   const timer = setTimeout(() => limit.abort(), o.timeoutMs ?? 120_000);
   const onAbort = (): void => limit.abort();
   if (o.signal?.aborted) limit.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const result = await execCapture(api, o.namespace, o.pod, o.debugContainer, argv, limit.signal);
+    const result = await execCapture(api, o.namespace, o.pod, o.debugContainer, argv, limit.signal, stdin);
     return limit.signal.aborted ? undefined : result;
   } finally {
     clearTimeout(timer);
@@ -125,28 +126,46 @@ export async function collectDiagnostics(api: ClusterApi, options: CollectOption
   const networkOnly = spec?.targetContainerName === undefined && pod.spec?.shareProcessNamespace !== true && o.targetContainer === undefined;
   const targetContainer = networkOnly ? undefined : (o.targetContainer ?? spec?.targetContainerName ?? defaultTargetContainer(pod));
   throwIfAborted(o.signal, 'Collect Diagnostics');
+  // The log of the pod's app container is worth reading even when the debug container has no target; it is read
+  // while the execs run (the section never rejects: a failure becomes its note).
+  const containerLog = containerLogSection(api, o, targetContainer ?? defaultTargetContainer(pod));
 
-  let choice: { pid: number; cmdline: string; how: string };
-  if (networkOnly) {
-    choice = { pid: NO_PROCESS, cmdline: '', how: `no target container: ${o.debugContainer} sees the pod's network, not its processes` };
-  } else {
-    progress('finding the target process…');
-    const listing = await execWithin(api, o, listProcessesCommand());
-    throwIfAborted(o.signal, 'Collect Diagnostics');
-    if (listing === undefined) throw new DebugFlowError('timeout', 'Collect Diagnostics failed: listing processes in the debug container timed out; retry or check the pod');
-    const chosen = chooseTargetProcess(parseProcessListing(listing.stdout), pod, targetContainer);
-    if ('error' in chosen) throw new DebugFlowError('exec-failed', `Collect Diagnostics failed: ${chosen.error}`);
-    choice = chosen;
-  }
-
-  progress(networkOnly ? 'collecting the pod\'s network diagnostics…' : `collecting diagnostics of PID ${choice.pid}…`);
   const boundary = `KEDIAG-${randomBytes(12).toString('hex')}`;
   const showEnvValues = o.showEnvValues === true;
-  const result = await execWithin(api, o, ['sh', '-c', DIAGNOSTICS_SCRIPT, 'diagnostics', boundary, String(choice.pid), String(o.maxLines ?? 200), showEnvValues ? 'values' : 'names', String(o.recentMinutes ?? 60)]);
+  const scriptCommand = (pid: string): string[] => ['sh', '-c', DIAGNOSTICS_SCRIPT, 'diagnostics', boundary, pid, String(o.maxLines ?? 200), showEnvValues ? 'values' : 'names', String(o.recentMinutes ?? 60)];
+  let choice: { pid: number; cmdline: string; how: string };
+  let result: CapturedExec | undefined;
+  if (networkOnly) {
+    choice = { pid: NO_PROCESS, cmdline: '', how: `no target container: ${o.debugContainer} sees the pod's network, not its processes` };
+    progress('collecting the pod\'s network diagnostics…');
+    result = await execWithin(api, o, scriptCommand(String(NO_PROCESS)));
+  } else {
+    // The script starts (and its CPU sample with it) while the processes are listed; it waits for the target's
+    // PID on stdin ("none" ends it). stdin stays open: ending it closes the exec where the server lacks the v5
+    // close frame.
+    progress('finding the target process…');
+    const pidAnswer = new PassThrough();
+    const script = execWithin(api, o, scriptCommand('-'), pidAnswer);
+    script.catch(() => undefined); // awaited below, after the listing; a failure meanwhile is not unhandled
+    try {
+      const listing = await execWithin(api, o, listProcessesCommand());
+      throwIfAborted(o.signal, 'Collect Diagnostics');
+      if (listing === undefined) throw new DebugFlowError('timeout', 'Collect Diagnostics failed: listing processes in the debug container timed out; retry or check the pod');
+      const chosen = chooseTargetProcess(parseProcessListing(listing.stdout), pod, targetContainer);
+      if ('error' in chosen) throw new DebugFlowError('exec-failed', `Collect Diagnostics failed: ${chosen.error}`);
+      choice = chosen;
+    } catch (error) {
+      pidAnswer.write('none\n');
+      await script.catch(() => undefined);
+      throw error;
+    }
+    progress(`collecting diagnostics of PID ${choice.pid}…`);
+    pidAnswer.write(`${choice.pid}\n`);
+    result = await script;
+  }
   throwIfAborted(o.signal, 'Collect Diagnostics');
 
-  // The log of the pod's app container is worth reading even when the debug container has no target.
-  const extraSections: ExtraSection[] = [await containerLogSection(api, o, targetContainer ?? defaultTargetContainer(pod))];
+  const extraSections: ExtraSection[] = [await containerLog];
   for (const [index, script] of (o.userScripts ?? []).entries()) {
     progress(`running user script ${script.name}…`);
     extraSections.push(await runUserScript(api, o, script, choice.pid, index));

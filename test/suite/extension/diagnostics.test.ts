@@ -11,7 +11,7 @@ import { collectDiagnostics } from '../../../src/diagnostics/collect';
 import type { DiagnosticsReport, ReportSection } from '../../../src/diagnostics/report';
 import { SCRIPT_SECTION_IDS } from '../../../src/diagnostics/script';
 import { startTestCluster, type TestCluster } from '../../cluster/testCluster';
-import { isRunning, waitForPod } from '../loopback/helpers/client';
+import { execCollect, isRunning, waitForPod } from '../loopback/helpers/client';
 import { requireRealPods } from '../loopback/helpers/requirePods';
 
 function section(report: DiagnosticsReport, id: string): ReportSection {
@@ -102,6 +102,18 @@ describe('diagnostics: Collect Diagnostics on the test cluster', function () {
     assert.match(section(report, 'sockets').body, /:8080\s/, section(report, 'sockets').body.slice(0, 800));
     assert.doesNotMatch(section(report, 'processes').body, /\/app\/server\.js/, 'the app\'s process is not visible');
     assert.match(section(report, 'container-log').body, /node-app listening on :8080/, 'the app container\'s log is still read');
+  });
+
+  it('a target that cannot be chosen fails in one line, and the script started meanwhile (waiting for the PID) ends', async () => {
+    // No target container, but asked for "app": the listing shows PID 1 is the debug container itself.
+    const attached = await attachDebugContainer(admin, { namespace: 'demo', podName: 'node-app', targetContainer: null, command: ['sh'] }, {}, { chooseReattach: async () => 'add-new' });
+    await assert.rejects(
+      collectDiagnostics(admin, { namespace: 'demo', pod: 'node-app', debugContainer: attached.containerName, targetContainer: 'app' }),
+      (e: Error) => /^Collect Diagnostics failed: PID 1 is the debug container itself/.test(e.message) && !e.message.includes('\n'),
+    );
+    // The diagnostics script carries its KEDIAG-… boundary in its arguments: no such process is left.
+    const { stdout: left } = await execCollect(cluster.kubeConfig(), 'demo', 'node-app', attached.containerName, ['sh', '-c', 'cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\\000" " "; true']);
+    assert.doesNotMatch(left, /KEDIAG-/, left);
   });
 
   it('reports demo/python-app from the GNU-tools image, saying which sections lack a tool', async () => {
