@@ -161,7 +161,7 @@ async function pickWhatToCleanUp(
   notes: readonly string[],
 ): Promise<{ copies: CleanupCandidate[]; expired: LimitedDebugContainer[] } | undefined> {
   if (copies.length === 0 && expired.length === 0) {
-    void vscode.window.showInformationMessage(`No debug copies and no debug containers past their time limit in ${where}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.`);
+    void vscode.window.showInformationMessage(`No debug copies, no node debug pods and no debug containers past their time limit in ${where}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}.`);
     return undefined;
   }
   const now = Date.now();
@@ -200,11 +200,17 @@ async function pickWhatToCleanUp(
 async function confirm(copies: readonly CleanupCandidate[], expired: readonly LimitedDebugContainer[]): Promise<boolean> {
   const lines = [...copies.map((c) => `delete ${c.copy.namespace}/${c.copy.name} (${c.copy.kind === 'node' ? 'debugs' : 'copy of'} ${c.copy.origin}, ${formatAge(c.copy.ageMs)} old)`), ...expired.map((e) => `stop ${e.namespace}/${e.pod}/${e.container}`)];
   const shown = lines.slice(0, 15).join('\n') + (lines.length > 15 ? `\n… and ${lines.length - 15} more` : '');
-  const what = [copies.length > 0 ? `delete ${copies.length} debug cop${copies.length === 1 ? 'y' : 'ies'}` : undefined, expired.length > 0 ? `stop ${expired.length} debug container${expired.length === 1 ? '' : 's'}` : undefined]
+  const nodePods = copies.filter((c) => c.copy.kind === 'node').length;
+  const copyPods = copies.length - nodePods;
+  const what = [
+    copyPods > 0 ? `delete ${copyPods} debug cop${copyPods === 1 ? 'y' : 'ies'}` : undefined,
+    nodePods > 0 ? `delete ${nodePods} node debug pod${nodePods === 1 ? '' : 's'}` : undefined,
+    expired.length > 0 ? `stop ${expired.length} debug container${expired.length === 1 ? '' : 's'}` : undefined,
+  ]
     .filter((p): p is string => p !== undefined)
     .join(' and ');
   const button = copies.length > 0 ? 'Delete' : 'Stop';
-  const answer = await vscode.window.showWarningMessage(`${what.charAt(0).toUpperCase()}${what.slice(1)}?`, { modal: true, detail: `${shown}\n\nDeleted copies cannot be restored.` }, button);
+  const answer = await vscode.window.showWarningMessage(`${what.charAt(0).toUpperCase()}${what.slice(1)}?`, { modal: true, detail: `${shown}\n\nDeleted pods cannot be restored.` }, button);
   return answer === button;
 }
 

@@ -941,7 +941,7 @@ export function debugNodeStep(): Step {
       const cleanup = await wb.walkQuickInput('Clean Up Debug Pods', 2);
       if (!cleanup[0]?.checked.some((label) => label.includes(podName))) throw new Error(`Clean Up Debug Pods did not preselect ${podName}: [${cleanup[0]?.checked.join('; ')}]`);
       const sure = await waitFor('the clean-up confirmation', () => wb.dialog(), 30_000);
-      if (!sure.buttons.includes('Delete')) throw new Error(`the clean-up confirmation says "${sure.message}" [${sure.buttons.join(', ')}]`);
+      if (!/^Delete 1 node debug pod\?/.test(sure.message) || !sure.buttons.includes('Delete')) throw new Error(`the clean-up confirmation says "${sure.message}" [${sure.buttons.join(', ')}]`);
       await wb.clickDialogButton('Delete');
       await waitFor(`the notification that ${podName} was deleted`, async () => (await wb.notifications()).some((n) => n.includes(podName)), 60_000);
       await waitFor(`${podName} to be gone from the API`, async () => core.readNamespacedPod({ namespace, name: podName }).then(() => false, (e: unknown) => (e as { code?: number }).code === 404), 90_000, 1000);
