@@ -36,6 +36,8 @@ export function serveList(ctx: RequestContext, spec: ListSpec): void {
   const matches = matcher(ctx, spec);
   if (boolParam(url, 'watch')) {
     const sendInitial = url.searchParams.get('sendInitialEvents');
+    const open = { resource: spec.resource, namespace: spec.namespace, user: ctx.user.username };
+    ctx.watches.add(open);
     serveWatch(ctx.req, ctx.res, store, {
       resource: spec.resource, kind: spec.kind, matches,
       resourceVersion: url.searchParams.get('resourceVersion'),
@@ -43,7 +45,7 @@ export function serveList(ctx: RequestContext, spec: ListSpec): void {
       sendInitialEvents: sendInitial === null ? undefined : sendInitial === 'true',
       timeoutSeconds: intParam(url, 'timeoutSeconds'),
       bookmarkIntervalMs: ctx.settings.bookmarkIntervalMs,
-    }, ctx.streams, () => {});
+    }, ctx.streams, () => ctx.watches.delete(open));
     return;
   }
   const limit = intParam(url, 'limit') ?? 0;
