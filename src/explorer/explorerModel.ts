@@ -10,7 +10,6 @@ import type { ClusterApi } from '../cluster/clusterApi';
 import { ClusterWatcher, type ClusterChange, type ClusterStatus, type ExplorerFilters } from './clusterWatcher';
 import { clusterId, clusterNode, containerNodes, messageNode, namespaceId, namespaceNode, podId, podNode, type NodeDescriptor } from './descriptors';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './listWatch';
-import { summarizePod } from './podStatus';
 import { clusterNodeNode, nodesFolderId, nodesFolderNode, NodesWatcher } from './nodes';
 import { workloadNode } from './workloads';
 
@@ -46,6 +45,11 @@ export class ExplorerModel {
   /** Per context, the Nodes folder's watcher: started on expansion, stopped on collapse (see nodes.ts). */
   private readonly nodeWatchers = new Map<string, NodesWatcher>();
   private readonly listeners = new Set<ExplorerListener>();
+  /**
+   * A pod's descriptor per pod object: a watch event replaces only that pod's object, so rebuilding a namespace's
+   * children after one event builds one descriptor, not one per pod (its pods' objects belong to one context).
+   */
+  private readonly podDescriptors = new WeakMap<V1Pod, NodeDescriptor>();
   private pending = new Map<string, ExplorerChange>();
   private flushScheduled = false;
   private filters: ExplorerFilters;
@@ -253,7 +257,7 @@ export class ExplorerModel {
           .map(({ ref, workload }) => ({ ref, workload, pods: owned.get(`${ref.kind}/${ref.name}`) ?? [] }))
           .filter(({ pods: its }) => !filtered || its.length > 0)
           .map(({ ref, workload, pods: its }) => workloadNode(context, ref, workload, its));
-        return [...workloads, ...bare.sort(byName).map((pod) => podNode(context, pod))];
+        return [...workloads, ...bare.sort(byName).map((pod) => this.podDescriptor(context, pod))];
       }
       case 'workload': {
         const namespace = node.namespace ?? '';
@@ -265,7 +269,7 @@ export class ExplorerModel {
             return owner?.kind === ref.kind && owner.name === ref.name;
           })
           .sort(byName)
-          .map((pod) => ({ ...podNode(context, pod), workload: ref }));
+          .map((pod) => ({ ...this.podDescriptor(context, pod), workload: ref }));
       }
       case 'pod': {
         const pod = watcher.pods.get(node.namespace ?? '')?.get(node.pod ?? '');
@@ -289,10 +293,19 @@ export class ExplorerModel {
       const found = entry.watcher.pods.get(namespace)?.get(pod);
       if (!found) return undefined;
       const owner = entry.watcher.workloads.ownerOf(found);
-      return { ...podNode(contextName, found), ...(owner ? { workload: { kind: owner.kind, name: owner.name } } : {}) };
+      return { ...this.podDescriptor(contextName, found), ...(owner ? { workload: { kind: owner.kind, name: owner.name } } : {}) };
     }
     if (namespace !== undefined) return this.namespaceDescriptor(contextName, entry.watcher, namespace);
     return this.roots().find((r) => r.contextName === contextName);
+  }
+
+  private podDescriptor(contextName: string, pod: V1Pod): NodeDescriptor {
+    let descriptor = this.podDescriptors.get(pod);
+    if (descriptor === undefined || descriptor.contextName !== contextName) {
+      descriptor = podNode(contextName, pod);
+      this.podDescriptors.set(pod, descriptor);
+    }
+    return descriptor;
   }
 
   /** Pod counts only for an expanded namespace whose pods are listed: others are not known (nor fetched). */
@@ -300,7 +313,8 @@ export class ExplorerModel {
     const phase = watcher.namespaces.get(namespace)?.status?.phase;
     if (watcher.podsState(namespace)?.phase !== 'ready') return namespaceNode(contextName, namespace, undefined, 0, phase);
     const pods = [...(watcher.pods.get(namespace)?.values() ?? [])];
-    return namespaceNode(contextName, namespace, pods.length, pods.filter(isTroubled).length, phase);
+    const troubled = pods.filter((pod) => this.podDescriptor(contextName, pod).needsDebug === true).length;
+    return namespaceNode(contextName, namespace, pods.length, troubled, phase);
   }
 
   dispose(): void {
@@ -353,11 +367,9 @@ export class ExplorerModel {
   }
 }
 
-function byName(a: V1Pod, b: V1Pod): number {
-  return (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
-}
+/** One collator for every sort (String#localeCompare sets one up per call); the same order as localeCompare. */
+const collator = new Intl.Collator();
 
-function isTroubled(pod: V1Pod): boolean {
-  const health = summarizePod(pod).health;
-  return health === 'crashing' || health === 'unready';
+function byName(a: V1Pod, b: V1Pod): number {
+  return collator.compare(a.metadata?.name ?? '', b.metadata?.name ?? '');
 }

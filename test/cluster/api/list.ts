@@ -2,7 +2,7 @@
 import { boolParam, intParam, type RequestContext, sendJson } from './context';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { badRequest, gone } from './status';
-import { keyOf, type Obj, type Resource } from './store';
+import { clone, type Obj, type Resource } from './store';
 import { toTable, wantsTable } from './table';
 import { serveWatch } from './watch';
 
@@ -61,24 +61,25 @@ export function serveList(ctx: RequestContext, spec: ListSpec): void {
     rv = Number(rvParam);
     if (!Number.isInteger(rv)) throw badRequest(`invalid resource version: ${rvParam}`);
   }
-  const all = store.snapshot(spec.resource, rv);
-  if (!all) {
+  // Only the namespace's keys after the continue token are read, as etcd's range read; only the page is copied.
+  const prefix = spec.namespace ? `${spec.namespace}/` : '';
+  const candidates = store.snapshotEntries(spec.resource, rv, (key) => key > start && key.startsWith(prefix));
+  if (!candidates) {
     throw gone(cont
       ? 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'
       : `too old resource version: ${rv} (${store.currentRv()})`);
   }
-  const candidates = all.filter((o) => keyOf(o) > start);
   const items: Obj[] = [];
   let next: string | undefined;
   let remaining = 0;
-  for (const o of candidates) {
+  for (const [key, o] of candidates) {
     if (!matches(o)) continue;
     if (limit > 0 && items.length >= limit) {
       remaining++;
       continue;
     }
-    items.push(o);
-    if (limit > 0 && items.length === limit) next = keyOf(o);
+    items.push(clone(o));
+    if (limit > 0 && items.length === limit) next = key;
   }
   const metadata: Obj = { resourceVersion: String(rv) };
   if (next !== undefined && remaining > 0) {
