@@ -100,8 +100,9 @@ async function main(): Promise<void> {
     const kc = cluster.kubeConfig();
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const namespaces = Array.from({ length: NAMESPACES }, (_, n) => namespaceName(n));
-    // The namespaces go at once, in parallel (their unbound pods with them); cluster.stop() then waits for them.
-    onCleanup(() => Promise.all(namespaces.map((name) => core.deleteNamespace({ name }).catch(() => undefined))));
+    // On a shared cluster the namespaces go at once, in parallel (their unbound pods with them); cluster.stop() then
+    // waits for them. The loopback goes whole with its stop().
+    if (cluster.loopback === undefined) onCleanup(() => Promise.all(namespaces.map((name) => core.deleteNamespace({ name }).catch(() => undefined))));
 
     const createStarted = performance.now();
     const store = cluster.loopback?.api.store;

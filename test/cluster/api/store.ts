@@ -193,7 +193,7 @@ export class ClusterStore implements PodStore {
       for (const resource of WORKLOAD_RESOURCES) {
         for (const workload of this.listObjects(resource).filter((w) => w.metadata.namespace === name)) this.deleteObject(resource, name, workload.metadata.name);
       }
-      for (const pod of this.listPods().filter((p) => p.metadata!.namespace === name)) {
+      for (const pod of this.podsMatching((p) => p.metadata?.namespace === name)) {
         this.deletePod(name, pod.metadata!.name!);
       }
     }
@@ -263,6 +263,16 @@ export class ClusterStore implements PodStore {
     admit?.(clone(defaulted));
     if (this.objects.pods.has(keyOf(defaulted))) throw alreadyExists('pods', defaulted.metadata.name);
     return this.commit('ADDED', 'pods', defaulted) as V1Pod;
+  }
+
+  /**
+   * Copies of the pods `matches` accepts (it reads the stored objects and must not change them): the workload
+   * controllers look for a few pods on every change, which must not copy all 50,000 of a big cluster each time.
+   */
+  podsMatching(matches: (pod: Readonly<Obj>) => boolean): Obj[] {
+    const found: Obj[] = [];
+    for (const pod of this.objects.pods.values()) if (matches(pod)) found.push(clone(pod));
+    return found.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
   }
 
   listPods(): V1Pod[] {
