@@ -89,9 +89,10 @@ export class ClusterWatcher {
     if (this.started) this.restart();
   }
 
-  /** Relists the namespaces and every expanded namespace, which stay expanded. */
+  /** Relists the namespaces and every expanded namespace, which stay expanded unless the filter now hides them. */
   restart(): void {
-    const expanded = [...this.expanded.keys()];
+    const filter = this.filters.namespaces?.filter(Boolean) ?? [];
+    const expanded = [...this.expanded.keys()].filter((namespace) => filter.length === 0 || filter.includes(namespace));
     this.stopLoops();
     this.namespaces.clear();
     this.status = { phase: 'connecting', namespacesForbidden: false };
