@@ -297,6 +297,9 @@ describe('explorer model (live, watch-driven)', function () {
     const clusterWide = paths.filter((p) => p === '/api/v1/pods' || /^\/apis\/(apps|batch)\/v1\/[a-z]+$/.test(p));
     assert.deepEqual(clusterWide, []);
     assert.ok(controlled.podLists.every((l) => l.namespace !== undefined) && controlled.podWatches.every((w) => w.namespace !== undefined));
+    // Watches are logged when they end: the open ones are asked of the loopback.
+    const open = cluster.loopback?.api.openWatches() ?? [];
+    assert.deepEqual(open.filter((w) => w.namespace === undefined && w.resource !== 'namespaces' && w.resource !== 'nodes'), []);
   });
 
   it('stops every watch and timer on dispose', async () => {
