@@ -60,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): EphemeralDebugApi {
     terminals,
     tree,
     view,
-    tree.watchCollapse(view),
+    tree.watchExpansion(view),
     ...registerCommands({ attach, tree, clusters, settings, errors, terminals, sessions, logger: log, workloadPods }),
     ...registerTargetFs({ provider: new TargetFsProvider(clusters, settings, log, sessions, timeLimits), clusters, errors, logger: log, sessions }),
     ...registerDebugAttach({ clusters, settings, errors, logger: log, sessions, timeLimits, workloadPods }),

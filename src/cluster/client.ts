@@ -35,6 +35,7 @@ import {
   ClusterError,
   type ClusterApi,
   type ListOptions,
+  type PageOptions,
   type ListResult,
   type LogOptions,
   type Logger,
@@ -136,12 +137,13 @@ class ClientNodeClusterApi implements ClusterApi {
     return startWatch(this.kc, this.logger, '/api/v1/nodes', options, this.describe({ verb: 'watch', resource: 'nodes' }), onEvent);
   }
 
-  listPods(namespace: string | undefined, options: ListOptions = {}): Promise<ListResult<V1Pod>> {
+  listPods(namespace: string | undefined, options: PageOptions = {}): Promise<ListResult<V1Pod>> {
     return this.call({ verb: 'list', resource: 'pods', namespace }, async () => {
+      const query = pageQuery(options);
       const list = namespace === undefined
-        ? await this.core.listPodForAllNamespaces({ ...options })
-        : await this.core.listNamespacedPod({ namespace, ...options });
-      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+        ? await this.core.listPodForAllNamespaces(query)
+        : await this.core.listNamespacedPod({ namespace, ...query });
+      return listResult(list);
     });
   }
 
@@ -162,14 +164,11 @@ class ClientNodeClusterApi implements ClusterApi {
     return startWatch(this.kc, this.logger, path, options, this.describe({ verb: 'watch', resource: 'pods', namespace }), onEvent);
   }
 
-  listWorkloads(kind: WorkloadKind, namespace: string | undefined, options: ListOptions = {}): Promise<ListResult<Workload>> {
-    return this.call({ verb: 'list', resource: workloadResource(kind), namespace }, async () => {
-      const list = await this.listWorkloadsOf(kind, namespace, options);
-      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
-    });
+  listWorkloads(kind: WorkloadKind, namespace: string | undefined, options: PageOptions = {}): Promise<ListResult<Workload>> {
+    return this.call({ verb: 'list', resource: workloadResource(kind), namespace }, async () => listResult(await this.listWorkloadsOf(kind, namespace, pageQuery(options))));
   }
 
-  private listWorkloadsOf(kind: WorkloadKind, namespace: string | undefined, options: ListOptions): Promise<{ items: Workload[]; metadata?: { resourceVersion?: string } }> {
+  private listWorkloadsOf(kind: WorkloadKind, namespace: string | undefined, options: ClientPageQuery): Promise<{ items: Workload[]; metadata?: { resourceVersion?: string; _continue?: string } }> {
     const all = namespace === undefined;
     const ns = { namespace: namespace ?? '', ...options };
     switch (kind) {
@@ -428,4 +427,26 @@ function forwardedConnection(ws: WebSocket, socket: Duplex, errorChunks: Buffer[
     },
     closed,
   };
+}
+
+/** A page request as client-node's list calls name it (`continue` is a reserved word there). */
+interface ClientPageQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  _continue?: string;
+}
+
+function pageQuery(options: PageOptions): ClientPageQuery {
+  return {
+    ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+    ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}),
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.continue ? { _continue: options.continue } : {}),
+  };
+}
+
+function listResult<T>(list: { items: T[]; metadata?: { resourceVersion?: string; _continue?: string } }): ListResult<T> {
+  const next = list.metadata?._continue;
+  return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '', ...(next ? { continue: next } : {}) };
 }

@@ -22,11 +22,19 @@ export interface ListResult<T> {
   items: T[];
   /** The list's resourceVersion: where a watch resumes from. */
   resourceVersion: string;
+  /** Set when `limit` cut the list short: pass it as `continue` for the next page (same snapshot). */
+  continue?: string;
 }
 
 export interface ListOptions {
   labelSelector?: string;
   fieldSelector?: string;
+}
+
+/** One page of a list: at most `limit` items, from where `continue` (the previous page's) left off. */
+export interface PageOptions extends ListOptions {
+  limit?: number;
+  continue?: string;
 }
 
 export interface WatchOptions extends ListOptions {
@@ -100,12 +108,12 @@ export interface ClusterApi {
   listNodes?(): Promise<ListResult<V1Node>>;
   watchNodes?(options: WatchOptions, onEvent: (type: WatchEventType, node: V1Node) => void): Promise<WatchHandle>;
 
-  /** All namespaces when `namespace` is undefined. */
-  listPods(namespace: string | undefined, options?: ListOptions): Promise<ListResult<V1Pod>>;
+  /** All namespaces when `namespace` is undefined; one page when `limit` is set (see ListResult.continue). */
+  listPods(namespace: string | undefined, options?: PageOptions): Promise<ListResult<V1Pod>>;
   readPod(namespace: string, name: string): Promise<V1Pod>;
   watchPods(namespace: string | undefined, options: WatchOptions, onEvent: (type: WatchEventType, pod: V1Pod) => void): Promise<WatchHandle>;
   /** Deployments, StatefulSets, DaemonSets, ReplicaSets or Jobs (apps/v1, batch/v1); all namespaces when undefined. */
-  listWorkloads(kind: WorkloadKind, namespace: string | undefined, options?: ListOptions): Promise<ListResult<Workload>>;
+  listWorkloads(kind: WorkloadKind, namespace: string | undefined, options?: PageOptions): Promise<ListResult<Workload>>;
   readWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<Workload>;
   watchWorkloads(kind: WorkloadKind, namespace: string | undefined, options: WatchOptions, onEvent: (type: WatchEventType, workload: Workload) => void): Promise<WatchHandle>;
   /** Events (core/v1) in a namespace, e.g. `fieldSelector: involvedObject.name=web` for one pod's. */

@@ -1,16 +1,18 @@
 /**
- * One context's live view: namespaces and pods kept current by list+watch loops, and the connection state
- * as data (an unreachable server, rejected credentials or a failing exec plugin become `phase: 'error'`
- * with the ClusterError's message; nothing is thrown).
+ * One context's live view: its namespaces kept current by a list+watch loop, and the pods and workloads of
+ * only the namespaces expanded in the tree, each listed in pages (`limit`/`continue`) and watched from that
+ * list's resourceVersion while it stays expanded; collapsing stops its watches and forgets its pods, a 410 Gone
+ * relists that namespace alone. The connection state is data (an unreachable server, rejected credentials or
+ * a failing exec plugin become `phase: 'error'` with the ClusterError's message; nothing is thrown).
  */
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { ClusterApi, ClusterError } from '../cluster/clusterApi';
-import { ListWatch, type BackoffOptions } from './listWatch';
+import { LIST_PAGE_SIZE, listAllPages, ListWatch, type BackoffOptions } from './listWatch';
 import { summarizePod } from './podStatus';
 import { WorkloadCache, workloadLoops } from './workloads';
 
 export interface ExplorerFilters {
-  /** Only these namespaces (pods are then watched per namespace); all when empty or undefined. */
+  /** Only these namespaces are shown; all when empty or undefined. */
   namespaces?: readonly string[];
   /** A label selector for pods, e.g. `app=web,tier!=cache`. */
   labelSelector?: string;
@@ -31,18 +33,28 @@ export type ClusterChange =
   | { kind: 'namespace'; namespace: string }
   | { kind: 'pod'; namespace: string; pod: string };
 
-type Stream = 'namespaces' | 'pods';
+/** The pods of one expanded namespace: listed yet, or why not (shown under the namespace, retried by the loop). */
+export interface NamespacePodsState {
+  phase: 'loading' | 'ready' | 'error';
+  error?: string;
+  retryInMs?: number;
+}
+
+/** The loops of one expanded namespace: its pods and its workloads. */
+interface ExpandedNamespace {
+  loops: { start(): void; stop(): void }[];
+  state: NamespacePodsState;
+}
 
 export class ClusterWatcher {
   readonly namespaces = new Map<string, V1Namespace>();
-  /** namespace → pod name → pod */
+  /** Expanded namespace → pod name → pod; nothing for a collapsed namespace. */
   readonly pods = new Map<string, Map<string, V1Pod>>();
-  /** Deployments, StatefulSets, … of the same namespaces, watched while the pods are (see workloads.ts). */
+  /** Deployments, StatefulSets, … of the expanded namespaces, watched while their pods are (see workloads.ts). */
   readonly workloads = new WorkloadCache();
-  private workloadLoops: { stop(): void }[] = [];
+  private readonly expanded = new Map<string, ExpandedNamespace>();
   private status: ClusterStatus = { phase: 'connecting', namespacesForbidden: false };
-  private readonly healthy = new Set<Stream>();
-  private loops: ListWatch<V1Namespace | V1Pod>[] = [];
+  private namespaceLoop: ListWatch<V1Namespace> | undefined;
   private api: ClusterApi;
   private started = false;
 
@@ -51,6 +63,8 @@ export class ClusterWatcher {
     private filters: ExplorerFilters,
     private readonly backoff: BackoffOptions,
     private readonly emit: (change: ClusterChange) => void,
+    /** Items per list page (`limit`) for a namespace's pods and workloads. */
+    private readonly pageSize = LIST_PAGE_SIZE,
   ) {
     this.api = createApi();
   }
@@ -63,10 +77,11 @@ export class ClusterWatcher {
     return this.started;
   }
 
+  /** Starts the namespaces' list + watch (pods wait for expand()). */
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.startLoops();
+    this.startNamespaces();
   }
 
   setFilters(filters: ExplorerFilters): void {
@@ -74,15 +89,17 @@ export class ClusterWatcher {
     if (this.started) this.restart();
   }
 
+  /** Relists the namespaces and every expanded namespace, which stay expanded unless the filter now hides them. */
   restart(): void {
+    const filter = this.filters.namespaces?.filter(Boolean) ?? [];
+    const expanded = [...this.expanded.keys()].filter((namespace) => filter.length === 0 || filter.includes(namespace));
     this.stopLoops();
     this.namespaces.clear();
-    this.pods.clear();
-    this.workloads.clear();
     this.status = { phase: 'connecting', namespacesForbidden: false };
-    this.healthy.clear();
     this.emit({ kind: 'cluster' });
-    if (this.started) this.startLoops();
+    if (!this.started) return;
+    this.startNamespaces();
+    for (const namespace of expanded) this.expand(namespace);
   }
 
   dispose(): void {
@@ -98,31 +115,36 @@ export class ClusterWatcher {
     return (filter.length ? all.filter((n) => filter.includes(n)) : all).sort();
   }
 
-  private startLoops(): void {
-    this.loops = [this.namespaceLoop()];
-    const filter = this.filters.namespaces?.filter(Boolean) ?? [];
-    if (filter.length) for (const namespace of filter) this.loops.push(this.podLoop(namespace));
-    else this.loops.push(this.podLoop(undefined));
-    for (const loop of this.loops) loop.start();
-    this.watchWorkloads(filter.length ? filter : [undefined]);
+  isExpanded(namespace: string): boolean {
+    return this.expanded.has(namespace);
   }
 
-  private watchWorkloads(namespaces: readonly (string | undefined)[]): void {
-    for (const loop of this.workloadLoops) loop.stop();
-    const loops = workloadLoops(namespaces, () => this.freshApi(), this.workloads, (namespace) =>
-      this.emit(namespace === undefined ? { kind: 'cluster' } : { kind: 'namespace', namespace }), this.backoff);
-    this.workloadLoops = loops;
-    for (const loop of loops) loop.start();
+  /** The expanded namespace's pods: loading, ready or failing; undefined when it is not expanded. */
+  podsState(namespace: string): NamespacePodsState | undefined {
+    return this.expanded.get(namespace)?.state;
   }
 
-  private stopLoops(): void {
-    for (const loop of this.loops) loop.stop();
-    this.loops = [];
-    for (const loop of this.workloadLoops) loop.stop();
-    this.workloadLoops = [];
+  /** The namespace was expanded: list its pods and workloads (in pages) and watch them. Idempotent. */
+  expand(namespace: string): void {
+    if (!this.started || this.expanded.has(namespace)) return;
+    const entry: ExpandedNamespace = { loops: [], state: { phase: 'loading' } };
+    this.expanded.set(namespace, entry);
+    entry.loops = [this.podLoop(namespace, entry), ...workloadLoops([namespace], () => this.freshApi(), this.workloads,
+      () => this.emit({ kind: 'namespace', namespace }), this.backoff, this.pageSize)];
+    for (const loop of entry.loops) loop.start();
   }
 
-  private namespaceLoop(): ListWatch<V1Namespace | V1Pod> {
+  /** The namespace was collapsed (or is gone): stop its watches and forget its pods and workloads. */
+  collapse(namespace: string): void {
+    const entry = this.expanded.get(namespace);
+    if (entry === undefined) return;
+    this.expanded.delete(namespace);
+    for (const loop of entry.loops) loop.stop();
+    this.pods.delete(namespace);
+    this.workloads.clearNamespace(namespace);
+  }
+
+  private startNamespaces(): void {
     const loop: ListWatch<V1Namespace> = new ListWatch<V1Namespace>(() => {
       const api = this.freshApi();
       return {
@@ -133,54 +155,66 @@ export class ClusterWatcher {
       onList: (items) => {
         this.namespaces.clear();
         for (const ns of items) this.namespaces.set(ns.metadata?.name ?? '', ns);
-        this.markHealthy('namespaces');
+        this.markReady();
         this.emit({ kind: 'cluster' });
       },
       onEvent: (type, ns) => {
         const name = ns.metadata?.name ?? '';
-        if (type === 'DELETED') this.namespaces.delete(name);
-        else this.namespaces.set(name, ns);
+        if (type === 'DELETED') {
+          this.namespaces.delete(name);
+          this.collapse(name);
+        } else this.namespaces.set(name, ns);
         this.emit({ kind: 'cluster' }); // a namespace node appears, disappears or changes phase
       },
       onError: (error, retryInMs) => {
         if (error.code === 403) {
-          // Common for users limited to a few namespaces: keep going with the pods we can see.
+          // Common for users limited to a few namespaces: show the filter's or the default namespace instead.
           loop.stop();
           this.status = { ...this.status, namespacesForbidden: true };
-          this.markHealthy('namespaces');
-          if (!(this.filters.namespaces?.length)) this.scopePodsTo(this.api.defaultNamespace);
+          this.markReady();
           this.emit({ kind: 'cluster' });
           return;
         }
-        this.fail('namespaces', error, retryInMs);
+        this.fail(error, retryInMs);
       },
     }, this.backoff);
-    return loop as ListWatch<V1Namespace | V1Pod>;
+    this.namespaceLoop = loop;
+    loop.start();
   }
 
-  private podLoop(namespace: string | undefined): ListWatch<V1Namespace | V1Pod> {
+  private stopLoops(): void {
+    this.namespaceLoop?.stop();
+    this.namespaceLoop = undefined;
+    for (const namespace of [...this.expanded.keys()]) this.collapse(namespace);
+    this.pods.clear();
+    this.workloads.clear();
+  }
+
+  private podLoop(namespace: string, entry: ExpandedNamespace): ListWatch<V1Pod> {
     const labelSelector = this.filters.labelSelector || undefined;
-    const loop = new ListWatch<V1Pod>(() => {
+    const live = () => this.expanded.get(namespace) === entry;
+    return new ListWatch<V1Pod>(() => {
       const api = this.freshApi();
       return {
-        list: () => api.listPods(namespace, { labelSelector }),
+        list: () => listAllPages((page) => api.listPods(namespace, { labelSelector, ...page }), this.pageSize),
         watch: (resourceVersion, onEvent) => api.watchPods(namespace, { resourceVersion, labelSelector, allowWatchBookmarks: true }, onEvent),
       };
     }, {
-      onList: (items) => this.replacePods(namespace, items),
-      onEvent: (type, pod) => this.applyPodEvent(type, pod),
-      onError: (error, retryInMs) => this.fail('pods', error, retryInMs),
+      onList: (items) => {
+        if (!live()) return;
+        this.replacePods(namespace, items);
+        entry.state = { phase: 'ready' };
+        this.emit({ kind: 'namespace', namespace });
+      },
+      onEvent: (type, pod) => {
+        if (live()) this.applyPodEvent(type, pod);
+      },
+      onError: (error, retryInMs) => {
+        if (!live()) return;
+        entry.state = { phase: 'error', error: error.message, retryInMs };
+        this.emit({ kind: 'namespace', namespace });
+      },
     }, this.backoff);
-    return loop as ListWatch<V1Namespace | V1Pod>;
-  }
-
-  private scopePodsTo(namespace: string): void {
-    const podLoops = this.loops.slice(1);
-    for (const loop of podLoops) loop.stop();
-    const scoped = this.podLoop(namespace);
-    this.loops = [this.loops[0]!, scoped];
-    scoped.start();
-    this.watchWorkloads([namespace]);
   }
 
   /** The facade is re-created after failures: the kubeconfig's credentials or CA may have changed. */
@@ -189,12 +223,10 @@ export class ClusterWatcher {
     return this.api;
   }
 
-  private replacePods(namespace: string | undefined, items: V1Pod[]): void {
-    if (namespace === undefined) this.pods.clear();
-    else this.pods.delete(namespace);
-    for (const pod of items) this.podsIn(pod.metadata?.namespace ?? '').set(pod.metadata?.name ?? '', pod);
-    this.markHealthy('pods');
-    this.emit(namespace === undefined ? { kind: 'cluster' } : { kind: 'namespace', namespace });
+  private replacePods(namespace: string, items: V1Pod[]): void {
+    const pods = new Map<string, V1Pod>();
+    for (const pod of items) pods.set(pod.metadata?.name ?? '', pod);
+    this.pods.set(namespace, pods);
   }
 
   applyPodEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', pod: V1Pod): void {
@@ -221,16 +253,13 @@ export class ClusterWatcher {
     return pods;
   }
 
-  private markHealthy(stream: Stream): void {
-    this.healthy.add(stream);
-    if (this.healthy.size === 2 && this.status.phase !== 'ready') {
-      this.status = { phase: 'ready', namespacesForbidden: this.status.namespacesForbidden };
-      this.emit({ kind: 'cluster' });
-    }
+  private markReady(): void {
+    if (this.status.phase === 'ready') return;
+    this.status = { phase: 'ready', namespacesForbidden: this.status.namespacesForbidden };
+    this.emit({ kind: 'cluster' });
   }
 
-  private fail(stream: Stream, error: ClusterError, retryInMs: number): void {
-    this.healthy.delete(stream);
+  private fail(error: ClusterError, retryInMs: number): void {
     const wasError = this.status.phase === 'error' && this.status.error?.message === error.message;
     this.status = { phase: 'error', error: { message: error.message, code: error.code, reason: error.reason }, retryInMs,
       namespacesForbidden: this.status.namespacesForbidden };

@@ -88,13 +88,17 @@ export function messageNode(contextName: string, key: string, text: string, seve
   };
 }
 
-export function namespaceNode(contextName: string, namespace: string, podCount: number, troubled: number, phase?: string): NodeDescriptor {
+/** A namespace; `podCount` is undefined while it is collapsed (its pods are listed only once it is expanded). */
+export function namespaceNode(contextName: string, namespace: string, podCount: number | undefined, troubled: number, phase?: string): NodeDescriptor {
+  const counts = podCount === undefined ? '' : `${podCount} pods${troubled ? ` · ${troubled} need attention` : ''}`;
+  const description = [counts, phase === 'Terminating' ? 'Terminating' : ''].filter(Boolean).join(' · ');
   return {
     id: namespaceId(contextName, namespace),
     kind: 'namespace',
     label: namespace,
-    description: `${podCount} pods${troubled ? ` · ${troubled} need attention` : ''}${phase === 'Terminating' ? ' · Terminating' : ''}`,
-    tooltip: `**Namespace ${md(namespace)}**\n\n${podCount} pods${troubled ? `, ${troubled} crashing or not ready` : ''}`,
+    ...(description !== '' ? { description } : {}),
+    tooltip: `**Namespace ${md(namespace)}**\n\n${podCount === undefined ? 'Expand to list and watch its pods (they are watched while it stays expanded).'
+      : `${podCount} pods${troubled ? `, ${troubled} crashing or not ready` : ''}`}`,
     icon: { id: 'symbol-namespace', color: troubled ? 'list.warningForeground' : undefined },
     contextValue: NAMESPACE_CONTEXT_VALUE,
     collapsible: 'collapsed',

@@ -1,14 +1,15 @@
 /**
  * The explorer's model, free of vscode: clusters → namespaces → pods → containers as NodeDescriptors, kept
- * live by watches, with change events that name exactly the nodes to refresh. A cluster starts watching
- * the first time its children are asked for (or on `watch()`), so unexpanded contexts cost nothing.
+ * live by watches, with change events that name exactly the nodes to refresh. A cluster starts watching its
+ * namespaces the first time its children are asked for (or on `watch()`), so unexpanded contexts cost nothing;
+ * a namespace lists and watches its pods and workloads the first time its children are asked for (or on
+ * `expanded()`), until `collapsed()`, so a cluster of 50,000 pods costs what its expanded namespaces hold.
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { ClusterApi } from '../cluster/clusterApi';
 import { ClusterWatcher, type ClusterChange, type ClusterStatus, type ExplorerFilters } from './clusterWatcher';
 import { clusterId, clusterNode, containerNodes, messageNode, namespaceId, namespaceNode, podId, podNode, type NodeDescriptor } from './descriptors';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './listWatch';
-import { summarizePod } from './podStatus';
 import { clusterNodeNode, nodesFolderId, nodesFolderNode, NodesWatcher } from './nodes';
 import { workloadNode } from './workloads';
 
@@ -25,6 +26,8 @@ export interface ExplorerModelOptions {
   contexts: readonly ExplorerContext[];
   filters?: ExplorerFilters;
   backoff?: BackoffOptions;
+  /** Items per list page of a namespace's pods and workloads (default LIST_PAGE_SIZE, 500). */
+  pageSize?: number;
 }
 
 /** A node to refresh, with its subtree. Keys, not descriptors: the UI asks for fresh descriptors. */
@@ -42,15 +45,22 @@ export class ExplorerModel {
   /** Per context, the Nodes folder's watcher: started on expansion, stopped on collapse (see nodes.ts). */
   private readonly nodeWatchers = new Map<string, NodesWatcher>();
   private readonly listeners = new Set<ExplorerListener>();
+  /**
+   * A pod's descriptor per pod object: a watch event replaces only that pod's object, so rebuilding a namespace's
+   * children after one event builds one descriptor, not one per pod (its pods' objects belong to one context).
+   */
+  private readonly podDescriptors = new WeakMap<V1Pod, NodeDescriptor>();
   private pending = new Map<string, ExplorerChange>();
   private flushScheduled = false;
   private filters: ExplorerFilters;
   private readonly backoff: BackoffOptions;
+  private readonly pageSize: number | undefined;
   private disposed = false;
 
   constructor(options: ExplorerModelOptions) {
     this.filters = options.filters ?? {};
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.pageSize = options.pageSize;
     this.setContexts(options.contexts, { initial: true });
   }
 
@@ -84,7 +94,7 @@ export class ExplorerModel {
       }
       // Looked up on each (re)connect, so a reloaded kubeconfig's credentials reach a running watcher.
       const createApi = () => (this.clusters.get(context.name)?.context ?? context).createApi();
-      const watcher = new ClusterWatcher(createApi, this.filters, this.backoff, (change) => this.queue(context.name, change));
+      const watcher = new ClusterWatcher(createApi, this.filters, this.backoff, (change) => this.queue(context.name, change), this.pageSize);
       this.clusters.set(context.name, { context, watcher });
     }
     // The tree asks for the initial roots itself; announcing them would only reset it while it builds.
@@ -135,15 +145,35 @@ export class ExplorerModel {
     return watcher;
   }
 
-  /** The tree collapsed a node: a collapsed Nodes folder stops watching (node status changes constantly). */
+  /** The tree expanded a node: an expanded namespace lists and watches its pods (idempotent; children() does it too). */
+  expanded(node: NodeDescriptor): void {
+    if (node.kind === 'namespace' && node.namespace !== undefined) this.clusters.get(node.contextName)?.watcher.expand(node.namespace);
+  }
+
+  /**
+   * The tree collapsed a node: a collapsed Nodes folder stops watching (node status changes constantly), a
+   * collapsed namespace stops watching its pods and workloads and forgets them.
+   */
   collapsed(node: NodeDescriptor): void {
+    if (node.kind === 'namespace' && node.namespace !== undefined) {
+      const watcher = this.clusters.get(node.contextName)?.watcher;
+      if (watcher === undefined || !watcher.isExpanded(node.namespace)) return;
+      watcher.collapse(node.namespace);
+      // The tree keeps a collapsed node's children: announce the change so that expanding asks (and lists) again.
+      this.queue(node.contextName, { kind: 'namespace', namespace: node.namespace });
+      return;
+    }
     const nodes = node.kind === 'nodes' ? this.nodeWatchers.get(node.contextName) : undefined;
     if (nodes === undefined || !nodes.isStarted) return;
     nodes.stop();
-    // The tree keeps a collapsed node's children: announce the change so that expanding asks (and lists) again.
     const id = nodesFolderId(node.contextName);
     this.pending.set(id, { kind: 'nodes', contextName: node.contextName, id });
     this.scheduleFlush();
+  }
+
+  /** Whether a namespace's pods are listed and watched now (it is expanded). */
+  isWatching(contextName: string, namespace: string): boolean {
+    return this.clusters.get(contextName)?.watcher.isExpanded(namespace) ?? false;
   }
 
   /** A Kubernetes node as currently watched (while its folder is expanded). */
@@ -155,6 +185,7 @@ export class ExplorerModel {
     return this.clusters.get(contextName)?.watcher.state;
   }
 
+  /** A pod of an expanded namespace; undefined for others (callers read it from the API then). */
   getPod(contextName: string, namespace: string, name: string): V1Pod | undefined {
     return this.clusters.get(contextName)?.watcher.pods.get(namespace)?.get(name);
   }
@@ -185,11 +216,7 @@ export class ExplorerModel {
         const namespaces = watcher.visibleNamespaces();
         const nodesFolder = nodesFolderNode(context, this.nodesOf(context));
         if (namespaces.length === 0) return [messageNode(context, 'empty', 'No namespaces match the filter', 'info'), nodesFolder];
-        return [...namespaces.map((namespace) => {
-          const pods = [...(watcher.pods.get(namespace)?.values() ?? [])];
-          const troubled = pods.filter((p) => isTroubled(p)).length;
-          return namespaceNode(context, namespace, pods.length, troubled, watcher.namespaces.get(namespace)?.status?.phase);
-        }), nodesFolder];
+        return [...namespaces.map((namespace) => this.namespaceDescriptor(context, watcher, namespace)), nodesFolder];
       }
       case 'nodes': {
         const nodes = this.nodesOf(context);
@@ -205,8 +232,15 @@ export class ExplorerModel {
         return [...nodes.nodes.values()].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '')).map((n) => clusterNodeNode(context, n));
       }
       case 'namespace': {
-        // Workloads first, with their pods under them; pods of no (watched) workload after, as before.
         const namespace = node.namespace ?? '';
+        watcher.expand(namespace);
+        const state = watcher.podsState(namespace);
+        if (state?.phase === 'error') {
+          const retry = state.retryInMs !== undefined ? ` (retrying in ${Math.ceil(state.retryInMs / 1000)} s)` : '';
+          return [{ ...messageNode(context, `${namespace}/error`, `${state.error ?? 'error'}${retry}`, 'error'), namespace }];
+        }
+        if (state?.phase !== 'ready') return [{ ...messageNode(context, `${namespace}/loading`, 'Loading…', 'info'), namespace }];
+        // Workloads first, with their pods under them; pods of no (watched) workload after, as before.
         const pods = [...(watcher.pods.get(namespace)?.values() ?? [])];
         const owned = new Map<string, V1Pod[]>();
         const bare: V1Pod[] = [];
@@ -223,7 +257,7 @@ export class ExplorerModel {
           .map(({ ref, workload }) => ({ ref, workload, pods: owned.get(`${ref.kind}/${ref.name}`) ?? [] }))
           .filter(({ pods: its }) => !filtered || its.length > 0)
           .map(({ ref, workload, pods: its }) => workloadNode(context, ref, workload, its));
-        return [...workloads, ...bare.sort(byName).map((pod) => podNode(context, pod))];
+        return [...workloads, ...bare.sort(byName).map((pod) => this.podDescriptor(context, pod))];
       }
       case 'workload': {
         const namespace = node.namespace ?? '';
@@ -235,7 +269,7 @@ export class ExplorerModel {
             return owner?.kind === ref.kind && owner.name === ref.name;
           })
           .sort(byName)
-          .map((pod) => ({ ...podNode(context, pod), workload: ref }));
+          .map((pod) => ({ ...this.podDescriptor(context, pod), workload: ref }));
       }
       case 'pod': {
         const pod = watcher.pods.get(node.namespace ?? '')?.get(node.pod ?? '');
@@ -259,13 +293,28 @@ export class ExplorerModel {
       const found = entry.watcher.pods.get(namespace)?.get(pod);
       if (!found) return undefined;
       const owner = entry.watcher.workloads.ownerOf(found);
-      return { ...podNode(contextName, found), ...(owner ? { workload: { kind: owner.kind, name: owner.name } } : {}) };
+      return { ...this.podDescriptor(contextName, found), ...(owner ? { workload: { kind: owner.kind, name: owner.name } } : {}) };
     }
-    if (namespace !== undefined) {
-      const pods = [...(entry.watcher.pods.get(namespace)?.values() ?? [])];
-      return namespaceNode(contextName, namespace, pods.length, pods.filter(isTroubled).length);
-    }
+    if (namespace !== undefined) return this.namespaceDescriptor(contextName, entry.watcher, namespace);
     return this.roots().find((r) => r.contextName === contextName);
+  }
+
+  private podDescriptor(contextName: string, pod: V1Pod): NodeDescriptor {
+    let descriptor = this.podDescriptors.get(pod);
+    if (descriptor === undefined || descriptor.contextName !== contextName) {
+      descriptor = podNode(contextName, pod);
+      this.podDescriptors.set(pod, descriptor);
+    }
+    return descriptor;
+  }
+
+  /** Pod counts only for an expanded namespace whose pods are listed: others are not known (nor fetched). */
+  private namespaceDescriptor(contextName: string, watcher: ClusterWatcher, namespace: string): NodeDescriptor {
+    const phase = watcher.namespaces.get(namespace)?.status?.phase;
+    if (watcher.podsState(namespace)?.phase !== 'ready') return namespaceNode(contextName, namespace, undefined, 0, phase);
+    const pods = [...(watcher.pods.get(namespace)?.values() ?? [])];
+    const troubled = pods.filter((pod) => this.podDescriptor(contextName, pod).needsDebug === true).length;
+    return namespaceNode(contextName, namespace, pods.length, troubled, phase);
   }
 
   dispose(): void {
@@ -318,11 +367,9 @@ export class ExplorerModel {
   }
 }
 
-function byName(a: V1Pod, b: V1Pod): number {
-  return (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
-}
+/** One collator for every sort (String#localeCompare sets one up per call); the same order as localeCompare. */
+const collator = new Intl.Collator();
 
-function isTroubled(pod: V1Pod): boolean {
-  const health = summarizePod(pod).health;
-  return health === 'crashing' || health === 'unready';
+function byName(a: V1Pod, b: V1Pod): number {
+  return collator.compare(a.metadata?.name ?? '', b.metadata?.name ?? '');
 }

@@ -14,6 +14,25 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000 };
 
+/** Items per list page: a big namespace comes in bounded responses, as kubectl's `--chunk-size` default. */
+export const LIST_PAGE_SIZE = 500;
+
+/**
+ * Every page of a list (`limit`/`continue`): one snapshot, at the first page's resourceVersion, where the watch
+ * resumes. An expired `continue` (410) rejects like any 410, so the ListWatch lists again from the start.
+ */
+export async function listAllPages<T>(page: (options: { limit: number; continue?: string }) => Promise<ListResult<T>>,
+  limit = LIST_PAGE_SIZE): Promise<ListResult<T>> {
+  const first = await page({ limit });
+  const items = first.items;
+  for (let next = first.continue; next; ) {
+    const more = await page({ limit, continue: next });
+    for (const item of more.items) items.push(item);
+    next = more.continue;
+  }
+  return { items, resourceVersion: first.resourceVersion };
+}
+
 export interface ListWatchSource<T> {
   list(): Promise<ListResult<T>>;
   watch(resourceVersion: string, onEvent: (type: WatchEventType, object: T) => void): Promise<WatchHandle>;

@@ -1,6 +1,6 @@
 /**
  * Workloads in the explorer, vscode-free: the Deployments, StatefulSets, DaemonSets, ReplicaSets and Jobs of
- * the watched namespaces (list + watch per kind, started and stopped with the cluster's pods), the grouping of
+ * the expanded namespaces (list in pages + watch per kind, started and stopped with the namespace's pods), the grouping of
  * pods under them by ownerReferences (a Deployment's pods are owned by its ReplicaSet: they are shown under the
  * Deployment, and a ReplicaSet is shown on its own only when no watched Deployment owns it), and their nodes.
  * A kind the user may not list (403) or the server does not serve (404) is simply left out.
@@ -10,7 +10,7 @@ import type { ClusterApi } from '../cluster/clusterApi';
 import { controllerOf, isWorkloadKind, WORKLOAD_KINDS, type Workload, type WorkloadKind, type WorkloadRef } from '../cluster/workloadKinds';
 import { workloadContextValue } from './contextValues';
 import { code, md, type NodeDescriptor } from './descriptors';
-import { ListWatch, type BackoffOptions } from './listWatch';
+import { LIST_PAGE_SIZE, listAllPages, ListWatch, type BackoffOptions } from './listWatch';
 import { isPodReady } from './podStatus';
 
 export const workloadId = (context: string, ref: WorkloadRef) => `workload:${context}/${ref.namespace}/${ref.kind}/${ref.name}`;
@@ -23,6 +23,11 @@ export class WorkloadCache {
 
   clear(): void {
     this.byNamespace.clear();
+  }
+
+  /** Forget one namespace's workloads (it was collapsed). */
+  clearNamespace(namespace: string): void {
+    this.byNamespace.delete(namespace);
   }
 
   /** A fresh list of one kind (in one namespace, or all when undefined) replaces what was known of it. */
@@ -98,12 +103,13 @@ export function workloadLoops(
   cache: WorkloadCache,
   emit: (namespace: string | undefined) => void,
   backoff: BackoffOptions,
+  pageSize = LIST_PAGE_SIZE,
 ): ListWatch<Workload>[] {
   return namespaces.flatMap((namespace) => WORKLOAD_KINDS.map((kind) => {
     const loop: ListWatch<Workload> = new ListWatch<Workload>(() => {
       const facade = api();
       return {
-        list: () => facade.listWorkloads(kind, namespace),
+        list: () => listAllPages((page) => facade.listWorkloads(kind, namespace, page), pageSize),
         watch: (resourceVersion, onEvent) => facade.watchWorkloads(kind, namespace, { resourceVersion, allowWatchBookmarks: true }, onEvent),
       };
     }, {

@@ -245,9 +245,15 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
     if (node !== undefined) this.changeEmitter.fire(node);
   }
 
-  /** A collapsed Nodes folder stops watching nodes (extension.ts passes the view). */
-  watchCollapse(view: vscode.TreeView<ExplorerNode>): vscode.Disposable {
-    return view.onDidCollapseElement((event) => this.model?.collapsed(event.element.descriptor));
+  /**
+   * An expanded namespace lists and watches its pods, a collapsed one (or Nodes folder) stops watching and forgets
+   * them (extension.ts passes the view).
+   */
+  watchExpansion(view: vscode.TreeView<ExplorerNode>): vscode.Disposable {
+    return vscode.Disposable.from(
+      view.onDidExpandElement((event) => this.model?.expanded(event.element.descriptor)),
+      view.onDidCollapseElement((event) => this.model?.collapsed(event.element.descriptor)),
+    );
   }
 
   /** The Kubernetes node as currently watched (while its Nodes folder is expanded). */
@@ -255,7 +261,7 @@ export class ClusterTreeProvider implements vscode.TreeDataProvider<ExplorerNode
     return this.model?.getNode(contextName, name);
   }
 
-  /** The pod as currently watched, if the tree knows it. */
+  /** The pod as currently watched (its namespace is expanded), if the tree knows it; else read it from the API. */
   watchedPod(contextName: string, namespace: string, pod: string): V1Pod | undefined {
     return this.model?.getPod(contextName, namespace, pod);
   }

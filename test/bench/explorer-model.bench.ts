@@ -1,43 +1,47 @@
 /**
- * The explorer model on a big cluster: 5,000 pods in 50 namespaces of the bench's own, created through the API on
- * the test cluster (loopback or real node), each held back by a scheduling gate so that no kubelet runs them (a
- * real node runs at most ~110 pods) and no pod GC deletes them (as it would pods bound to a node that does not
- * exist); they stay Pending, as the loopback bench's pods always did. Measures, through the real ClusterApi,
- * list → ready → every tree descriptor, the heap the model holds, and how long a pod created through the API takes
- * to reach the model's change event; `kubectl get pods -A -o json` on the same cluster is the peer. The namespaces
- * (and their pods) are deleted at the end. `BENCH_RUNS` (default 3) model builds and kubectl lists;
- * `BENCH_NAMESPACES` (50) × `BENCH_PODS_PER_NAMESPACE` (100) pods.
+ * The explorer model on a big cluster: 50,000 pods in 500 namespaces of the bench's own, each held back by a
+ * scheduling gate so that no kubelet runs them (a real node runs at most ~110 pods) and no pod GC deletes them (as it
+ * would pods bound to a node that does not exist); they stay Pending. On the loopback they are written into its
+ * store in-process (its test-only bulk path: 50,000 creations over HTTPS would take minutes); on a shared cluster
+ * through the API. Measures, through the real ClusterApi, what the tree does at that scale: the namespaces listed,
+ * one namespace expanded (its pods listed in pages until its children are ready), one watch event in an expanded
+ * namespace until the tree's children are rebuilt, and the heap the model holds; `kubectl get pods -A -o json` and
+ * `kubectl get pods -n <ns>` on the same cluster are the peers. The namespaces (and their pods) are deleted at the
+ * end. `BENCH_RUNS` (default 5) models and expansions, `BENCH_KUBECTL_ALL_RUNS` (3) cluster-wide kubectl lists;
+ * `BENCH_NAMESPACES` (500) × `BENCH_PODS_PER_NAMESPACE` (100) pods.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { createClusterApi } from '../../src/cluster/client';
-import { ClusterWatcher } from '../../src/explorer/clusterWatcher';
+import type { ClusterApi } from '../../src/cluster/clusterApi';
 import type { NodeDescriptor } from '../../src/explorer/descriptors';
 import { ExplorerModel } from '../../src/explorer/explorerModel';
 import { withBenchCluster } from './benchCluster';
-import { printTable, ratioLine, runBenchmark } from './stats';
+import { median, printTable, ratioLine, runBenchmark } from './stats';
 
 const run = promisify(execFile);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const NAMESPACES = Number(process.env.BENCH_NAMESPACES ?? 50);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const KUBECTL_ALL_RUNS = Number(process.env.BENCH_KUBECTL_ALL_RUNS ?? 3);
+const NAMESPACES = Number(process.env.BENCH_NAMESPACES ?? 500);
 const PODS_PER_NAMESPACE = Number(process.env.BENCH_PODS_PER_NAMESPACE ?? 100);
 const EVENTS = 200;
-const APPLIES = 2000;
-/** Creations in flight at once: enough to keep the API server busy, few enough not to starve a 2-core machine. */
+/** Creations in flight at once through the API: enough to keep the API server busy, few enough not to starve 2 cores. */
 const CREATE_CONCURRENCY = 16;
 const SERVICE_ACCOUNT_WAIT_MS = 60_000;
 /** Enough for a disposed model's watch requests to end and let it go. */
 const RELEASE_MS = 1_000;
+/** Issue 16's targets for the explorer at this scale. */
+const TARGETS = { expandMs: 300, eventMs: 1, heapMiB: 100 };
 
 const mib = (bytes: number) => bytes / 1024 / 1024;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
-const namespaceName = (n: number) => `bench-team-${String(n).padStart(2, '0')}`;
+const namespaceName = (n: number) => `bench-team-${String(n).padStart(3, '0')}`;
 
 /** Never scheduled, never run: the gate is never lifted. */
-function gatedPod(name: string): k8s.V1Pod {
+function gatedPod(name: string, namespace?: string): k8s.V1Pod {
   return {
-    metadata: { name, labels: { app: `app-${Number(/\d+$/.exec(name)?.[0] ?? 0) % 10}`, tier: 'web' } },
+    metadata: { name, ...(namespace !== undefined ? { namespace } : {}), labels: { app: `app-${Number(/\d+$/.exec(name)?.[0] ?? 0) % 10}`, tier: 'web' } },
     spec: {
       schedulingGates: [{ name: 'bench.ephemeral-debug/hold' }],
       // No token volume: the same object on every cluster (a real API server would add one).
@@ -75,16 +79,20 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
   await Promise.all(Array.from({ length: limit }, worker));
 }
 
-function allDescriptors(model: ExplorerModel): NodeDescriptor[] {
-  const out: NodeDescriptor[] = [];
-  const walk = (nodes: NodeDescriptor[]) => {
-    for (const node of nodes) {
-      out.push(node);
-      if (node.collapsible !== 'none') walk(model.children(node));
-    }
-  };
-  walk(model.roots());
-  return out;
+/** Resolves with the time of the first change batch naming `namespace` once `ready()` holds. */
+function namespaceChanged(model: ExplorerModel, namespace: string, ready: () => boolean): Promise<number> {
+  return new Promise((resolve) => {
+    const off = model.onDidChange((changes) => {
+      if (changes.some((c) => (c.kind === 'namespace' || c.kind === 'pod') && c.namespace === namespace) && ready()) {
+        off();
+        resolve(performance.now());
+      }
+    });
+  });
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
 async function main(): Promise<void> {
@@ -92,40 +100,69 @@ async function main(): Promise<void> {
     const kc = cluster.kubeConfig();
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const namespaces = Array.from({ length: NAMESPACES }, (_, n) => namespaceName(n));
-    // The namespaces go at once, in parallel (their unbound pods with them); cluster.stop() then waits for them.
-    onCleanup(() => Promise.all(namespaces.map((name) => core.deleteNamespace({ name }).catch(() => undefined))));
+    // On a shared cluster the namespaces go at once, in parallel (their unbound pods with them); cluster.stop() then
+    // waits for them. The loopback goes whole with its stop().
+    if (cluster.loopback === undefined) onCleanup(() => Promise.all(namespaces.map((name) => core.deleteNamespace({ name }).catch(() => undefined))));
 
     const createStarted = performance.now();
-    for (const namespace of namespaces) await cluster.createNamespace(namespace);
-    const pods = namespaces.flatMap((namespace) => Array.from({ length: PODS_PER_NAMESPACE }, (_, p) => ({ namespace, name: `app-${p}` })));
-    await inParallel(pods, CREATE_CONCURRENCY, ({ namespace, name }) => createPod(core, namespace, gatedPod(name)));
+    const store = cluster.loopback?.api.store;
+    if (store !== undefined) {
+      // The loopback's test-only bulk path: the store itself, as the API's create handler writes it.
+      for (const namespace of namespaces) store.createNamespace({ metadata: { name: namespace } });
+      for (const namespace of namespaces) for (let p = 0; p < PODS_PER_NAMESPACE; p++) store.createPod(gatedPod(`app-${p}`, namespace));
+    } else {
+      for (const namespace of namespaces) await cluster.createNamespace(namespace);
+      const pods = namespaces.flatMap((namespace) => Array.from({ length: PODS_PER_NAMESPACE }, (_, p) => ({ namespace, name: `app-${p}` })));
+      await inParallel(pods, CREATE_CONCURRENCY, ({ namespace, name }) => createPod(core, namespace, gatedPod(name)));
+    }
     const createSeconds = (performance.now() - createStarted) / 1000;
-    const listed = await core.listPodForAllNamespaces();
-    const running = listed.items.filter((p) => p.metadata?.namespace?.startsWith('bench-team-') && p.spec?.nodeName);
-    if (running.length > 0) throw new Error(`${running.length} bench pods were bound to a node: the scheduling gate did not hold them`);
     const contextName = cluster.context('admin');
-    const newModel = () => new ExplorerModel({ contexts: [{ name: contextName, server: cluster.server, current: true, createApi: () => createClusterApi(kc) }] });
+
+    // Every pod watch event's arrival at the model, by pod name: where "one watch event → tree change" starts.
+    const arrivals = new Map<string, number>();
+    const timedApi = (): ClusterApi => {
+      const api = createClusterApi(kc);
+      const timed = Object.create(api) as ClusterApi;
+      timed.watchPods = (namespace, options, onEvent) => api.watchPods(namespace, options, (type, pod) => {
+        arrivals.set(pod.metadata?.name ?? '', performance.now());
+        onEvent(type, pod);
+      });
+      return timed;
+    };
+    const newModel = () => new ExplorerModel({ contexts: [{ name: contextName, server: cluster.server, current: true, createApi: timedApi }] });
+    const namespaceNode = (model: ExplorerModel, namespace: string): NodeDescriptor => {
+      const node = model.children(model.roots()[0]).find((n) => n.kind === 'namespace' && n.label === namespace);
+      if (node === undefined) throw new Error(`the model does not show namespace ${namespace}`);
+      return node;
+    };
 
     // Warm-up (TLS, JIT) so the first measured run is not a cold start.
-    await createClusterApi(kc).listPods(undefined);
+    await createClusterApi(kc).listPods(namespaces[0]!);
 
-    const ready: number[] = [];
-    const descriptorsMs: number[] = [];
-    const listToTree: number[] = [];
+    const namespacesReady: number[] = [];
+    const expand: number[] = [];
     const heap: number[] = [];
-    let nodeCount = 0;
+    let clusterWide = 0;
     for (let i = 0; i < RUNS; i++) {
       const started = performance.now();
       let model: ExplorerModel | undefined = newModel();
       model.watch(contextName);
-      while (model.status(contextName)?.phase !== 'ready') await new Promise((resolve) => setTimeout(resolve, 1));
-      ready.push(performance.now() - started);
-      const descriptorsStarted = performance.now();
-      nodeCount = allDescriptors(model).length;
-      descriptorsMs.push(performance.now() - descriptorsStarted);
-      listToTree.push(performance.now() - started);
+      await until(() => model!.status(contextName)?.phase === 'ready');
+      namespacesReady.push(performance.now() - started);
+      // Expand one namespace: its pods listed (in pages), until its children (pod nodes) are built.
+      const namespace = namespaces[(i * 97) % NAMESPACES]!;
+      const node = namespaceNode(model, namespace);
+      const expandStarted = performance.now();
+      const shown = model;
+      const listed = namespaceChanged(model, namespace, () => shown.children(node).length === PODS_PER_NAMESPACE);
+      model.children(node);
+      await listed;
+      const children = model.children(node);
+      expand.push(performance.now() - expandStarted);
+      if (children.length !== PODS_PER_NAMESPACE || children.some((c) => c.kind !== 'pod')) throw new Error(`expanding ${namespace} showed ${children.length} nodes`);
+      clusterWide = model.children(model.roots()[0]).length;
       // The model's heap: with it, then without it (before/after would also count what the loopback API server,
-      // in this process, caches or drops while it serves the list). Its watch requests hold it until they have
+      // in this process, caches or drops while it serves the lists). Its watch requests hold it until they have
       // ended, a moment after dispose().
       gc();
       const withModel = process.memoryUsage().heapUsed;
@@ -136,68 +173,111 @@ async function main(): Promise<void> {
       heap.push(mib(withModel - process.memoryUsage().heapUsed));
     }
 
-    // One watch event: a pod created through the API → API server → watch stream → model → coalesced change event.
+    // One watch event: a pod created through the API in an expanded namespace → API server → watch stream → model →
+    // coalesced change event → the namespace's children rebuilt (what the tree asks for on that change).
     const model = newModel();
     model.watch(contextName);
-    while (model.status(contextName)?.phase !== 'ready') await new Promise((resolve) => setTimeout(resolve, 1));
-    const eventTimes: number[] = [];
+    await until(() => model.status(contextName)?.phase === 'ready');
+    const namespace = namespaces[0]!;
+    const node = namespaceNode(model, namespace);
+    const first = namespaceChanged(model, namespace, () => model.children(node).length === PODS_PER_NAMESPACE);
+    model.children(node);
+    await first;
+    const endToEnd: number[] = [];
+    const eventToTree: number[] = [];
+    const modifiedEndToEnd: number[] = [];
+    const modifiedToTree: number[] = [];
+    const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
     for (let i = 0; i < EVENTS; i++) {
-      const namespace = namespaces[i % NAMESPACES]!;
-      const name = `event-${i}`;
-      const seen = new Promise<void>((resolve) => {
+      // A pod modified (most watch events are): its own node refreshes, as the tree does (model.node).
+      const name = `app-${i % PODS_PER_NAMESPACE}`;
+      const label = `v${i}`;
+      const treeChanged = new Promise<number>((resolve) => {
         const off = model.onDidChange((changes) => {
-          // A new pod changes its namespace's children; the events go round the namespaces, so the previous
-          // event's namespace is another one.
-          if (changes.some((c) => (c.kind === 'namespace' || c.kind === 'pod') && c.namespace === namespace)) {
-            off();
-            resolve();
-          }
+          if (!changes.some((c) => (c.kind === 'pod' || c.kind === 'namespace') && c.namespace === namespace)
+            || model.getPod(contextName, namespace, name)?.metadata?.labels?.revision !== label) return;
+          off();
+          model.node(contextName, namespace, name);
+          model.node(contextName, namespace);
+          resolve(performance.now());
+        });
+      });
+      const t0 = performance.now();
+      await core.patchNamespacedPod({ namespace, name, body: { metadata: { labels: { revision: label } } } }, MERGE);
+      const done = await treeChanged;
+      modifiedEndToEnd.push(done - t0);
+      modifiedToTree.push(done - arrivals.get(name)!);
+    }
+    for (let i = 0; i < EVENTS; i++) {
+      const name = `event-${i}`;
+      const treeChanged = new Promise<number>((resolve) => {
+        const off = model.onDidChange((changes) => {
+          if (!changes.some((c) => c.kind === 'namespace' && c.namespace === namespace) || model.getPod(contextName, namespace, name) === undefined) return;
+          off();
+          model.children(node);
+          resolve(performance.now());
         });
       });
       const t0 = performance.now();
       await createPod(core, namespace, gatedPod(name));
-      await seen;
-      eventTimes.push(performance.now() - t0);
+      const done = await treeChanged;
+      endToEnd.push(done - t0);
+      eventToTree.push(done - arrivals.get(name)!);
     }
     model.dispose();
 
-    // The model's own share of one event: applying it and rebuilding that pod's descriptors.
-    const benchPods = (await core.listPodForAllNamespaces()).items.filter((p) => p.metadata?.namespace?.startsWith('bench-team-'));
-    const watcher = new ClusterWatcher(() => createClusterApi(kc), {}, { initialMs: 1000, maxMs: 1000 }, () => undefined);
-    for (const pod of benchPods) watcher.applyPodEvent('ADDED', pod);
-    const applyTimes: number[] = [];
-    for (let i = 0; i < APPLIES; i++) {
-      const pod = benchPods[i % benchPods.length]!;
-      const t0 = performance.now();
-      watcher.applyPodEvent('MODIFIED', pod);
-      applyTimes.push(performance.now() - t0);
-    }
-
-    const kubectlTimes: number[] = [];
+    const kubectlAll: number[] = [];
+    const kubectlNamespace: number[] = [];
+    const kubectlNamespaceJson: number[] = [];
     if (kubectl) {
       for (let i = 0; i < RUNS; i++) {
+        const ns = namespaces[(i * 97) % NAMESPACES]!;
+        let t0 = performance.now();
+        await run(kubectl, [...kubectlArgs(), 'get', 'pods', '-n', ns]);
+        kubectlNamespace.push(performance.now() - t0);
+        t0 = performance.now();
+        await run(kubectl, [...kubectlArgs(), 'get', 'pods', '-n', ns, '-o', 'json'], { maxBuffer: 64 * 1024 * 1024 });
+        kubectlNamespaceJson.push(performance.now() - t0);
+      }
+      for (let i = 0; i < KUBECTL_ALL_RUNS; i++) {
         const t0 = performance.now();
-        await run(kubectl, [...kubectlArgs(), 'get', 'pods', '-A', '-o', 'json'], { maxBuffer: 512 * 1024 * 1024 });
-        kubectlTimes.push(performance.now() - t0);
+        await run(kubectl, [...kubectlArgs(), 'get', 'pods', '-A', '-o', 'json'], { maxBuffer: 2048 * 1024 * 1024 });
+        kubectlAll.push(performance.now() - t0);
       }
     }
 
-    console.log(`${pods.length} pods created through the API in ${NAMESPACES} namespaces in ${createSeconds.toFixed(1)} s `
-      + `(${CREATE_CONCURRENCY} at a time); the cluster lists ${listed.items.length} pods in all; the tree has ${nodeCount} nodes\n`);
-    printTable('explorer model, all pods of the cluster', 'ms', [
-      { label: 'extension: list + watch until ready (namespaces and all pods)', values: ready },
-      { label: `extension: every tree descriptor (${nodeCount} nodes)`, values: descriptorsMs },
-      { label: 'extension: list → full tree', values: listToTree },
-      ...(kubectl ? [{ label: 'kubectl get pods -A -o json', values: kubectlTimes }] : []),
+    console.log(`${NAMESPACES * PODS_PER_NAMESPACE} pods in ${NAMESPACES} namespaces created in ${createSeconds.toFixed(1)} s `
+      + `(${store !== undefined ? 'the loopback\'s store, in-process' : `through the API, ${CREATE_CONCURRENCY} at a time`}); `
+      + `the tree shows ${clusterWide} nodes under the cluster; a namespace's pods are listed in pages of 500\n`);
+    printTable('explorer model at 50,000 pods: expand one namespace', 'ms', [
+      { label: 'extension: namespaces listed (cluster ready)', values: namespacesReady },
+      { label: `extension: expand one namespace (${PODS_PER_NAMESPACE} pods listed until its children are built)`, values: expand },
+      ...(kubectl ? [
+        { label: 'kubectl get pods -n <ns>', values: kubectlNamespace },
+        { label: 'kubectl get pods -n <ns> -o json', values: kubectlNamespaceJson },
+        { label: `kubectl get pods -A -o json (${NAMESPACES * PODS_PER_NAMESPACE} pods)`, values: kubectlAll },
+      ] : []),
     ]);
-    if (kubectl) console.log(`${ratioLine('list → full tree, extension / kubectl get pods -A -o json', listToTree, kubectlTimes)}\n`);
+    if (kubectl) {
+      console.log(ratioLine('expand one namespace, extension / kubectl get pods -n <ns>', expand, kubectlNamespace));
+      console.log(ratioLine('expand one namespace, extension / kubectl get pods -A -o json', expand, kubectlAll));
+      console.log('');
+    }
     printTable(`heap held by the model${(globalThis as { gc?: unknown }).gc ? ' (after GC)' : ' (no --expose-gc: approximate)'}`, 'MiB', [
-      { label: 'extension: the model with every pod', values: heap },
+      { label: `extension: ${NAMESPACES} namespaces, one expanded`, values: heap },
     ]);
-    printTable('one watch event (no peer: kubectl has no tree)', 'ms', [
-      { label: 'pod created through the API → model change event (the create request included)', values: eventTimes },
-      { label: 'the model\'s own apply of one event (ClusterWatcher.applyPodEvent)', values: applyTimes },
+    printTable('one watch event in an expanded namespace (no peer: kubectl has no tree)', 'ms', [
+      { label: 'MODIFIED at the model → change event → that pod\'s node and its namespace\'s rebuilt', values: modifiedToTree },
+      { label: 'ADDED at the model → change event → that namespace\'s children rebuilt', values: eventToTree },
+      { label: 'pod labelled through the API → MODIFIED → the same (the request and the watch stream included)', values: modifiedEndToEnd },
+      { label: 'pod created through the API → ADDED → the same (the request and the watch stream included)', values: endToEnd },
     ]);
+    const verdict = (what: string, value: number, limit: number, unit: string) =>
+      console.log(`target ${what} ≤ ${limit} ${unit}: median ${value.toFixed(value < 10 ? 3 : 1)} ${unit}, ${value <= limit ? 'met' : 'NOT met'}`);
+    verdict('expand one namespace', median(expand), TARGETS.expandMs, 'ms');
+    verdict('one watch event (MODIFIED) → tree change', median(modifiedToTree), TARGETS.eventMs, 'ms');
+    verdict('one watch event (ADDED) → tree change', median(eventToTree), TARGETS.eventMs, 'ms');
+    verdict('heap held by the model', median(heap), TARGETS.heapMiB, 'MiB');
   });
 }
 

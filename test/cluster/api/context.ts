@@ -21,6 +21,15 @@ export interface RequestContext {
   settings: ServerSettings;
   /** Close functions of open watches and log streams, so stop() can end them. */
   streams: Set<() => void>;
+  /** The watches open now (what each watches), for tests asserting that a client ended its watches. */
+  watches: Set<OpenWatch>;
+}
+
+/** One open watch request: its resource and namespace (undefined: all namespaces, or cluster-scoped). */
+export interface OpenWatch {
+  readonly resource: string;
+  readonly namespace: string | undefined;
+  readonly user: string;
 }
 
 const MAX_BODY = 3 * 1024 * 1024;

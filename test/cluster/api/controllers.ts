@@ -101,7 +101,7 @@ export class WorkloadControllers {
     for (const rs of this.store.listObjects('replicasets').filter(orphaned)) {
       attempt(`delete replicaset ${rs.metadata.name}`, () => this.store.deleteObject('replicasets', rs.metadata.namespace, rs.metadata.name));
     }
-    for (const pod of (this.store.listPods() as Obj[]).filter((p) => live(p) && orphaned(p))) {
+    for (const pod of this.store.podsMatching((p) => live(p) && orphaned(p))) {
       attempt(`delete pod ${pod.metadata.name}`, () => this.store.deletePod(pod.metadata.namespace, pod.metadata.name));
     }
   }
@@ -109,7 +109,7 @@ export class WorkloadControllers {
   // ---- helpers ----
 
   private podsOf(owner: Obj): Obj[] {
-    return (this.store.listPods() as Obj[]).filter((p) => p.metadata.namespace === owner.metadata.namespace && controllerOf(p)?.uid === owner.metadata.uid);
+    return this.store.podsMatching((p) => p.metadata.namespace === owner.metadata.namespace && controllerOf(p)?.uid === owner.metadata.uid);
   }
 
   private createPod(type: WorkloadType, owner: Obj, name: string, labels: Record<string, string>, extra: (spec: Obj) => void = () => undefined): void {

@@ -2,7 +2,7 @@
 import { boolParam, intParam, type RequestContext, sendJson } from './context';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { badRequest, gone } from './status';
-import { keyOf, type Obj, type Resource } from './store';
+import { clone, type Obj, type Resource } from './store';
 import { toTable, wantsTable } from './table';
 import { serveWatch } from './watch';
 
@@ -36,6 +36,8 @@ export function serveList(ctx: RequestContext, spec: ListSpec): void {
   const matches = matcher(ctx, spec);
   if (boolParam(url, 'watch')) {
     const sendInitial = url.searchParams.get('sendInitialEvents');
+    const open = { resource: spec.resource, namespace: spec.namespace, user: ctx.user.username };
+    ctx.watches.add(open);
     serveWatch(ctx.req, ctx.res, store, {
       resource: spec.resource, kind: spec.kind, matches,
       resourceVersion: url.searchParams.get('resourceVersion'),
@@ -43,7 +45,7 @@ export function serveList(ctx: RequestContext, spec: ListSpec): void {
       sendInitialEvents: sendInitial === null ? undefined : sendInitial === 'true',
       timeoutSeconds: intParam(url, 'timeoutSeconds'),
       bookmarkIntervalMs: ctx.settings.bookmarkIntervalMs,
-    }, ctx.streams, () => {});
+    }, ctx.streams, () => ctx.watches.delete(open));
     return;
   }
   const limit = intParam(url, 'limit') ?? 0;
@@ -59,24 +61,25 @@ export function serveList(ctx: RequestContext, spec: ListSpec): void {
     rv = Number(rvParam);
     if (!Number.isInteger(rv)) throw badRequest(`invalid resource version: ${rvParam}`);
   }
-  const all = store.snapshot(spec.resource, rv);
-  if (!all) {
+  // Only the namespace's keys after the continue token are read, as etcd's range read; only the page is copied.
+  const prefix = spec.namespace ? `${spec.namespace}/` : '';
+  const candidates = store.snapshotEntries(spec.resource, rv, (key) => key > start && key.startsWith(prefix));
+  if (!candidates) {
     throw gone(cont
       ? 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'
       : `too old resource version: ${rv} (${store.currentRv()})`);
   }
-  const candidates = all.filter((o) => keyOf(o) > start);
   const items: Obj[] = [];
   let next: string | undefined;
   let remaining = 0;
-  for (const o of candidates) {
+  for (const [key, o] of candidates) {
     if (!matches(o)) continue;
     if (limit > 0 && items.length >= limit) {
       remaining++;
       continue;
     }
-    items.push(o);
-    if (limit > 0 && items.length === limit) next = keyOf(o);
+    items.push(clone(o));
+    if (limit > 0 && items.length === limit) next = key;
   }
   const metadata: Obj = { resourceVersion: String(rv) };
   if (next !== undefined && remaining > 0) {

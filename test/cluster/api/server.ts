@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import { NODE_NAME, type KubeletApi, type PodStore } from '../contracts';
 import { TokenAuthenticator, type UserName } from './auth';
-import { boolParam, readBody, readObject, type RequestContext, sendJson, type ServerSettings } from './context';
+import { boolParam, type OpenWatch, readBody, readObject, type RequestContext, sendJson, type ServerSettings } from './context';
 import { coreResources, coreVersions, EVENTS_GROUP, eventsGroupDoc, eventsGroupResources, GROUP_NAMES, type GroupName, groupDoc, groupList, groupResources, VERSION } from './discovery';
 import { EventLog } from './events';
 import { buildKubeconfig, writeFileAtomic } from './kubeconfig';
@@ -90,6 +90,7 @@ export class ApiServer {
   private url = '';
   private readonly sockets = new Set<Socket>();
   private readonly streams = new Set<() => void>();
+  private readonly watches = new Set<OpenWatch>();
   /** Events clients created (events.k8s.io/v1), listed through both API groups. */
   readonly events: EventLog;
 
@@ -115,6 +116,11 @@ export class ApiServer {
     this.settings.kubelet = kubelet;
     this.clusterStore.gracefulDeletion = true;
     this.clusterStore.setNodeReady(NODE_NAME, true);
+  }
+
+  /** The list+watch requests open now: what a test asserts a client ended (or never opened). */
+  openWatches(): OpenWatch[] {
+    return [...this.watches];
   }
 
   /** The bearer token of each user (for tests that build their own clients). */
@@ -201,7 +207,7 @@ export class ApiServer {
       }
       const ctx: RequestContext = {
         req, res, url, user: user ?? { username: 'system:anonymous', uid: '', groups: ['system:unauthenticated'] },
-        store: this.clusterStore, settings: this.settings, streams: this.streams,
+        store: this.clusterStore, settings: this.settings, streams: this.streams, watches: this.watches,
       };
       await route.run(ctx);
     } catch (e) {

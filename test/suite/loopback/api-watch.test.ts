@@ -73,6 +73,34 @@ describe('loopback API server: lists and watches', () => {
     assert.equal(second.metadata?.resourceVersion, first.metadata?.resourceVersion);
   });
 
+  it('pages one namespace\'s pods (not another\'s with a longer name) over a snapshot; an expired continue is 410', async () => {
+    api.server.store.createNamespace({ metadata: { name: 'demo-2' } });
+    for (const name of ['p1', 'p2', 'p3', 'p4', 'p5']) api.server.store.createPod({ metadata: { name, namespace: 'demo' }, spec: { containers: [{ name: 'app', image: 'x' }] } });
+    api.server.store.createPod({ metadata: { name: 'p0', namespace: 'demo-2' }, spec: { containers: [{ name: 'app', image: 'x' }] } });
+    const first = await api.core().listNamespacedPod({ namespace: 'demo', limit: 2 });
+    assert.deepEqual(first.items.map((p) => p.metadata!.name), ['p1', 'p2']);
+    assert.equal(first.metadata?.remainingItemCount, 3);
+    await api.core().deleteNamespacedPod({ namespace: 'demo', name: 'p3', gracePeriodSeconds: 0 });
+    const second = await api.core().listNamespacedPod({ namespace: 'demo', limit: 2, _continue: first.metadata!._continue });
+    assert.deepEqual(second.items.map((p) => p.metadata!.name), ['p3', 'p4'], 'deleted after the first page: still in this list\'s snapshot');
+    const third = await api.core().listNamespacedPod({ namespace: 'demo', limit: 2, _continue: second.metadata!._continue });
+    assert.deepEqual(third.items.map((p) => p.metadata!.name), ['p5']);
+    assert.equal(third.metadata?._continue, undefined);
+    api.server.store.compact();
+    const expired = await statusOf(api.core().listNamespacedPod({ namespace: 'demo', limit: 2, _continue: first.metadata!._continue }));
+    assert.equal(expired.code, 410);
+  });
+
+  it('tells which watches are open, by resource and namespace, until they end', async () => {
+    const events: Event[] = [];
+    const controller = await new Watch(api.kubeConfig()).watch('/api/v1/namespaces/demo/pods', {}, (type, object) => events.push({ type, object: object as Obj }), () => undefined);
+    assert.deepEqual(api.server.openWatches().map((w) => [w.resource, w.namespace]), [['pods', 'demo']]);
+    controller.abort();
+    const deadline = Date.now() + 5000;
+    while (api.server.openWatches().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(api.server.openWatches(), []);
+  });
+
   it('uses one global resourceVersion counter', async () => {
     seed();
     const list = await api.core().listPodForAllNamespaces();
