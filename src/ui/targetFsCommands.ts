@@ -146,7 +146,7 @@ export function registerTargetFs(deps: TargetFsDependencies): vscode.Disposable[
         }
         provider.prefer(target.ref, target.debugContainer);
         const fs = await provider.system(target.ref);
-        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to the filesystem of ${targetLabel(target.ref)}` }, () => fs.connect());
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to the filesystem of ${targetLabel(target.ref)}` }, () => provider.connectInteractively(target.ref, () => fs.connect()));
         await sessions.note(await fsSession(target.ref), (r) => r.action('opened the target filesystem', { ...(target.debugContainer !== undefined ? { debugContainer: target.debugContainer } : {}) }));
         await openTarget(target.ref);
       } catch (error) {

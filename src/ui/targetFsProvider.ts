@@ -44,6 +44,10 @@ export class TargetFsProvider implements vscode.FileSystemProvider, vscode.Dispo
   private readonly systems = new Map<string, TargetFileSystem>();
   /** Debug container chosen by the command that opened a target (preferred over others). */
   private readonly preferred = new Map<string, string>();
+  /** Targets a command is connecting to right now: only then may a missing debug container be asked for in a modal. */
+  private readonly interactive = new Set<string>();
+  /** Targets whose "Add Debug Container" notification is showing: one at a time, however many reads fail meanwhile. */
+  private readonly offered = new Set<string>();
   /** One journaled filesystem session per target and window, started when it is first opened, used or changed. */
   private readonly fsSessions = new Map<string, Promise<SessionRecord | undefined>>();
 
@@ -109,13 +113,61 @@ export class TargetFsProvider implements vscode.FileSystemProvider, vscode.Dispo
     return fs;
   }
 
+  /**
+   * Runs a command's connect: a missing debug container is asked for in a modal. Without this (the Explorer
+   * re-reading a workspace folder after its debug container stopped) the read fails at once and a notification
+   * offers to add one, so nothing the user did not start blocks the window.
+   */
+  async connectInteractively<T>(ref: TargetRef, connect: () => Promise<T>): Promise<T> {
+    const key = targetKey(ref);
+    this.interactive.add(key);
+    try {
+      return await connect();
+    } finally {
+      this.interactive.delete(key);
+    }
+  }
+
   private async askForDebugContainer(ref: TargetRef, request: DebugContainerRequest): Promise<string | undefined> {
+    if (!this.interactive.has(targetKey(ref))) {
+      this.offerDebugContainer(ref, request);
+      return undefined;
+    }
+    return this.askInModal(ref, request);
+  }
+
+  private offerDebugContainer(ref: TargetRef, request: DebugContainerRequest): void {
+    const key = targetKey(ref);
+    if (this.offered.has(key)) return;
+    this.offered.add(key);
+    void vscode.window.showWarningMessage(`${targetLabel(ref)}: ${request.message}, so its files cannot be read.`, 'Add Debug Container').then(async (answer) => {
+      this.offered.delete(key);
+      if (answer !== 'Add Debug Container') return;
+      try {
+        const container = await this.addDebugContainer(ref);
+        this.prefer(ref, container);
+        const fs = this.systems.get(key);
+        fs?.reset();
+        // The Explorer reads the folder again.
+        this.changes.fire([{ uri: targetUri(ref, '/'), type: vscode.FileChangeType.Changed }]);
+      } catch (error) {
+        if (!isCancellation(error)) void vscode.window.showErrorMessage(`Add Debug Container for ${targetLabel(ref)} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      }
+    });
+  }
+
+  private async askInModal(ref: TargetRef, request: DebugContainerRequest): Promise<string | undefined> {
     const answer = await vscode.window.showWarningMessage(
       `${request.message}.`,
       { modal: true, detail: `Add a debug container (image ${this.settings.current.defaultImage}, profile auto) to ${ref.namespace}/${ref.pod} to read container ${ref.container}'s filesystem? Ephemeral containers stay in the pod spec until the pod is replaced.` },
       'Add Debug Container',
     );
     if (answer !== 'Add Debug Container') return undefined;
+    return this.addDebugContainer(ref);
+  }
+
+  /** Adds a debug container (profile auto) targeting the container, journaled as a filesystem session. */
+  private async addDebugContainer(ref: TargetRef): Promise<string> {
     const api = await this.clusters.api(ref.context);
     const { sessions } = this;
     const attach = targetFilesystemAttach(ref, this.settings.current, sessions.newId());

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, kubeConfig, waitFor } from './support';
 
@@ -55,6 +56,26 @@ describe('Target filesystem (k8s-target) through vscode.workspace.fs', () => {
       await waitFor('the delete in the journal', () => journalActions().find((a) => a.description === 'deleted /app/host-test.txt'));
     } finally {
       await settings.update('targetFilesystem.allowWrites', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('a read without a debug container (the Explorer re-reading a folder after its container stopped) fails at once and offers one in a notification, not a modal', async function () {
+    this.timeout(180_000);
+    const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
+    const name = `fs-no-debugger-${Date.now().toString(36)}`;
+    await core.createNamespacedPod({ namespace: 'demo', body: { metadata: { name }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '3600'] }] } } });
+    try {
+      await waitFor(`demo/${name} to run`, async () => ((await core.readNamespacedPod({ namespace: 'demo', name })).status?.phase === 'Running' ? true : undefined), 120_000, 500);
+      const uri = vscode.Uri.from({ scheme: 'k8s-target', authority: kubeConfig().getCurrentContext(), path: `/demo/${name}/app/` });
+      // A modal would wait for an answer that never comes: the read must settle by itself.
+      await assert.rejects(
+        Promise.resolve(vscode.workspace.fs.readDirectory(uri)),
+        (error: unknown) => error instanceof vscode.FileSystemError && /Unavailable/.test(error.code) && error.message.includes(`no running debug container targets container app of demo/${name}`),
+      );
+      const pod = await core.readNamespacedPod({ namespace: 'demo', name });
+      assert.equal(pod.spec?.ephemeralContainers?.length ?? 0, 0, 'nothing was added without being asked');
+    } finally {
+      await core.deleteNamespacedPod({ namespace: 'demo', name, gracePeriodSeconds: 0 }).catch(() => undefined);
     }
   });
 });
