@@ -294,7 +294,7 @@ class ClientNodeClusterApi implements ClusterApi {
         },
       });
       socket.on('error', (error) => this.logger?.debug(`port-forward ${namespace}/${pod}:${port}: local socket: ${error.message}`));
-      open.ws = await new PortForward(this.kc, true, new LoggedStreamSocket(this.kc, this.logger, {}))
+      open.ws = await new PortForward(this.kc, true, new LoggedStreamSocket(this.kc, this.logger, {}, true))
         .portForward(namespace, pod, [port], output, errorSink, socket) as unknown as WebSocket;
       return forwardedConnection(open.ws, socket, errorChunks);
     });

@@ -39,19 +39,26 @@ export class KeptAliveAuthentication implements SecurityAuthentication {
     void previous?.dispatcher.close().catch(() => undefined);
   }
 
-  /** A digest of what the dispatcher is built from: server, proxy and TLS material (never kept in the clear). */
   private async tlsIdentity(): Promise<string> {
     const options: RequestOptions = {};
     await this.kubeConfig.applyToHTTPSOptions(options);
-    const cluster = this.kubeConfig.getCurrentCluster();
-    const hash = createHash('sha256');
-    for (const part of [cluster?.server, cluster?.proxyUrl, options.ca, options.cert, options.key, options.pfx, options.passphrase, options.servername, String(options.rejectUnauthorized)]) {
-      const values = Array.isArray(part) ? part : [part];
-      for (const value of values) {
-        hash.update(value === undefined ? '\x00' : typeof value === 'string' || Buffer.isBuffer(value) ? value : JSON.stringify(value));
-        hash.update('\x01');
-      }
-    }
-    return hash.digest('hex');
+    return tlsIdentity(this.kubeConfig, options);
   }
+}
+
+/**
+ * A digest of what a connection to the current context's cluster is built from: server, proxy and the TLS
+ * material in `options` (filled by applyToHTTPSOptions). Never kept in the clear.
+ */
+export function tlsIdentity(kubeConfig: KubeConfig, options: RequestOptions): string {
+  const cluster = kubeConfig.getCurrentCluster();
+  const hash = createHash('sha256');
+  for (const part of [cluster?.server, cluster?.proxyUrl, options.ca, options.cert, options.key, options.pfx, options.passphrase, options.servername, String(options.rejectUnauthorized)]) {
+    const values = Array.isArray(part) ? part : [part];
+    for (const value of values) {
+      hash.update(value === undefined ? '\x00' : typeof value === 'string' || Buffer.isBuffer(value) ? value : JSON.stringify(value));
+      hash.update('\x01');
+    }
+  }
+  return hash.digest('hex');
 }

@@ -3,12 +3,58 @@
  * that (1) the upgrade is logged as one line with its outcome, (2) a refused upgrade keeps the server's
  * Status (client-node's handler only says "Unexpected server response: 403"), and (3) a v5 close frame
  * ends the caller's streams instead of client-node's default process.stdout.
+ *
+ * Each stream (one per forwarded port-forward connection) is a new TLS connection. client-node keeps one
+ * https.Agent per cluster and user (so TLS sessions resume), but each connection still parsed the CA and client
+ * certificate again into a new TLS context: here one TLS context is kept per KubeConfig and TLS identity (as
+ * keptAlive.ts keeps API calls' pool) and given to every upgrade. permessage-deflate is not offered: the API
+ * server does not take it, and the offer only costs header bytes.
  */
+import type { RequestOptions } from 'node:https';
 import type { Writable } from 'node:stream';
+import { createSecureContext, type ConnectionOptions, type SecureContext } from 'node:tls';
 import WebSocket from 'ws';
 import type { KubeConfig, V1Status } from '@kubernetes/client-node';
 import type { Logger, StreamConnection } from './clusterApi';
+import { tlsIdentity } from './keptAlive';
 import { logCall } from './requestLog';
+
+/**
+ * ws masks every byte a client sends in JavaScript, one byte at a time (its native bufferutil cannot ship in a
+ * bundled extension): 37% of the forwarder's CPU on a 64 MiB echo. A zero key is a key ws skips applying
+ * (RFC 6455 lets the server unmask it like any other). Masking guards plaintext intermediaries that ignore the
+ * upgrade against attacker-chosen payload bytes; over TLS only a proxy that terminates TLS sees them, and it
+ * sees the same raw bytes in kubectl's SPDY port-forward, which has no masking. So: port-forward, wss only.
+ */
+const ZERO_MASK = (mask: Buffer): void => void mask.fill(0);
+
+interface KeptTls {
+  readonly identity: string;
+  readonly secureContext: SecureContext | undefined;
+}
+
+const keptTls = new WeakMap<KubeConfig, KeptTls>();
+
+/** What ws passes on to https.request and tls.connect. */
+export type UpgradeOptions = WebSocket.ClientOptions & RequestOptions & Pick<ConnectionOptions, 'secureContext'>;
+
+/** WebSocket options for the current context: client-node's authentication (and agent), with the kept TLS context. */
+export async function streamOptions(kubeConfig: KubeConfig): Promise<UpgradeOptions> {
+  const options: UpgradeOptions = { perMessageDeflate: false };
+  await kubeConfig.applyToHTTPSOptions(options);
+  const identity = tlsIdentity(kubeConfig, options);
+  let kept = keptTls.get(kubeConfig);
+  if (kept?.identity !== identity) {
+    const tlsMaterial = options.ca !== undefined || options.cert !== undefined || options.key !== undefined || options.pfx !== undefined;
+    kept = {
+      identity,
+      secureContext: tlsMaterial ? createSecureContext({ ca: options.ca, cert: options.cert, key: options.key, pfx: options.pfx, passphrase: options.passphrase }) : undefined,
+    };
+    keptTls.set(kubeConfig, kept);
+  }
+  if (kept.secureContext !== undefined) options.secureContext = kept.secureContext;
+  return options;
+}
 
 const SUBPROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 const CLOSE_CHANNEL = 255;
@@ -28,6 +74,8 @@ export class LoggedStreamSocket {
     private readonly kubeConfig: KubeConfig,
     private readonly logger: Logger | undefined,
     private readonly streams: { stdout?: Writable | null; stderr?: Writable | null },
+    /** See ZERO_MASK: for port-forward's bulk bytes, over TLS only. */
+    private readonly zeroMaskOverTls = false,
   ) {}
 
   /** The WebSocketInterface contract of client-node's Exec and Attach. */
@@ -35,8 +83,8 @@ export class LoggedStreamSocket {
     const server = this.kubeConfig.getCurrentCluster()?.server;
     if (!server) throw new Error('the kubeconfig context has no cluster server');
     const url = server.replace(/^http/, 'ws').replace(/\/$/, '') + path;
-    const options: WebSocket.ClientOptions = {};
-    await this.kubeConfig.applyToHTTPSOptions(options);
+    const options = await streamOptions(this.kubeConfig);
+    if (this.zeroMaskOverTls && url.startsWith('wss:')) options.generateMask = ZERO_MASK;
     const startedAt = performance.now();
     return new Promise<WebSocket>((resolve, reject) => {
       const socket = new WebSocket(url, SUBPROTOCOLS, options);
