@@ -106,12 +106,10 @@ export const FEATURES: readonly Feature[] = [
     id: 'browse',
     title: 'Browse pods in the Clusters tree',
     permissions: [
-      pods('list', 'lists the pods of the namespace'),
-      pods('watch', 'keeps the pod list current'),
+      pods('list', 'lists the pods of a namespace when it is expanded, in pages'),
+      pods('watch', 'keeps an expanded namespace\'s pods current'),
       READ_POD,
       ...LIST_NAMESPACES,
-      pods('list', 'lists pods across all namespaces when no namespace filter is set', { scope: 'all-namespaces', required: false }),
-      pods('watch', 'watches pods across all namespaces when no namespace filter is set', { scope: 'all-namespaces', required: false }),
     ],
     note: 'Namespaces are cluster-scoped, so a Role cannot grant listing them: without that the tree shows only the '
       + 'context\'s namespace (set it with `kubectl config set-context --current --namespace=<ns>`) or the namespaces '

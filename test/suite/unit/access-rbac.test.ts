@@ -215,7 +215,7 @@ describe('access: Check My Access (stand-in API)', () => {
     assert.equal(byId.get('logs')?.allowed, true);
     const browse = byId.get('browse')!;
     assert.equal(browse.allowed, true);
-    assert.deepEqual(browse.missingOptional, ['list namespaces', 'watch namespaces', 'list pods (all namespaces)', 'watch pods (all namespaces)']);
+    assert.deepEqual(browse.missingOptional, ['list namespaces', 'watch namespaces']);
     assert.equal(byId.get('checkAccess')?.allowed, true, 'answers prove the review is allowed');
     const report = formatAccessReport(results, { contextName: 'ctx', namespace: 'demo', user: 'jane' });
     assert.match(report, /^# Access in context ctx, namespace demo as jane$/m);
