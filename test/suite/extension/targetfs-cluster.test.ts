@@ -95,8 +95,10 @@ function alteredInFlight(api: ClusterApi, tamper: { stdout?: (chunk: Buffer, off
       write(chunk: Buffer, _encoding, callback) {
         const delivered = alter(chunk, offset);
         offset += chunk.length;
-        if (delivered.length > 0) sink.write(delivered, callback);
-        else callback();
+        // Passed on synchronously, as client-node writes to the sink itself: waiting for the sink's callback would
+        // hold later chunks in this stream's buffer, still undelivered when the exec's status closes it.
+        if (delivered.length > 0) sink.write(delivered);
+        callback();
       },
     });
   };
