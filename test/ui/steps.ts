@@ -937,9 +937,18 @@ export function debugNodeStep(): Step {
       await wb.expand(wb.row(namespace, 2), `namespace ${namespace}`);
       const row = wb.row(podName, 3);
       await row.waitFor({ state: 'visible', timeout: 60_000 });
-      await wb.contextMenu(row, 'Clean Up Debug Pods…');
-      const cleanup = await wb.walkQuickInput('Clean Up Debug Pods', 2);
-      if (!cleanup[0]?.checked.some((label) => label.includes(podName))) throw new Error(`Clean Up Debug Pods did not preselect ${podName}: [${cleanup[0]?.checked.join('; ')}]`);
+      // The namespace was just expanded: its list and watch can re-render the rows under an opening context menu,
+      // which then runs for the row now under the pointer (the namespace). Such a picker preselects nothing, and
+      // Enter on it deletes nothing: ask again, at most three times.
+      let cleanup: QuickInputStep[] = [];
+      for (let attempt = 1; ; attempt++) {
+        await wb.contextMenu(row, 'Clean Up Debug Pods…');
+        cleanup = await wb.walkQuickInput('Clean Up Debug Pods', 2);
+        if (cleanup[0]?.checked.some((label) => label.includes(podName))) break;
+        const seen = `"${cleanup[0]?.title ?? ''}" preselecting [${cleanup[0]?.checked.join('; ') ?? ''}]`;
+        if (attempt === 3) throw new Error(`Clean Up Debug Pods did not preselect ${podName}: ${seen}`);
+        ctx.log(`attempt ${attempt}: ${seen}; again`);
+      }
       const sure = await waitFor('the clean-up confirmation', () => wb.dialog(), 30_000);
       if (!/^Delete 1 node debug pod\?/.test(sure.message) || !sure.buttons.includes('Delete')) throw new Error(`the clean-up confirmation says "${sure.message}" [${sure.buttons.join(', ')}]`);
       await wb.clickDialogButton('Delete');
